@@ -1,0 +1,60 @@
+"""Who may do what: the one place roles are checked.
+
+Actions are plain strings; `ALLOWED` maps each to the roles that may perform it.
+"""
+
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
+
+from .models import Membership, Role
+
+MANAGERS = frozenset({Role.OWNER, Role.ADMIN})
+STAFF = frozenset({Role.OWNER, Role.ADMIN, Role.PROJECT_MANAGER, Role.AP_CLERK, Role.FIELD})
+
+ALLOWED: dict[str, frozenset[str]] = {
+    "offices.view": STAFF,
+    "offices.manage": MANAGERS,
+    "integrations.manage": MANAGERS,
+    "members.view": MANAGERS,
+    "members.invite": frozenset({Role.OWNER}),
+    "audit.view": MANAGERS,
+    "api_tokens.manage": MANAGERS | {Role.PROJECT_MANAGER, Role.AP_CLERK},
+}
+
+REASONS: dict[str, str] = {
+    "offices.manage": "Only an account owner or admin can change offices.",
+    "integrations.manage": "Only an account owner or admin can enable or connect integrations.",
+    "members.invite": "Only the account owner can invite people.",
+    "members.view": "Only an account owner or admin can see the people of the account.",
+    "audit.view": "Only an account owner or admin can read the audit log.",
+}
+
+
+def can(membership: Membership | None, action: str) -> bool:
+    if membership is None:
+        return False
+    return membership.role in ALLOWED[action]
+
+
+def reason(action: str) -> str:
+    return REASONS.get(action, "Your role does not allow this.")
+
+
+def require(membership: Membership | None, action: str) -> None:
+    if not can(membership, action):
+        raise PermissionDenied(reason(action))
+
+
+def permission_required(action: str):
+    """View decorator: the current membership must be allowed `action` (403 with the reason)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            require(getattr(request, "membership", None), action)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator

@@ -1,0 +1,37 @@
+import zoneinfo
+
+from django.db import models
+
+from apps.accounts.models import Account
+from apps.accounts.tenancy import TenantQuerySet
+
+TIME_ZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones()) if "/" in tz]
+
+
+class Office(models.Model):
+    """A branch of the account; Procore is connected per office."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="offices")
+    name = models.CharField(max_length=120)
+    address = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    state = models.CharField(max_length=50, blank=True)
+    zip_code = models.CharField("ZIP", max_length=20, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    time_zone = models.CharField(
+        max_length=64, choices=TIME_ZONE_CHOICES, default="America/Chicago"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "name"], name="office_name_unique_in_account"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from apps.accounts.urls import settings_urlpatterns as account_settings_urls
+from apps.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.dashboard, name="dashboard"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("accounts/", include("apps.accounts.urls")),
+    path("settings/", core_views.settings_home, name="settings_home"),
+    path("settings/", include(account_settings_urls)),
+    path("settings/offices/", include("apps.offices.urls")),
+    path("api/v1/", include("config.api_urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,61 @@
+"""The base fixture: two accounts (ours and an outsider's), with users in several roles."""
+
+from dataclasses import dataclass
+
+import pytest
+
+from apps.accounts.models import Account, Membership, Role, User
+from apps.offices.models import Office
+
+
+@dataclass
+class Tenant:
+    account: Account
+    owner: User
+    office: Office
+
+    def member(self, role: str) -> User:
+        """A user of this account with `role` (created on first use)."""
+        email = f"{role}@{self.account.name.lower().replace(' ', '-')}.test"
+        user = User.objects.filter(email=email).first() or User.objects.create_user(
+            email, "pw-for-tests-1", full_name=f"{role.title()} of {self.account}"
+        )
+        Membership.objects.get_or_create(account=self.account, user=user, defaults={"role": role})
+        return user
+
+
+def make_tenant(name: str) -> Tenant:
+    account = Account.objects.create(name=name)
+    owner = User.objects.create_user(
+        f"owner@{name.lower().replace(' ', '-')}.test", "pw-for-tests-1", full_name=f"Owner {name}"
+    )
+    Membership.objects.create(account=account, user=owner, role=Role.OWNER)
+    office = Office.objects.create(account=account, name=f"{name} HQ", city="Austin", state="TX")
+    return Tenant(account=account, owner=owner, office=office)
+
+
+@pytest.fixture
+def tenant(db) -> Tenant:
+    return make_tenant("Acme Builders")
+
+
+@pytest.fixture
+def outsider(db) -> Tenant:
+    return make_tenant("Other Corp")
+
+
+@pytest.fixture
+def owner_client(client, tenant):
+    client.force_login(tenant.owner)
+    return client
+
+
+@pytest.fixture
+def client_as(client, tenant):
+    """Log the test client in as a member of `tenant` with the given role."""
+
+    def login(role: str):
+        client.force_login(tenant.owner if role == Role.OWNER else tenant.member(role))
+        return client
+
+    return login
