@@ -19,6 +19,7 @@ install: $(VENV)/.installed
 run: install
 	@mkdir -p .run
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
 	$(PY) manage.py demo_setup
 	@echo "Trestle: http://127.0.0.1:$(PORT)  (Ctrl-C stops web, worker and scheduler)"
 	TRESTLE_PORT=$(PORT) exec $(VENV)/bin/honcho -f Procfile start

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -14,3 +15,6 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
     path("admin/", admin.site.urls),
 ]
+
+if settings.PROCORE_SANDBOX_ENABLED:
+    urlpatterns.append(path("procore-sandbox/", include("apps.procore_sandbox.urls")))

@@ -33,7 +33,13 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.accounts",
     "apps.offices",
+    "apps.procore_sync",
 ]
+
+# The embedded Procore simulator (apps.procore_sandbox): on in `make run` and tests, off in production.
+PROCORE_SANDBOX_ENABLED = env.bool("PROCORE_SANDBOX_ENABLED", default=False)
+if PROCORE_SANDBOX_ENABLED:
+    INSTALLED_APPS.append("apps.procore_sandbox")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -152,6 +158,29 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(RUN_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# Shared state between processes (rate budgets, short caches). Redis; see local.py for `make run`.
+REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/1")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "trestle",
+    }
+}
+
+# Procore. Real Procore by default; `make run` and tests point both hosts at the embedded sandbox.
+PROCORE_LOGIN_URL = env("PROCORE_LOGIN_URL", default="https://login.procore.com")
+PROCORE_API_URL = env("PROCORE_API_URL", default="https://api.procore.com")
+PROCORE_CLIENT_ID = env("PROCORE_CLIENT_ID", default="trestle-local-client")
+PROCORE_CLIENT_SECRET = env("PROCORE_CLIENT_SECRET", default="trestle-local-secret")
+PROCORE_REDIRECT_URI = env("PROCORE_REDIRECT_URI", default=f"{SITE_URL}/procore/callback/")
+PROCORE_TIMEOUT_SECONDS = env.float("PROCORE_TIMEOUT_SECONDS", default=30)
+
+# Keys for encrypting Procore tokens at rest (MultiFernet: the first encrypts, all decrypt).
+ENCRYPTION_KEYS = env.list(
+    "ENCRYPTION_KEYS", default=["ZGV2LW9ubHkta2V5LWZvci10cmVzdGxlLWxvY2FsLTA="]
+)
 
 LOGGING = {
     "version": 1,

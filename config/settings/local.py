@@ -29,6 +29,21 @@ if CELERY_BROKER_URL == "filesystem://":
         "store_processed": False,
     }
 
+PROCORE_SANDBOX_ENABLED = env.bool("PROCORE_SANDBOX_ENABLED", default=True)
+if PROCORE_SANDBOX_ENABLED and "apps.procore_sandbox" not in INSTALLED_APPS:  # noqa: F405
+    INSTALLED_APPS.append("apps.procore_sandbox")  # noqa: F405
+PROCORE_LOGIN_URL = env("PROCORE_LOGIN_URL", default=f"{SITE_URL}/procore-sandbox")  # noqa: F405
+PROCORE_API_URL = env("PROCORE_API_URL", default=f"{SITE_URL}/procore-sandbox")  # noqa: F405
+
+# Without REDIS_URL, processes share the cache through the database (`createcachetable`).
+if "REDIS_URL" not in env.ENVIRON:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "trestle_cache",
+        }
+    }
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

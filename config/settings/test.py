@@ -15,3 +15,17 @@ STORAGES = {
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/15")
 CELERY_RESULT_BACKEND = CELERY_BROKER_URL
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+
+# Tests serve the sandbox from pytest-django's live_server and point the client at it per test.
+if "apps.procore_sandbox" not in INSTALLED_APPS:  # noqa: F405
+    INSTALLED_APPS.append("apps.procore_sandbox")  # noqa: F405
+PROCORE_SANDBOX_ENABLED = True
+REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/14")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        # Several test runs may share one Redis: keep their keys apart by database name.
+        "KEY_PREFIX": f"test-{DATABASES['default']['NAME']}",  # noqa: F405
+    }
+}
