@@ -36,7 +36,7 @@ INSTALLED_APPS = [
     "apps.procore_sync",
 ]
 
-# The embedded Procore simulator (apps.procore_sandbox): on in `make run` and tests, off in production.
+# The embedded Procore simulator: on in `make run` and tests, off in production.
 PROCORE_SANDBOX_ENABLED = env.bool("PROCORE_SANDBOX_ENABLED", default=False)
 if PROCORE_SANDBOX_ENABLED:
     INSTALLED_APPS.append("apps.procore_sandbox")
