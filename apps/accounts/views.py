@@ -3,14 +3,14 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from . import services
 from .forms import AcceptInvitationForm, ApiTokenForm, AuditFilterForm, InvitationForm
 from .middleware import SESSION_KEY
 from .models import ApiToken, Invitation, Membership
-from .policy import permission_required, require
+from .policy import permission_required
 from .selectors import audit_entry_list, user_exists
 from .tenancy import get_for_account_or_404
 
@@ -18,31 +18,39 @@ from .tenancy import get_for_account_or_404
 @login_required
 @require_POST
 def account_switch(request, account_id: int):
-    membership = Membership.objects.filter(user=request.user, account_id=account_id).first()
-    if membership is None:
-        messages.error(request, "You are not a member of that account.")
-    else:
-        request.session[SESSION_KEY] = membership.account_id
-        messages.success(request, f"Switched to {membership.account}.")
+    membership = get_object_or_404(
+        Membership.objects.select_related("account"), user=request.user, account_id=account_id
+    )
+    request.session[SESSION_KEY] = membership.account_id
+    messages.success(request, f"Switched to {membership.account}.")
     return redirect("dashboard")
 
 
 @login_required
 @permission_required("members.view")
 def member_list(request):
-    form = InvitationForm(request.POST or None)
-    if request.method == "POST":
-        require(request.membership, "members.invite")
-        if form.is_valid():
-            try:
-                services.invitation_create(
-                    account=request.account, invited_by=request.user, **form.cleaned_data
-                )
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
-                return redirect("member_list")
+    return _render_members(request, InvitationForm())
+
+
+@login_required
+@require_POST
+@permission_required("members.invite")
+def member_invite(request):
+    form = InvitationForm(request.POST)
+    if form.is_valid():
+        try:
+            services.invitation_create(
+                account=request.account, invited_by=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+            return redirect("member_list")
+    return _render_members(request, form, status=400)
+
+
+def _render_members(request, form, status: int = 200):
     context = {
         "form": form,
         "members": Membership.objects.for_account(request.account).select_related("user"),
@@ -50,7 +58,7 @@ def member_list(request):
             accepted_at__isnull=True
         ),
     }
-    return render(request, "accounts/member_list.html", context)
+    return render(request, "accounts/member_list.html", context, status=status)
 
 
 def invitation_accept(request, token: str):

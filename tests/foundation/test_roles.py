@@ -1,0 +1,65 @@
+"""Each gated action is refused for the roles that may not do it, and allowed for the others."""
+
+import pytest
+
+from apps.accounts import policy
+from apps.accounts.models import Role
+from apps.accounts.services import api_token_create
+
+ALL_ROLES = [r.value for r in Role]
+
+# (action, method, path template, form data); "{office}" is the tenant's office id.
+GATED = [
+    ("offices.view", "get", "/settings/offices/", None),
+    ("offices.view", "get", "/settings/offices/{office}/", None),
+    ("offices.manage", "get", "/settings/offices/new/", None),
+    ("offices.manage", "post", "/settings/offices/new/", {"name": "North", "time_zone": "America/Chicago"}),
+    ("offices.manage", "get", "/settings/offices/{office}/edit/", None),
+    ("members.view", "get", "/settings/members/", None),
+    ("members.invite", "post", "/settings/members/invite/", {"email": "n@x.test", "role": "field"}),
+    ("audit.view", "get", "/settings/audit-log/", None),
+    ("api_tokens.manage", "get", "/settings/api-tokens/", None),
+    ("api_tokens.manage", "post", "/settings/api-tokens/", {"name": "ci"}),
+]
+
+
+def test_every_action_in_the_policy_is_exercised_here():
+    assert {action for action, *_ in GATED} | {"integrations.manage"} == set(policy.ALLOWED)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ALL_ROLES)
+@pytest.mark.parametrize(("action", "method", "path", "data"), GATED)
+def test_gated_pages_follow_the_policy(client_as, tenant, role, action, method, path, data):
+    client = client_as(role)
+    url = path.format(office=tenant.office.pk)
+    response = getattr(client, method)(url, data or {})
+    if role in policy.ALLOWED[action]:
+        assert response.status_code in (200, 302), f"{role} refused {action}"
+    else:
+        assert response.status_code == 403, f"{role} allowed {action}"
+        assert policy.reason(action) in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_api_office_writes_follow_the_policy(client, tenant, role):
+    user = tenant.owner if role == Role.OWNER else tenant.member(role)
+    _, key = api_token_create(account=tenant.account, user=user, name="t")
+    auth = {"HTTP_AUTHORIZATION": f"Token {key}"}
+    created = client.post("/api/v1/offices/", {"name": "West", "time_zone": "America/Chicago"}, **auth)
+    patched = client.patch(
+        f"/api/v1/offices/{tenant.office.pk}/",
+        {"city": "Dallas"},
+        content_type="application/json",
+        **auth,
+    )
+    allowed = role in policy.ALLOWED["offices.manage"]
+    assert created.status_code == (201 if allowed else 403)
+    assert patched.status_code == (200 if allowed else 403)
+    tenant.office.refresh_from_db()
+    assert (tenant.office.city == "Dallas") is allowed
+
+
+def test_integrations_are_for_owners_and_admins_only():
+    assert policy.ALLOWED["integrations.manage"] == {Role.OWNER, Role.ADMIN}

@@ -1,0 +1,136 @@
+"""Every URL that takes an id refuses another account's object with 404.
+
+The URL conf is walked, so a new view with a parameter fails this test until its parameter is
+registered in `outsider_value` below (and so is checked).
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from apps.accounts.models import ApiToken, AuditEntry, Membership
+from apps.accounts.services import api_token_create
+from apps.offices.models import Office
+
+# Routes that take no tenant id, or whose id is a secret credential by design.
+NOT_TENANT_SCOPED = {
+    "invitation_accept": "the token in the link is the credential",
+    "password_reset_confirm": "Django's signed reset link",
+}
+SKIPPED_PREFIXES = ("admin/", "procore-sandbox/")
+
+
+def walk(patterns, prefix: str = ""):
+    for entry in patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            yield from walk(entry.url_patterns, route)
+        elif isinstance(entry, URLPattern):
+            yield route, entry
+
+
+def parametrised_routes():
+    for route, entry in walk(get_resolver().url_patterns):
+        params = entry.pattern.regex.groupindex
+        if route.startswith(SKIPPED_PREFIXES) or not params or entry.name in NOT_TENANT_SCOPED:
+            continue
+        if set(params) == {"format"}:
+            continue  # DRF's format suffix on a list route: no id in it
+        yield entry.name, entry.pattern.regex.groupindex, route
+
+
+def outsider_value(name: str, param: str, outsider) -> str:
+    """A value for `param` that names an object of the outsider's account."""
+    token, _ = api_token_create(account=outsider.account, user=outsider.owner, name="theirs")
+    values = {
+        "office_id": outsider.office.pk,
+        "account_id": outsider.account.pk,
+        "token_id": token.pk,
+        "format": "json",
+    }
+    by_route = {("office-detail", "pk"): outsider.office.pk}
+    if (name, param) in by_route:
+        return str(by_route[(name, param)])
+    if param not in values:
+        pytest.fail(f"Route {name!r} takes {param!r}: register an outsider value for it here.")
+    return str(values[param])
+
+
+def url_for(route_regex: str, name: str, params, outsider) -> str:
+    kwargs = {p: outsider_value(name, p, outsider) for p in params}
+    return reverse(name, kwargs=kwargs)
+
+
+def outsider_rows(outsider) -> tuple:
+    return (
+        list(Office.objects.for_account(outsider.account).values()),
+        list(ApiToken.objects.for_account(outsider.account).values_list("pk", flat=True)),
+        Membership.objects.for_account(outsider.account).count(),
+    )
+
+
+@pytest.mark.django_db
+def test_every_id_route_is_registered_and_covered(tenant, outsider):
+    routes = list(parametrised_routes())
+    assert routes, "the walker found no routes with ids"
+    for name, params, route in routes:
+        url_for(route, name, params, outsider)  # fails for an unregistered parameter
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["owner", "admin", "project_manager", "field"])
+def test_it_refuses_another_accounts_objects_with_404(client, tenant, outsider, role):
+    user = tenant.owner if role == "owner" else tenant.member(role)
+    client.force_login(user)
+    covered = 0
+    for name, params, route in parametrised_routes():
+        url = url_for(route, name, params, outsider)
+        before = outsider_rows(outsider)
+        statuses = answers(client, url)
+        assert outsider_rows(outsider) == before, f"{route} changed the outsider's data"
+        assert set(statuses.values()) <= {403, 404, 405}, f"{route} ({name}) answered {statuses}"
+        if 404 not in statuses.values():
+            # A role refusal is fine only if it is the same answer a missing id gets.
+            missing = answers(client, url_with_missing_ids(name, params, outsider))
+            assert statuses == missing, f"{route} answers differ: {statuses} vs {missing}"
+        covered += 1
+    assert covered >= 5
+
+
+def answers(client, url: str) -> dict[str, int]:
+    return {
+        "GET": client.get(url).status_code,
+        "POST": client.post(url, {"name": "Hijacked"}).status_code,
+        "PATCH": client.patch(url, {"name": "Hijacked"}, content_type="application/json")
+        .status_code,
+    }
+
+
+def url_with_missing_ids(name: str, params, outsider) -> str:
+    kwargs = {p: "json" if p == "format" else "987654321" for p in params}
+    return reverse(name, kwargs=kwargs)
+
+
+@pytest.mark.django_db
+def test_api_token_of_one_account_never_reads_another(client, tenant, outsider):
+    _, key = api_token_create(account=tenant.account, user=tenant.owner, name="mine")
+    auth = {"HTTP_AUTHORIZATION": f"Token {key}"}
+    listed = client.get("/api/v1/offices/", **auth).json()
+    assert [o["id"] for o in listed["results"]] == [tenant.office.pk]
+    assert client.get(f"/api/v1/offices/{outsider.office.pk}/", **auth).status_code == 404
+
+
+@pytest.mark.django_db
+def test_audit_log_shows_only_own_account(owner_client, tenant, outsider):
+    AuditEntry.objects.create(account=outsider.account, action="secret.thing", target_repr="theirs")
+    AuditEntry.objects.create(account=tenant.account, action="office.created", target_repr="ours")
+    page = owner_client.get("/settings/audit-log/").content.decode()
+    assert "ours" in page
+    assert "theirs" not in page
+
+
+@pytest.mark.django_db
+def test_anonymous_requests_are_sent_to_login_or_refused(client, outsider):
+    for name, params, route in parametrised_routes():
+        url = url_for(route, name, params, outsider)
+        status = client.get(url).status_code
+        assert status in (302, 401, 403), f"{route} answered {status} without login"
