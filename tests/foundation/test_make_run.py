@@ -89,7 +89,7 @@ def stop(proc: subprocess.Popen) -> int:
 def test_make_run_serves_trestle_with_a_live_worker_and_stops_cleanly(tmp_path):
     port, log = free_port(), tmp_path / "make-run.log"
     base = f"http://127.0.0.1:{port}"
-    for attempt in (1, 2):  # running it twice is safe
+    for _ in range(2):  # running it twice is safe
         proc = start(tmp_path / "run", port, log)
         try:
             assert wait_healthy(base, proc, log) == {

@@ -27,7 +27,9 @@ def test_an_owner_creates_an_office_and_it_is_audited(owner_client, tenant):
 
 
 def test_a_duplicate_office_name_is_refused_on_the_field(owner_client, tenant):
-    response = owner_client.post("/settings/offices/new/", {**NEW_OFFICE, "name": "acme builders hq"})
+    response = owner_client.post(
+        "/settings/offices/new/", {**NEW_OFFICE, "name": "acme builders hq"}
+    )
     assert response.status_code == 200
     assert "already has an office named" in response.content.decode()
     assert Office.objects.for_account(tenant.account).count() == 1

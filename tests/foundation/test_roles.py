@@ -13,7 +13,12 @@ GATED = [
     ("offices.view", "get", "/settings/offices/", None),
     ("offices.view", "get", "/settings/offices/{office}/", None),
     ("offices.manage", "get", "/settings/offices/new/", None),
-    ("offices.manage", "post", "/settings/offices/new/", {"name": "North", "time_zone": "America/Chicago"}),
+    (
+        "offices.manage",
+        "post",
+        "/settings/offices/new/",
+        {"name": "North", "time_zone": "America/Chicago"},
+    ),
     ("offices.manage", "get", "/settings/offices/{office}/edit/", None),
     ("members.view", "get", "/settings/members/", None),
     ("members.invite", "post", "/settings/members/invite/", {"email": "n@x.test", "role": "field"}),
@@ -47,7 +52,9 @@ def test_api_office_writes_follow_the_policy(client, tenant, role):
     user = tenant.owner if role == Role.OWNER else tenant.member(role)
     _, key = api_token_create(account=tenant.account, user=user, name="t")
     auth = {"HTTP_AUTHORIZATION": f"Token {key}"}
-    created = client.post("/api/v1/offices/", {"name": "West", "time_zone": "America/Chicago"}, **auth)
+    created = client.post(
+        "/api/v1/offices/", {"name": "West", "time_zone": "America/Chicago"}, **auth
+    )
     patched = client.patch(
         f"/api/v1/offices/{tenant.office.pk}/",
         {"city": "Dallas"},

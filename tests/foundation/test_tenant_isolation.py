@@ -100,8 +100,9 @@ def answers(client, url: str) -> dict[str, int]:
     return {
         "GET": client.get(url).status_code,
         "POST": client.post(url, {"name": "Hijacked"}).status_code,
-        "PATCH": client.patch(url, {"name": "Hijacked"}, content_type="application/json")
-        .status_code,
+        "PATCH": client.patch(
+            url, {"name": "Hijacked"}, content_type="application/json"
+        ).status_code,
     }
 
 

@@ -2,10 +2,9 @@
 
 import sys
 
+import psycopg
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import connection
-from django.db.utils import OperationalError
 
 START_HINT = (
     "start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start "
@@ -14,13 +13,21 @@ START_HINT = (
 
 
 class Command(BaseCommand):
-    help = "Exit 1 with a one-line hint when the configured database cannot be reached."
+    help = "Exit 1 with a one-line hint when the configured PostgreSQL server cannot be reached."
 
     def handle(self, *args, **options) -> None:
         db = settings.DATABASES["default"]
-        where = f"{db.get('HOST') or 'local socket'}:{db.get('PORT') or 5432}/{db.get('NAME')}"
+        where = f"{db.get('HOST') or 'local socket'}:{db.get('PORT') or 5432}"
         try:
-            connection.ensure_connection()
-        except OperationalError:
+            # The server, not the database: the test run creates its own database on it.
+            psycopg.connect(
+                host=db.get("HOST") or None,
+                port=db.get("PORT") or None,
+                user=db.get("USER") or None,
+                password=db.get("PASSWORD") or None,
+                dbname="postgres",
+                connect_timeout=3,
+            ).close()
+        except psycopg.OperationalError:
             self.stderr.write(f"PostgreSQL is not reachable at {where}; {START_HINT}")
             sys.exit(1)
