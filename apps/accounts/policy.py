@@ -18,6 +18,7 @@ ALLOWED: dict[str, frozenset[str]] = {
     "integrations.manage": MANAGERS,
     "members.view": MANAGERS,
     "members.invite": frozenset({Role.OWNER}),
+    "members.manage": frozenset({Role.OWNER}),
     "audit.view": MANAGERS,
     "api_tokens.manage": MANAGERS | {Role.PROJECT_MANAGER, Role.AP_CLERK},
 }
@@ -26,6 +27,7 @@ REASONS: dict[str, str] = {
     "offices.manage": "Only an account owner or admin can change offices.",
     "integrations.manage": "Only an account owner or admin can enable or connect integrations.",
     "members.invite": "Only the account owner can invite people.",
+    "members.manage": "Only the account owner can change roles or remove people.",
     "members.view": "Only an account owner or admin can see the people of the account.",
     "audit.view": "Only an account owner or admin can read the audit log.",
 }

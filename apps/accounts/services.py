@@ -105,3 +105,43 @@ def api_token_create(*, account: Account, user: User, name: str) -> tuple[ApiTok
 def api_token_revoke(*, token: ApiToken, actor: User) -> None:
     audit_record(account=token.account, actor=actor, action="api_token.revoked", target=token)
     token.delete()
+
+
+def _check_keeps_an_owner(membership: Membership, new_role: str | None) -> None:
+    if membership.role != Role.OWNER or new_role == Role.OWNER:
+        return
+    owners = Membership.objects.filter(account=membership.account, role=Role.OWNER)
+    if owners.count() == 1:
+        raise ValidationError("An account needs at least one owner: make someone else owner first.")
+
+
+@transaction.atomic
+def membership_change_role(*, membership: Membership, role: str, actor: User) -> Membership:
+    if role not in Role.values:
+        raise ValidationError("Choose a role.")
+    _check_keeps_an_owner(membership, role)
+    previous = membership.role
+    membership.role = role
+    membership.save(update_fields=["role"])
+    audit_record(
+        account=membership.account,
+        actor=actor,
+        action="member.role_changed",
+        target=membership,
+        detail={"from": previous, "to": role},
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, actor: User) -> None:
+    """The removed user loses access at their next request (the middleware re-reads memberships)."""
+    _check_keeps_an_owner(membership, None)
+    audit_record(
+        account=membership.account,
+        actor=actor,
+        action="member.removed",
+        target=membership,
+        detail={"email": membership.user.email, "role": membership.role},
+    )
+    membership.delete()

@@ -34,6 +34,7 @@ urlpatterns = [
 settings_urlpatterns = [
     path("members/", views.member_list, name="member_list"),
     path("members/invite/", views.member_invite, name="member_invite"),
+    path("members/<int:membership_id>/", views.member_update, name="member_update"),
     path("api-tokens/", views.api_token_list, name="api_token_list"),
     path("api-tokens/<int:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     path("audit-log/", views.audit_log, name="audit_log"),

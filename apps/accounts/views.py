@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 from . import services
 from .forms import AcceptInvitationForm, ApiTokenForm, AuditFilterForm, InvitationForm
 from .middleware import SESSION_KEY
-from .models import ApiToken, Invitation, Membership
+from .models import ApiToken, Invitation, Membership, Role
 from .policy import permission_required
 from .selectors import audit_entry_list, user_exists
 from .tenancy import get_for_account_or_404
@@ -50,10 +50,34 @@ def member_invite(request):
     return _render_members(request, form, status=400)
 
 
+@login_required
+@require_POST
+@permission_required("members.manage")
+def member_update(request, membership_id: int):
+    membership = get_for_account_or_404(
+        Membership.objects.select_related("user"), request.account, pk=membership_id
+    )
+    try:
+        if request.POST.get("remove"):
+            services.membership_remove(membership=membership, actor=request.user)
+            messages.success(request, f"{membership.user.email} was removed from the account.")
+        else:
+            services.membership_change_role(
+                membership=membership, role=request.POST.get("role", ""), actor=request.user
+            )
+            messages.success(
+                request, f"{membership.user.email} is now {membership.get_role_display()}."
+            )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("member_list")
+
+
 def _render_members(request, form, status: int = 200):
     context = {
         "form": form,
         "members": Membership.objects.for_account(request.account).select_related("user"),
+        "roles": Role.choices,
         "invitations": Invitation.objects.for_account(request.account).filter(
             accepted_at__isnull=True
         ),

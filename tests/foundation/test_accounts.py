@@ -2,6 +2,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.test import Client
 
 from apps.accounts.models import ApiToken, AuditEntry, Invitation, Membership, Role, User
 from apps.accounts.services import account_create
@@ -119,3 +120,27 @@ def test_account_create_makes_the_creator_owner_and_audits():
     account = account_create(name="Founders", owner=user)
     assert Membership.objects.get(account=account).role == Role.OWNER
     assert AuditEntry.objects.for_account(account).get().action == "account.created"
+
+
+def test_the_owner_changes_a_role_and_removes_a_member(owner_client, tenant):
+    pm = tenant.member(Role.PROJECT_MANAGER)
+    client = Client()
+    membership = Membership.objects.get(user=pm)
+    owner_client.post(f"/settings/members/{membership.pk}/", {"role": "admin"})
+    membership.refresh_from_db()
+    assert membership.role == Role.ADMIN
+    client.force_login(pm)
+    assert client.get("/settings/audit-log/").status_code == 200
+    owner_client.post(f"/settings/members/{membership.pk}/", {"remove": "1"})
+    assert client.get("/settings/offices/").status_code == 403  # access ends at once
+    actions = AuditEntry.objects.for_account(tenant.account).values_list("action", flat=True)
+    assert {"member.role_changed", "member.removed"} <= set(actions)
+
+
+def test_the_last_owner_cannot_be_demoted_or_removed(owner_client, tenant):
+    mine = Membership.objects.get(user=tenant.owner)
+    response = owner_client.post(f"/settings/members/{mine.pk}/", {"role": "admin"}, follow=True)
+    assert "at least one owner" in response.content.decode()
+    owner_client.post(f"/settings/members/{mine.pk}/", {"remove": "1"})
+    mine.refresh_from_db()
+    assert mine.role == Role.OWNER

@@ -3,7 +3,7 @@
 import pytest
 
 from apps.accounts import policy
-from apps.accounts.models import Role
+from apps.accounts.models import Membership, Role
 from apps.accounts.services import api_token_create
 
 ALL_ROLES = [r.value for r in Role]
@@ -22,6 +22,7 @@ GATED = [
     ("offices.manage", "get", "/settings/offices/{office}/edit/", None),
     ("members.view", "get", "/settings/members/", None),
     ("members.invite", "post", "/settings/members/invite/", {"email": "n@x.test", "role": "field"}),
+    ("members.manage", "post", "/settings/members/{membership}/", {"role": "field"}),
     ("audit.view", "get", "/settings/audit-log/", None),
     ("api_tokens.manage", "get", "/settings/api-tokens/", None),
     ("api_tokens.manage", "post", "/settings/api-tokens/", {"name": "ci"}),
@@ -37,7 +38,8 @@ def test_every_action_in_the_policy_is_exercised_here():
 @pytest.mark.parametrize(("action", "method", "path", "data"), GATED)
 def test_gated_pages_follow_the_policy(client_as, tenant, role, action, method, path, data):
     client = client_as(role)
-    url = path.format(office=tenant.office.pk)
+    colleague = Membership.objects.get(user=tenant.member(Role.AP_CLERK))
+    url = path.format(office=tenant.office.pk, membership=colleague.pk)
     response = getattr(client, method)(url, data or {})
     if role in policy.ALLOWED[action]:
         assert response.status_code in (200, 302), f"{role} refused {action}"

@@ -45,6 +45,7 @@ def outsider_value(name: str, param: str, outsider) -> str:
         "office_id": outsider.office.pk,
         "account_id": outsider.account.pk,
         "token_id": token.pk,
+        "membership_id": Membership.objects.get(user=outsider.owner).pk,
         "format": "json",
     }
     by_route = {("office-detail", "pk"): outsider.office.pk}
