@@ -33,6 +33,9 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.accounts",
     "apps.offices",
+    "apps.projects",
+    "apps.timecards",
+    "apps.ap_invoices",
     "apps.procore_sync",
 ]
 

@@ -1,0 +1,88 @@
+import hashlib
+import json
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+
+class MappingError(ValueError):
+    """A Procore record that cannot be mapped; the message is shown on its SyncItem."""
+
+
+def required_text(record: dict, key: str, max_length: int = 200) -> str:
+    value = record.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise MappingError(f"'{key}' is missing or empty")
+    return value.strip()[:max_length]
+
+
+def text(record: dict, key: str, max_length: int = 200) -> str:
+    value = record.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, (str, int)):
+        raise MappingError(f"'{key}' should be text, got {type(value).__name__}")
+    return str(value).strip()[:max_length]
+
+
+def procore_id(record: dict, key: str = "id", required: bool = True) -> int | None:
+    value = record.get(key)
+    if value is None and not required:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, str) and value.isdigit():
+            return int(value)
+        raise MappingError(f"'{key}' should be a Procore id, got {value!r}")
+    return value
+
+
+def nested_id(record: dict, key: str) -> int | None:
+    """The id of an embedded object such as `vendor: {id, name}`, or None."""
+    value = record.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise MappingError(f"'{key}' should be an object, got {type(value).__name__}")
+    return procore_id(value, "id", required=False)
+
+
+def boolean(record: dict, key: str, default: bool = True) -> bool:
+    value = record.get(key, default)
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise MappingError(f"'{key}' should be true or false, got {value!r}")
+    return value
+
+
+def iso_date(record: dict, key: str) -> date | None:
+    value = record.get(key)
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError as exc:
+        raise MappingError(f"'{key}' is not a date: {value!r}") from exc
+
+
+def decimal(record: dict, key: str, places: int | None = None) -> Decimal | None:
+    """Procore sends money and coordinates as strings or numbers; never go through float."""
+    value = record.get(key)
+    if value in (None, ""):
+        return None
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation as exc:
+        raise MappingError(f"'{key}' is not a number: {value!r}") from exc
+    return number.quantize(Decimal(1).scaleb(-places)) if places is not None else number
+
+
+def fingerprint(fields: dict[str, Any]) -> str:
+    """A stable digest of what was synced, to tell "changed since" without comparing rows."""
+    payload = json.dumps(fields, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+
+def without_empty(fields: dict[str, Any]) -> dict[str, Any]:
+    """Outgoing dicts omit empty values so Trestle never blanks a field it does not hold."""
+    return {k: v for k, v in fields.items() if v not in (None, "")}
