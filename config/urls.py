@@ -3,7 +3,10 @@ from django.contrib import admin
 from django.urls import include, path
 
 from apps.accounts.urls import settings_urlpatterns as account_settings_urls
+from apps.ap_invoices.urls import vendor_urlpatterns
 from apps.core import views as core_views
+from apps.projects.urls import cost_code_urlpatterns
+from apps.timecards.urls import employee_urlpatterns
 
 urlpatterns = [
     path("", core_views.dashboard, name="dashboard"),
@@ -12,6 +15,10 @@ urlpatterns = [
     path("settings/", core_views.settings_home, name="settings_home"),
     path("settings/", include(account_settings_urls)),
     path("settings/offices/", include("apps.offices.urls")),
+    path("settings/employees/", include(employee_urlpatterns)),
+    path("settings/cost-codes/", include(cost_code_urlpatterns)),
+    path("settings/vendors/", include(vendor_urlpatterns)),
+    path("projects/", include("apps.projects.urls")),
     path("api/v1/", include("config.api_urls")),
     path("admin/", admin.site.urls),
 ]

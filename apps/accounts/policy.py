@@ -21,6 +21,11 @@ ALLOWED: dict[str, frozenset[str]] = {
     "members.manage": frozenset({Role.OWNER}),
     "audit.view": MANAGERS,
     "api_tokens.manage": MANAGERS | {Role.PROJECT_MANAGER, Role.AP_CLERK},
+    "records.view": STAFF,
+    "projects.manage": MANAGERS | {Role.PROJECT_MANAGER},
+    "employees.manage": MANAGERS,
+    "cost_codes.manage": MANAGERS,
+    "vendors.manage": MANAGERS | {Role.AP_CLERK},
 }
 
 REASONS: dict[str, str] = {
@@ -30,6 +35,11 @@ REASONS: dict[str, str] = {
     "members.manage": "Only the account owner can change roles or remove people.",
     "members.view": "Only an account owner or admin can see the people of the account.",
     "audit.view": "Only an account owner or admin can read the audit log.",
+    "records.view": "Customers see only what is shared with them.",
+    "projects.manage": "Only an owner, admin or project manager can change projects.",
+    "employees.manage": "Only an account owner or admin can change employees.",
+    "cost_codes.manage": "Only an account owner or admin can change cost codes.",
+    "vendors.manage": "Only an owner, admin or AP clerk can change vendors.",
 }
 
 

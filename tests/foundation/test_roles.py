@@ -5,8 +5,11 @@ import pytest
 from apps.accounts import policy
 from apps.accounts.models import Membership, Role
 from apps.accounts.services import api_token_create
+from apps.projects.models import Project
 
 ALL_ROLES = [r.value for r in Role]
+# Record pages check "records.view" before the action itself.
+RECORD_ACTIONS = {"projects.manage", "employees.manage", "cost_codes.manage", "vendors.manage"}
 
 # (action, method, path template, form data); "{office}" is the tenant's office id.
 GATED = [
@@ -26,6 +29,13 @@ GATED = [
     ("audit.view", "get", "/settings/audit-log/", None),
     ("api_tokens.manage", "get", "/settings/api-tokens/", None),
     ("api_tokens.manage", "post", "/settings/api-tokens/", {"name": "ci"}),
+    ("records.view", "get", "/projects/", None),
+    ("records.view", "get", "/settings/employees/", None),
+    ("projects.manage", "get", "/projects/new/", None),
+    ("projects.manage", "post", "/projects/{project}/", {"code": "005", "name": "SJB"}),
+    ("employees.manage", "get", "/settings/employees/new/", None),
+    ("cost_codes.manage", "get", "/settings/cost-codes/new/", None),
+    ("vendors.manage", "get", "/settings/vendors/new/", None),
 ]
 
 
@@ -39,13 +49,17 @@ def test_every_action_in_the_policy_is_exercised_here():
 def test_gated_pages_follow_the_policy(client_as, tenant, role, action, method, path, data):
     client = client_as(role)
     colleague = Membership.objects.get(user=tenant.member(Role.AP_CLERK))
-    url = path.format(office=tenant.office.pk, membership=colleague.pk)
+    project = Project.objects.create(office=tenant.office, number="200", name="PJA")
+    url = path.format(office=tenant.office.pk, membership=colleague.pk, project=project.pk)
     response = getattr(client, method)(url, data or {})
     if role in policy.ALLOWED[action]:
         assert response.status_code in (200, 302), f"{role} refused {action}"
     else:
         assert response.status_code == 403, f"{role} allowed {action}"
-        assert policy.reason(action) in response.content.decode()
+        record_action = action in RECORD_ACTIONS
+        refused_earlier = record_action and role not in policy.ALLOWED["records.view"]
+        reason = policy.reason("records.view" if refused_earlier else action)
+        assert reason in response.content.decode()
 
 
 @pytest.mark.django_db

@@ -9,7 +9,12 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from apps.accounts.models import ApiToken, AuditEntry, Membership
 from apps.accounts.services import api_token_create
+from apps.ap_invoices.models import Vendor
 from apps.offices.models import Office
+from apps.projects.models import CostCode, Project
+from apps.timecards.models import Employee
+
+TENANT_RECORDS = (Project, Employee, CostCode, Vendor)
 
 # Routes that take no tenant id, or whose id is a secret credential by design.
 NOT_TENANT_SCOPED = {
@@ -48,12 +53,32 @@ def outsider_value(name: str, param: str, outsider) -> str:
         "membership_id": Membership.objects.get(user=outsider.owner).pk,
         "format": "json",
     }
-    by_route = {("office-detail", "pk"): outsider.office.pk}
+    records = outsider_records(outsider)
+    by_route = {
+        ("office-detail", "pk"): outsider.office.pk,
+        ("project_detail", "record_id"): records["project"].pk,
+        ("project_edit", "record_id"): records["project"].pk,
+        ("employee_edit", "record_id"): records["employee"].pk,
+        ("cost_code_edit", "record_id"): records["cost_code"].pk,
+        ("vendor_edit", "record_id"): records["vendor"].pk,
+    }
     if (name, param) in by_route:
         return str(by_route[(name, param)])
     if param not in values:
         pytest.fail(f"Route {name!r} takes {param!r}: register an outsider value for it here.")
     return str(values[param])
+
+
+def outsider_records(outsider) -> dict:
+    office = outsider.office
+    return {
+        "project": Project.objects.get_or_create(office=office, number="9", name="Theirs")[0],
+        "employee": Employee.objects.get_or_create(office=office, last_name="Theirs")[0],
+        "cost_code": CostCode.objects.get_or_create(
+            office=office, code="01-1", name="Theirs", division_code="01"
+        )[0],
+        "vendor": Vendor.objects.get_or_create(office=office, name="Theirs")[0],
+    }
 
 
 def url_for(route_regex: str, name: str, params, outsider) -> str:
@@ -64,6 +89,7 @@ def url_for(route_regex: str, name: str, params, outsider) -> str:
 def outsider_rows(outsider) -> tuple:
     return (
         list(Office.objects.for_account(outsider.account).values()),
+        [list(m.objects.for_account(outsider.account).values()) for m in TENANT_RECORDS],
         list(ApiToken.objects.for_account(outsider.account).values_list("pk", flat=True)),
         Membership.objects.for_account(outsider.account).count(),
     )

@@ -1,0 +1,14 @@
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def attr(record, name: str):
+    """`record|attr:"office.name"`: a dotted attribute, for tables whose columns are data."""
+    value = record
+    for part in name.split("."):
+        value = getattr(value, part, None)
+        if value is None:
+            return None
+    return value
