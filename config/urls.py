@@ -5,6 +5,7 @@ from django.urls import include, path
 from apps.accounts.urls import settings_urlpatterns as account_settings_urls
 from apps.ap_invoices.urls import vendor_urlpatterns
 from apps.core import views as core_views
+from apps.procore_sync.urls import webhook_urlpatterns
 from apps.projects.urls import cost_code_urlpatterns
 from apps.timecards.urls import employee_urlpatterns
 
@@ -19,6 +20,8 @@ urlpatterns = [
     path("settings/cost-codes/", include(cost_code_urlpatterns)),
     path("settings/vendors/", include(vendor_urlpatterns)),
     path("projects/", include("apps.projects.urls")),
+    path("sync/", include("apps.procore_sync.urls")),
+    path("procore/webhooks/", include(webhook_urlpatterns)),
     path("api/v1/", include("config.api_urls")),
     path("admin/", admin.site.urls),
 ]

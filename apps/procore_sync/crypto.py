@@ -31,4 +31,3 @@ def encrypt(plaintext: str) -> str:
 
 def decrypt(ciphertext: str) -> str:
     return _current().decrypt(ciphertext.encode()).decode()
-

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from apps.accounts.audit import audit_record
 from apps.accounts.tenancy import TenantQuerySet
 from apps.offices.models import Office
 
@@ -88,8 +89,6 @@ class ProcoreConnection(models.Model):
 
     def mark_needs_reconnect(self, reason: str) -> None:
         """Stop using this connection and tell the office's admins why (status card, audit log)."""
-        from apps.accounts.audit import audit_record
-
         type(self).objects.filter(pk=self.pk).update(
             status=ConnectionStatus.NEEDS_RECONNECT, status_reason=reason
         )
@@ -101,3 +100,13 @@ class ProcoreConnection(models.Model):
             target=self,
             detail={"reason": reason},
         )
+
+
+# The sync engine's tables live in their own module; importing them here registers them.
+from .engine_models import (  # noqa: E402, F401
+    ExternalRef,
+    SyncItem,
+    SyncRun,
+    SyncSettings,
+    WebhookDelivery,
+)

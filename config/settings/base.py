@@ -161,6 +161,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(RUN_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# One beat entry; it fans out to the offices that are due (apps/procore_sync/schedules.py).
+CELERY_BEAT_SCHEDULE = {
+    "procore-sync-due": {"task": "procore_sync.schedule_due", "schedule": 60.0},
+}
 
 # Shared state between processes (rate budgets, short caches). Redis; see local.py for `make run`.
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/1")
@@ -179,6 +183,8 @@ PROCORE_CLIENT_ID = env("PROCORE_CLIENT_ID", default="trestle-local-client")
 PROCORE_CLIENT_SECRET = env("PROCORE_CLIENT_SECRET", default="trestle-local-secret")
 PROCORE_REDIRECT_URI = env("PROCORE_REDIRECT_URI", default=f"{SITE_URL}/procore/callback/")
 PROCORE_TIMEOUT_SECONDS = env.float("PROCORE_TIMEOUT_SECONDS", default=30)
+# Our app's id in Procore: webhook events caused by our own writes carry it and are dropped.
+PROCORE_APP_ID = env("PROCORE_APP_ID", default="")
 
 # Keys for encrypting Procore tokens at rest (MultiFernet: the first encrypts, all decrypt).
 ENCRYPTION_KEYS = env.list(

@@ -37,7 +37,7 @@ def test_an_owner_invites_a_colleague_who_joins(page, browser, live_server, tena
     log_in(page, tenant.owner.email)
     page.goto("/settings/members/")
     page.get_by_label("Email").fill("pm@acme.test")
-    page.get_by_label("Role").select_option("project_manager")
+    page.get_by_label("Role", exact=True).select_option("project_manager")
     page.get_by_role("button", name="Send invitation").click()
     page.get_by_text("Invitation sent to pm@acme.test.").wait_for()
     link = next(w for w in mail.outbox[-1].body.split() if "/accounts/invitations/" in w)

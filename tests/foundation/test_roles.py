@@ -36,6 +36,8 @@ GATED = [
     ("employees.manage", "get", "/settings/employees/new/", None),
     ("cost_codes.manage", "get", "/settings/cost-codes/new/", None),
     ("vendors.manage", "get", "/settings/vendors/new/", None),
+    ("sync.view", "get", "/sync/", None),
+    ("sync.run", "post", "/sync/offices/{office}/run/", {"flow": "entities"}),
 ]
 
 

@@ -11,15 +11,17 @@ from apps.accounts.models import ApiToken, AuditEntry, Membership
 from apps.accounts.services import api_token_create
 from apps.ap_invoices.models import Vendor
 from apps.offices.models import Office
+from apps.procore_sync.engine_models import SyncRun
 from apps.projects.models import CostCode, Project
 from apps.timecards.models import Employee
 
-TENANT_RECORDS = (Project, Employee, CostCode, Vendor)
+TENANT_RECORDS = (Project, Employee, CostCode, Vendor, SyncRun)
 
 # Routes that take no tenant id, or whose id is a secret credential by design.
 NOT_TENANT_SCOPED = {
     "invitation_accept": "the token in the link is the credential",
     "password_reset_confirm": "Django's signed reset link",
+    "procore_webhook": "the secret in the URL is the credential (tests/sync_engine/test_webhooks)",
 }
 SKIPPED_PREFIXES = ("admin/", "procore-sandbox/")
 
@@ -46,14 +48,15 @@ def parametrised_routes():
 def outsider_value(name: str, param: str, outsider) -> str:
     """A value for `param` that names an object of the outsider's account."""
     token, _ = api_token_create(account=outsider.account, user=outsider.owner, name="theirs")
+    records = outsider_records(outsider)
     values = {
         "office_id": outsider.office.pk,
         "account_id": outsider.account.pk,
         "token_id": token.pk,
         "membership_id": Membership.objects.get(user=outsider.owner).pk,
+        "run_id": records["run"].pk,
         "format": "json",
     }
-    records = outsider_records(outsider)
     by_route = {
         ("office-detail", "pk"): outsider.office.pk,
         ("project_detail", "record_id"): records["project"].pk,
@@ -78,6 +81,7 @@ def outsider_records(outsider) -> dict:
             office=office, code="01-1", name="Theirs", division_code="01"
         )[0],
         "vendor": Vendor.objects.get_or_create(office=office, name="Theirs")[0],
+        "run": SyncRun.objects.get_or_create(office=office, flow="entities", trigger="user")[0],
     }
 
 

@@ -82,7 +82,9 @@ def procore_messages(body: Any) -> str:
     parts = []
     for key in ("errors", "error", "message", "error_description", "reason", "details"):
         if key in body:
-            parts.append(_keyed_messages(body[key]) if key == "errors" else procore_messages(body[key]))
+            parts.append(
+                _keyed_messages(body[key]) if key == "errors" else procore_messages(body[key])
+            )
     return "; ".join(p for p in dict.fromkeys(parts) if p)
 
 

@@ -3,13 +3,13 @@ revoke, and the token saver.
 
 Environments are chosen by settings only (no code paths differ):
 
-=====================  ===========================================  ====================================
-environment            PROCORE_LOGIN_URL                            PROCORE_API_URL
-=====================  ===========================================  ====================================
-production             https://login.procore.com                    https://api.procore.com
-developer sandbox      https://login-sandbox.procore.com            https://sandbox.procore.com
-embedded sandbox       <SITE_URL>/procore-sandbox                   <SITE_URL>/procore-sandbox
-=====================  ===========================================  ====================================
+=================  =================================  =================================
+environment        PROCORE_LOGIN_URL                  PROCORE_API_URL
+=================  =================================  =================================
+production         https://login.procore.com          https://api.procore.com
+developer sandbox  https://login-sandbox.procore.com  https://sandbox.procore.com
+embedded sandbox   <SITE_URL>/procore-sandbox         <SITE_URL>/procore-sandbox
+=================  =================================  =================================
 
 Each environment has its own PROCORE_CLIENT_ID / PROCORE_CLIENT_SECRET; tokens never cross them.
 
@@ -124,14 +124,19 @@ def _token_from(response: requests.Response) -> dict[str, Any]:
     try:
         return dict(_oauth().parse_request_body_response(response.text))
     except OAuth2Error as exc:
-        if exc.error == "invalid_client":
-            raise ProcoreError(
-                "Procore rejected Trestle's app credentials (PROCORE_CLIENT_ID/SECRET).",
-                status=response.status_code,
-            ) from None
-        raise TokenRejected(exc.error, status=response.status_code) from None
-    except ValueError:  # not JSON and not form-encoded: an HTML error page
-        raise TokenRejected("unreadable token answer", status=response.status_code) from None
+        error = exc.error
+    except ValueError:  # neither JSON nor form-encoded: an HTML error page
+        error = "unreadable_answer"
+    if error == "invalid_client":
+        raise ProcoreError(
+            "Procore rejected Trestle's app credentials (PROCORE_CLIENT_ID/SECRET).",
+            status=response.status_code,
+        )
+    if response.status_code in (400, 401) or error == "invalid_grant":
+        raise TokenRejected(error, status=response.status_code)
+    raise ProcoreUnavailable(
+        "Procore's sign-in service gave an unexpected answer.", status=response.status_code
+    )
 
 
 def exchange_code(code: str) -> dict[str, Any]:
@@ -169,6 +174,8 @@ def refresh_access_token(
     Procore refresh tokens are single-use, so the refresh runs under a row lock: whoever gets the
     lock re-reads the row and refreshes only if the token is still stale (or is the one Procore
     just rejected with 401); everyone else finds the new token when the lock is released.
+    If the refresh answer is lost (timeout), Procore may already have spent the refresh token:
+    the next attempt then gets invalid_grant and the connection asks for a reconnect.
     """
     with transaction.atomic():
         connection = ProcoreConnection.objects.select_for_update().get(pk=connection_id)

@@ -27,7 +27,9 @@ class Snapshot:
 
 def read_headers(headers: Mapping[str, str]) -> Snapshot | None:
     try:
-        return Snapshot(int(headers["X-Rate-Limit-Remaining"]), float(headers["X-Rate-Limit-Reset"]))
+        return Snapshot(
+            int(headers["X-Rate-Limit-Remaining"]), float(headers["X-Rate-Limit-Reset"])
+        )
     except (KeyError, ValueError):
         return None
 
@@ -56,6 +58,15 @@ class RateBudget:
         window = "spike" if snapshot.reset - now <= SPIKE_WINDOW_SECONDS else "hour"
         ttl = max(1, math.ceil(snapshot.reset - now) + 1)
         cache.set(f"{self.prefix}:{window}", (snapshot.remaining, snapshot.reset), ttl)
+
+    def latest(self) -> Snapshot | None:
+        """The tighter of the live windows, for the connection-health card."""
+        live = [
+            Snapshot(*snapshot)
+            for window in ("hour", "spike")
+            if (snapshot := cache.get(f"{self.prefix}:{window}")) and snapshot[1] > self.clock()
+        ]
+        return min(live, key=lambda s: s.remaining, default=None)
 
     def wait(self) -> None:
         """Take one request from the budget, sleeping until a reset if it is spent.

@@ -1,0 +1,294 @@
+"""ProcoreClient: the one seam through which Trestle talks to Procore's REST API.
+
+It sets the base URL, `Authorization` and `Procore-Company-Id`, timeouts; refreshes the token
+(once per request) on expiry or 401; shares the rate budget; retries what can succeed later with
+capped exponential backoff and full jitter; and turns every other answer into a typed error.
+"""
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from django.conf import settings
+from urllib3.exceptions import NewConnectionError
+
+from ..models import ProcoreConnection
+from .circuit import CircuitBreaker
+from .errors import (
+    OutcomeUnknown,
+    ProcoreUnavailable,
+    RateLimited,
+    ValidationError,
+    error_for_response,
+)
+from .oauth import refresh_access_token
+from .ratelimit import RateBudget
+
+logger = logging.getLogger(__name__)
+
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+# Statuses that mean the server did not apply the request, so even a create may be resent.
+NOT_APPLIED_STATUSES = frozenset({429, 503})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Attempt n (0-based) waits `jitter() * min(cap, base * 2**n)`: capped, full jitter."""
+
+    max_attempts: int = 5
+    base: float = 0.5
+    cap: float = 30.0
+    max_total: float = 120.0  # seconds one call may take, waits and attempts included
+    max_wait: float = 60.0  # the longest single wait for a rate-limit reset or Retry-After
+
+    def backoff(self, attempt: int, jitter: Callable[[], float]) -> float:
+        return jitter() * min(self.cap, self.base * 2**attempt)
+
+
+def _server_wait(response: requests.Response, now: float) -> float | None:
+    """Seconds Procore asked us to wait: Retry-After if present, else until X-Rate-Limit-Reset."""
+    retry_after = response.headers.get("Retry-After")
+    if retry_after:
+        try:
+            return max(0.0, float(retry_after))
+        except ValueError:
+            try:
+                return max(0.0, parsedate_to_datetime(retry_after).timestamp() - now)
+            except (TypeError, ValueError):
+                pass
+    reset = response.headers.get("X-Rate-Limit-Reset")
+    if response.status_code == 429 and reset:
+        try:
+            return max(0.0, float(reset) - now)
+        except ValueError:
+            return None
+    return None
+
+
+def _never_sent(exc: requests.RequestException) -> bool:
+    """True when the request surely never reached Procore (so resending cannot duplicate it)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    cause = exc.args[0] if exc.args else None  # requests wraps urllib3's MaxRetryError
+    return isinstance(getattr(cause, "reason", cause), NewConnectionError)
+
+
+class ProcoreClient:
+    """Calls on behalf of one ProcoreConnection. `sleep`, `jitter` and `clock` are injectable.
+
+    Do not call it inside `transaction.atomic()`: a token refresh commits the rotated tokens at
+    once (the old refresh token is dead), and a rollback of an outer transaction would lose them.
+    """
+
+    def __init__(
+        self,
+        connection: ProcoreConnection,
+        *,
+        session: requests.Session | None = None,
+        retry: RetryPolicy = RetryPolicy(),
+        sleep: Callable[[float], None] = time.sleep,
+        jitter: Callable[[], float] = random.random,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.connection = connection
+        self.session = session or requests.Session()
+        self.retry = retry
+        self.sleep = sleep
+        self.jitter = jitter
+        self.clock = clock
+        self.budget = RateBudget(connection.pk, max_wait=retry.max_wait, sleep=sleep, clock=clock)
+        self.circuit = CircuitBreaker(connection.pk)
+
+    # -- verbs returning parsed JSON ------------------------------------------------------------
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        return _json(self.request("GET", path, params=params))
+
+    def post(self, path: str, json: Any = None, params: dict[str, Any] | None = None) -> Any:
+        return _json(self.request("POST", path, json=json, params=params))
+
+    def patch(self, path: str, json: Any = None, params: dict[str, Any] | None = None) -> Any:
+        return _json(self.request("PATCH", path, json=json, params=params))
+
+    def delete(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        return _json(self.request("DELETE", path, params=params))
+
+    def download(self, url: str, *, max_bytes: int = 50 * 2**20) -> bytes:
+        """An attachment's bytes. Procore's file links are pre-signed, so the token is never sent
+        along (the link may point at another host); retried like any GET."""
+        path = urlsplit(url).path  # the query holds the link's signature: never logged
+        for attempt in range(self.retry.max_attempts):
+            sent = time.monotonic()
+            try:
+                with self.session.get(
+                    url, stream=True, timeout=settings.PROCORE_TIMEOUT_SECONDS
+                ) as response:
+                    _log("GET", path, response.status_code, sent, attempt, self.connection.pk)
+                    if response.ok:
+                        return _read_capped(response, max_bytes)
+                    if response.status_code not in RETRYABLE_STATUSES:
+                        raise error_for_response(response)
+            except (requests.Timeout, requests.ConnectionError) as exc:
+                _log("GET", path, type(exc).__name__, sent, attempt, self.connection.pk)
+            if attempt + 1 < self.retry.max_attempts:
+                self.sleep(self.retry.backoff(attempt, self.jitter))
+        raise ProcoreUnavailable("Procore did not deliver the attachment.")
+
+    # -- the one request loop -------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        idempotent: bool | None = None,
+    ) -> requests.Response:
+        """Send with retries; return a 2xx response or raise a typed ProcoreError.
+
+        `idempotent` defaults to "not a POST". A non-idempotent call is resent only after an
+        answer proving Procore did not apply it (429, 503) or a connection that was never made;
+        otherwise it raises OutcomeUnknown so the caller looks the record up by origin_id.
+        """
+        idempotent = method != "POST" if idempotent is None else idempotent
+        started, refreshed = self.clock(), False
+        for attempt in range(self.retry.max_attempts):
+            if self.connection.token_is_stale():
+                self.connection = refresh_access_token(self.connection.pk)
+            token = self.connection.access_token
+            response, exc = self._send(method, path, params, json, attempt)
+            if response is not None and response.status_code == 401 and not refreshed:
+                self.connection.count_error(401)
+                self.connection = refresh_access_token(self.connection.pk, rejected_token=token)
+                refreshed = True
+                response, exc = self._send(method, path, params, json, attempt)
+            if response is not None and response.ok:
+                return response
+            delay = self._retry_delay(response, exc, attempt, idempotent)
+            if delay is None or self.clock() - started + delay > self.retry.max_total:
+                break
+            self.sleep(delay)
+        raise self._final_error(response, exc, idempotent, self.clock() - started)
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any] | None,
+        json: Any,
+        attempt: int,
+    ) -> tuple[requests.Response | None, requests.RequestException | None]:
+        self.circuit.check()
+        self.budget.wait()
+        headers = {
+            "Authorization": f"Bearer {self.connection.access_token}",
+            "Accept": "application/json",
+        }
+        if self.connection.company_id:
+            headers["Procore-Company-Id"] = str(self.connection.company_id)
+        sent = time.monotonic()
+        try:
+            response = self.session.request(
+                method,
+                f"{settings.PROCORE_API_URL}{path}",
+                params=params,
+                json=json,
+                headers=headers,
+                timeout=settings.PROCORE_TIMEOUT_SECONDS,
+            )
+        except (requests.Timeout, requests.ConnectionError) as exc:
+            _log(method, path, type(exc).__name__, sent, attempt, self.connection.pk)
+            self.circuit.failed()
+            return None, exc
+        _log(method, path, response.status_code, sent, attempt, self.connection.pk)
+        self.budget.record(response.headers)
+        if response.status_code >= 500:
+            self.circuit.failed()
+        else:
+            self.circuit.succeeded()
+        if response.status_code in (403, 404, 429):
+            self.connection.count_error(response.status_code)
+        return response, None
+
+    def _retry_delay(
+        self,
+        response: requests.Response | None,
+        exc: requests.RequestException | None,
+        attempt: int,
+        idempotent: bool,
+    ) -> float | None:
+        """Seconds to wait before the next attempt, or None when retrying cannot help."""
+        if attempt + 1 >= self.retry.max_attempts:
+            return None
+        if exc is not None:
+            return (
+                self.retry.backoff(attempt, self.jitter) if idempotent or _never_sent(exc) else None
+            )
+        status = response.status_code
+        if status not in RETRYABLE_STATUSES:
+            return None
+        if not idempotent and status not in NOT_APPLIED_STATUSES:
+            return None
+        server_wait = _server_wait(response, self.clock())
+        if server_wait is not None:
+            return server_wait if server_wait <= self.retry.max_wait else None
+        return self.retry.backoff(attempt, self.jitter)
+
+    def _final_error(
+        self,
+        response: requests.Response | None,
+        exc: requests.RequestException | None,
+        idempotent: bool,
+        elapsed: float,
+    ) -> Exception:
+        if exc is not None:
+            if not idempotent and not _never_sent(exc):
+                return OutcomeUnknown(f"No answer from Procore ({type(exc).__name__}).")
+            return ProcoreUnavailable(f"No answer from Procore after {elapsed:.0f}s of retries.")
+        error = error_for_response(response)
+        if not idempotent and response.status_code in RETRYABLE_STATUSES - NOT_APPLIED_STATUSES:
+            return OutcomeUnknown(error.message, status=error.status, body=error.body)
+        if isinstance(error, RateLimited):
+            error.retry_at = self.clock() + (_server_wait(response, self.clock()) or 0.0)
+        if response.status_code == 401:
+            self.connection.mark_needs_reconnect(
+                "Procore rejected this connection's token even after a refresh. "
+                "An owner or admin must reconnect Procore in Settings → Procore."
+            )
+        return error
+
+
+def _read_capped(response: requests.Response, max_bytes: int) -> bytes:
+    content = bytearray()
+    for chunk in response.iter_content(64 * 1024):
+        content += chunk
+        if len(content) > max_bytes:
+            raise ValidationError(f"The attachment is larger than {max_bytes:,} bytes.")
+    return bytes(content)
+
+
+def _json(response: requests.Response) -> Any:
+    if response.status_code == 204 or not response.content:
+        return None
+    return response.json()
+
+
+def _log(method: str, path: str, outcome: Any, sent: float, attempt: int, conn: int) -> None:
+    # Path only: query strings and bodies may hold customer data, headers hold the token.
+    ms = int((time.monotonic() - sent) * 1000)
+    logger.info(
+        "procore %s %s -> %s in %dms (retry %d, connection %s)",
+        method,
+        path,
+        outcome,
+        ms,
+        attempt,
+        conn,
+    )

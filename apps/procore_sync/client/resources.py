@@ -1,0 +1,388 @@
+"""One small function per Procore endpoint Trestle uses, returning plain dicts (or iterators).
+
+Lists stream page by page; pass Procore's own filters through `params`, e.g.
+`params={**filters(updated_at=(since, now)), "view": "extended"}`. Creates take the resource body
+(`{"title": ..., "origin_id": ...}`) without Procore's wrapper key. Each links to its reference.
+"""
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from .http import ProcoreClient
+from .pages import records
+from .sync import SyncResult, sync_action
+
+Record = dict[str, Any]
+Params = dict[str, Any] | None
+
+
+# --- who and where ---------------------------------------------------------------------------
+
+
+def me(client: ProcoreClient) -> Record:
+    """https://developers.procore.com/reference/rest/me?version=1.0"""
+    return client.get("/rest/v1.0/me")
+
+
+def companies(client: ProcoreClient) -> Iterator[Record]:
+    """https://developers.procore.com/reference/rest/companies?version=1.0"""
+    return records(client, "/rest/v1.0/companies")
+
+
+def projects(client: ProcoreClient, *, company_id: int, params: Params = None) -> Iterator[Record]:
+    """https://developers.procore.com/reference/rest/projects?version=1.1"""
+    return records(client, "/rest/v1.1/projects", {"company_id": company_id, **(params or {})})
+
+
+def projects_sync(
+    client: ProcoreClient, *, company_id: int, updates: Iterable[Record]
+) -> SyncResult:
+    """https://developers.procore.com/reference/rest/projects?version=1.0 (Sync projects)"""
+    scope = {"company_id": company_id}
+    return sync_action(client, "/rest/v1.0/projects/sync", updates, scope=scope)
+
+
+def project(client: ProcoreClient, project_id: int, *, company_id: int) -> Record:
+    """https://developers.procore.com/reference/rest/projects?version=1.0"""
+    return client.get(f"/rest/v1.0/projects/{project_id}", {"company_id": company_id})
+
+
+def sub_jobs(client: ProcoreClient, *, project_id: int, params: Params = None) -> Iterator[Record]:
+    """https://developers.procore.com/reference/rest/sub-jobs?version=1.0"""
+    return records(client, "/rest/v1.0/sub_jobs", {"project_id": project_id, **(params or {})})
+
+
+def sub_jobs_sync(
+    client: ProcoreClient, *, project_id: int, updates: Iterable[Record]
+) -> SyncResult:
+    """https://developers.procore.com/reference/rest/sub-jobs?version=1.0 (Sync Sub Jobs)"""
+    scope = {"project_id": project_id}
+    return sync_action(client, "/rest/v1.0/sub_jobs/sync", updates, scope=scope, params=scope)
+
+
+# --- people ----------------------------------------------------------------------------------
+
+
+def company_users(
+    client: ProcoreClient, *, company_id: int, params: Params = None
+) -> Iterator[Record]:
+    """https://developers.procore.com/reference/rest/company-users?version=1.3"""
+    return records(client, f"/rest/v1.3/companies/{company_id}/users", params)
+
+
+def company_users_sync(
+    client: ProcoreClient, *, company_id: int, updates: Iterable[Record]
+) -> SyncResult:
+    """https://developers.procore.com/reference/rest/company-users?version=1.0 (Sync)"""
+    return sync_action(client, f"/rest/v1.0/companies/{company_id}/users/sync", updates)
+
+
+def company_people(
+    client: ProcoreClient, *, company_id: int, params: Params = None
+) -> Iterator[Record]:
+    """https://developers.procore.com/reference/rest/company-people?version=1.0"""
+    return records(client, f"/rest/v1.0/companies/{company_id}/people", params)
+
+
+def crews(client: ProcoreClient, *, project_id: int, params: Params = None) -> Iterator[Record]:
+    """https://developers.procore.com/reference/rest/crews?version=1.0"""
+    return records(client, f"/rest/v1.0/projects/{project_id}/crews", params)
+
+
+def work_classifications(
+    client: ProcoreClient, *, company_id: int, params: Params = None
+) -> Iterator[Record]:
+    """https://developers.procore.com/reference/rest/work-classification---company-level?version=1.0"""
+    return records(client, f"/rest/v1.0/companies/{company_id}/work_classifications", params)
+
+
+def timecard_time_types(client: ProcoreClient, *, company_id: int) -> list[Record]:
+    """https://developers.procore.com/reference/rest/timecards?version=1.0"""
+    return client.get(f"/rest/v1.0/companies/{company_id}/timecard_time_types")
+
+
+# --- cost structure ------------------------------------------------------------------------
+
+
+def cost_codes(
+    client: ProcoreClient, *, project_id: int, params: Params = None
+) -> Iterator[Record]:
+    """https://developers.procore.com/reference/rest/cost-codes?version=1.0"""
+    return records(client, "/rest/v1.0/cost_codes", {"project_id": project_id, **(params or {})})
+
+
+def cost_codes_sync(
+    client: ProcoreClient, *, project_id: int, updates: Iterable[Record]
+) -> SyncResult:
+    """https://developers.procore.com/reference/rest/cost-codes?version=1.0 (Sync Cost Codes)"""
+    scope = {"project_id": project_id}
+    return sync_action(client, "/rest/v1.0/cost_codes/sync", updates, scope=scope, params=scope)
+
+
+def standard_cost_code_lists(client: ProcoreClient, *, company_id: int) -> Iterator[Record]:
+    """https://developers.procore.com/reference/rest/cost-codes?version=1.0"""
+    return records(client, "/rest/v1.0/standard_cost_code_lists", {"company_id": company_id})
+
+
+def standard_cost_codes(
+    client: ProcoreClient,
+    *,
+    company_id: int,
+    standard_cost_code_list_id: int,
+    params: Params = None,
+) -> Iterator[Record]:
+    """Company-level codes; divisions are the ones without `parent_id`.
+    https://developers.procore.com/reference/rest/cost-codes?version=1.0"""
+    query = {
+        "company_id": company_id,
+        "standard_cost_code_list_id": standard_cost_code_list_id,
+        **(params or {}),
+    }
+    return records(client, "/rest/v1.0/standard_cost_codes", query)
+
+
+def standard_cost_codes_sync(
+    client: ProcoreClient,
+    *,
+    company_id: int,
+    standard_cost_code_list_id: int,
+    updates: Iterable[Record],
+) -> SyncResult:
+    """https://developers.procore.com/reference/rest/cost-codes?version=1.0 (Sync)"""
+    scope = {"company_id": company_id, "standard_cost_code_list_id": standard_cost_code_list_id}
+    return sync_action(client, "/rest/v1.0/standard_cost_codes/sync", updates, scope=scope)
+
+
+def line_item_types(
+    client: ProcoreClient, *, company_id: int, params: Params = None
+) -> Iterator[Record]:
+    """https://developers.procore.com/reference/rest/line-item-types-cost-types?version=1.0"""
+    query = {"company_id": company_id, **(params or {})}
+    return records(client, "/rest/v1.0/line_item_types", query)
+
+
+def line_item_types_sync(
+    client: ProcoreClient, *, company_id: int, updates: Iterable[Record]
+) -> SyncResult:
+    """https://developers.procore.com/reference/rest/line-item-types-cost-types?version=1.0"""
+    scope = {"company_id": company_id}
+    return sync_action(client, "/rest/v1.0/line_item_types/sync", updates, scope=scope)
+
+
+def wbs_codes(client: ProcoreClient, *, project_id: int, params: Params = None) -> Iterator[Record]:
+    """Budget codes. https://developers.procore.com/reference/rest/codes?version=1.0"""
+    path = f"/rest/v1.0/projects/{project_id}/work_breakdown_structure/wbs_codes"
+    return records(client, path, params)
+
+
+# --- vendors -------------------------------------------------------------------------------
+
+
+def vendors(client: ProcoreClient, *, company_id: int, params: Params = None) -> Iterator[Record]:
+    """https://developers.procore.com/reference/rest/company-vendors?version=1.0"""
+    return records(client, "/rest/v1.0/vendors", {"company_id": company_id, **(params or {})})
+
+
+def vendor_create(client: ProcoreClient, *, company_id: int, vendor: Record) -> Record:
+    """https://developers.procore.com/reference/rest/company-vendors?version=1.0"""
+    return client.post("/rest/v1.0/vendors", {"company_id": company_id, "vendor": vendor})
+
+
+def vendors_sync(
+    client: ProcoreClient, *, company_id: int, updates: Iterable[Record]
+) -> SyncResult:
+    """https://developers.procore.com/reference/rest/company-vendors?version=1.0 (Sync)"""
+    scope = {"company_id": company_id}
+    return sync_action(client, "/rest/v1.0/vendors/sync", updates, scope=scope)
+
+
+# --- change events -------------------------------------------------------------------------
+
+
+def change_events(
+    client: ProcoreClient, *, project_id: int, params: Params = None
+) -> Iterator[Record]:
+    """No `filters[origin_id]` here: look up by `filters[updated_at]` and match origin_id.
+    https://developers.procore.com/reference/rest/change-events?version=1.0"""
+    query = {"project_id": project_id, **(params or {})}
+    return records(client, "/rest/v1.0/change_events", query)
+
+
+def change_event(client: ProcoreClient, change_event_id: int, *, project_id: int) -> Record:
+    """Includes `change_event_line_items` (Procore has no separate line-item endpoint).
+    https://developers.procore.com/reference/rest/change-events?version=1.0"""
+    return client.get(f"/rest/v1.0/change_events/{change_event_id}", {"project_id": project_id})
+
+
+def change_event_create(client: ProcoreClient, *, project_id: int, change_event: Record) -> Record:
+    """Line items go in `change_event_line_items_attributes`. Not retried blindly: wrap in
+    create_idempotent. https://developers.procore.com/reference/rest/change-events?version=1.0"""
+    body = {"project_id": project_id, "change_event": change_event}
+    return client.post("/rest/v1.0/change_events", body, {"project_id": project_id})
+
+
+def change_event_update(
+    client: ProcoreClient, change_event_id: int, *, project_id: int, change_event: Record
+) -> Record:
+    """https://developers.procore.com/reference/rest/change-events?version=1.0"""
+    body = {"project_id": project_id, "change_event": change_event}
+    path = f"/rest/v1.0/change_events/{change_event_id}"
+    return client.patch(path, body, {"project_id": project_id})
+
+
+def change_event_statuses(client: ProcoreClient, *, project_id: int) -> Iterator[Record]:
+    """https://developers.procore.com/reference/rest/change-event-statuses?version=1.0"""
+    return records(client, "/rest/v1.0/change_event/statuses", {"project_id": project_id})
+
+
+# --- contracts -----------------------------------------------------------------------------
+
+
+def prime_contracts(
+    client: ProcoreClient, *, project_id: int, params: Params = None
+) -> Iterator[Record]:
+    """https://developers.procore.com/reference/rest/prime-contracts?version=1.0"""
+    query = {"project_id": project_id, **(params or {})}
+    return records(client, "/rest/v1.0/prime_contracts", query)
+
+
+def commitments(
+    client: ProcoreClient, *, project_id: int, params: Params = None
+) -> Iterator[Record]:
+    """Subcontracts and purchase orders together.
+    https://developers.procore.com/reference/rest/commitments?version=1.0"""
+    query = {"project_id": project_id, **(params or {})}
+    return records(client, "/rest/v1.0/commitments", query)
+
+
+# --- time and field data -------------------------------------------------------------------
+
+
+def timecard_entries(
+    client: ProcoreClient, *, project_id: int, params: Params = None
+) -> Iterator[Record]:
+    """Without `log_date` or `start_date`/`end_date` Procore returns today's only.
+    https://developers.procore.com/reference/rest/timecard-entries?version=1.0"""
+    return records(client, f"/rest/v1.0/projects/{project_id}/timecard_entries", params)
+
+
+def timecard_entry_create(client: ProcoreClient, *, project_id: int, entry: Record) -> Record:
+    """https://developers.procore.com/reference/rest/timecard-entries?version=1.0"""
+    path = f"/rest/v1.0/projects/{project_id}/timecard_entries"
+    return client.post(path, {"timecard_entry": entry})
+
+
+def manpower_logs(
+    client: ProcoreClient, *, project_id: int, params: Params = None
+) -> Iterator[Record]:
+    """https://developers.procore.com/reference/rest/manpower-logs?version=1.0"""
+    return records(client, f"/rest/v1.0/projects/{project_id}/manpower_logs", params)
+
+
+def manpower_log_create(client: ProcoreClient, *, project_id: int, log: Record) -> Record:
+    """https://developers.procore.com/reference/rest/manpower-logs?version=1.0"""
+    return client.post(f"/rest/v1.0/projects/{project_id}/manpower_logs", {"manpower_log": log})
+
+
+def quantity_logs(
+    client: ProcoreClient, *, project_id: int, params: Params = None
+) -> Iterator[Record]:
+    """https://developers.procore.com/reference/rest/quantity-logs?version=1.0"""
+    return records(client, f"/rest/v1.0/projects/{project_id}/quantity_logs", params)
+
+
+def quantity_log_create(client: ProcoreClient, *, project_id: int, log: Record) -> Record:
+    """https://developers.procore.com/reference/rest/quantity-logs?version=1.0"""
+    return client.post(f"/rest/v1.0/projects/{project_id}/quantity_logs", {"quantity_log": log})
+
+
+# --- invoices and payments -----------------------------------------------------------------
+
+
+def requisitions(
+    client: ProcoreClient, *, project_id: int, params: Params = None
+) -> Iterator[Record]:
+    """Subcontractor invoices; attachments come inline (`attachments[{id,url,filename}]`).
+    https://developers.procore.com/reference/rest/requisitions-subcontractor-invoices?version=1.1"""
+    query = {"project_id": project_id, **(params or {})}
+    return records(client, "/rest/v1.1/requisitions", query)
+
+
+def requisition(client: ProcoreClient, requisition_id: int, *, project_id: int) -> Record:
+    """https://developers.procore.com/reference/rest/requisitions-subcontractor-invoices?version=1.1"""
+    return client.get(f"/rest/v1.1/requisitions/{requisition_id}", {"project_id": project_id})
+
+
+def requisition_attachments(
+    client: ProcoreClient, requisition_id: int, *, project_id: int
+) -> list[Record]:
+    """Procore has no attachment list endpoint for invoices; they come with the invoice."""
+    return requisition(client, requisition_id, project_id=project_id).get("attachments", [])
+
+
+def attachment_download(client: ProcoreClient, attachment: Record) -> bytes:
+    """The file behind an attachment's `url` (a pre-signed link; no token is sent)."""
+    return client.download(attachment["url"])
+
+
+def contract_payments(
+    client: ProcoreClient, *, project_id: int, contract_id: int, params: Params = None
+) -> Iterator[Record]:
+    """Payments issued on a commitment.
+    https://developers.procore.com/reference/rest/contract-payments?version=1.0"""
+    query = {"project_id": project_id, "contract_id": contract_id, **(params or {})}
+    return records(client, "/rest/v1.0/contract_payments", query)
+
+
+def contract_payment_create(
+    client: ProcoreClient, *, project_id: int, contract_id: int, payment: Record
+) -> Record:
+    """https://developers.procore.com/reference/rest/contract-payments?version=1.0"""
+    body = {"project_id": project_id, "contract_id": contract_id, "contract_payment": payment}
+    return client.post("/rest/v1.0/contract_payments", body)
+
+
+# --- webhooks and custom fields ------------------------------------------------------------
+
+
+def hooks(client: ProcoreClient, *, company_id: int, namespace: str) -> list[Record]:
+    """https://developers.procore.com/reference/rest/hooks?version=1.0"""
+    query = {"company_id": company_id, "namespace": namespace}
+    return client.get("/rest/v1.0/webhooks/hooks", query)
+
+
+def hook_create(client: ProcoreClient, *, company_id: int, hook: Record) -> Record:
+    """`hook`: api_version, namespace, destination_url, destination_headers.
+    https://developers.procore.com/reference/rest/hooks?version=1.0"""
+    return client.post("/rest/v1.0/webhooks/hooks", {"company_id": company_id, "hook": hook})
+
+
+def hook_delete(client: ProcoreClient, hook_id: int, *, company_id: int) -> None:
+    """https://developers.procore.com/reference/rest/hooks?version=1.0"""
+    client.delete(f"/rest/v1.0/webhooks/hooks/{hook_id}", {"company_id": company_id})
+
+
+def triggers(client: ProcoreClient, hook_id: int, *, company_id: int) -> list[Record]:
+    """https://developers.procore.com/reference/rest/triggers?version=1.0"""
+    path = f"/rest/v1.0/webhooks/hooks/{hook_id}/triggers"
+    return client.get(path, {"company_id": company_id})
+
+
+def trigger_create(
+    client: ProcoreClient, hook_id: int, *, company_id: int, resource_name: str, event_type: str
+) -> Record:
+    """https://developers.procore.com/reference/rest/triggers?version=1.0"""
+    body = {
+        "company_id": company_id,
+        "api_version": "v2",
+        "trigger": {"resource_name": resource_name, "event_type": event_type},
+    }
+    return client.post(f"/rest/v1.0/webhooks/hooks/{hook_id}/triggers", body)
+
+
+def custom_field_definitions(
+    client: ProcoreClient, *, company_id: int, params: Params = None
+) -> Iterator[Record]:
+    """https://developers.procore.com/reference/rest/custom-fields?version=1.0"""
+    query = {"company_id": company_id, **(params or {})}
+    return records(client, "/rest/v1.0/custom_field_definitions", query)

@@ -1,0 +1,136 @@
+"""Runs a SyncRun: takes the office's lease for the flow, does the work, records the outcome.
+
+Flows: "entities" here; the change-order, time and AP flows register theirs in `FLOWS`.
+"""
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from .client.errors import NeedsReconnect, PermissionDenied, ProcoreError
+from .client.http import ProcoreClient
+from .engine_models import Direction, SyncRun
+from .entities import ENTITIES, Entity
+from .exporters.entities import export_entity
+from .importers.context import SyncContext
+from .importers.fetch import FETCHERS
+from .importers.upsert import ImportOptions, import_batch
+from .models import ConnectionStatus, ProcoreConnection
+from .runs import RunRecorder, run_acquire, run_skip, sync_settings_for
+
+# Re-read a little of what the last run saw: clocks differ and a write may land mid-run.
+CURSOR_OVERLAP = timedelta(minutes=2)
+BUSY = "Another run of this flow is in progress for this office; its work covers this request."
+
+
+class RunError(Exception):
+    """A run cannot go on; the message is shown on the run."""
+
+
+def live_connection(office) -> ProcoreConnection:
+    connection = (
+        ProcoreConnection.objects.filter(office=office, status=ConnectionStatus.CONNECTED)
+        .select_related("office")
+        .first()
+    )
+    if connection is None:
+        raise RunError("Procore is not connected for this office (or needs a reconnect).")
+    if connection.company_id is None:
+        raise RunError("Choose the Procore company of this office first.")
+    return connection
+
+
+def run_execute(run_id: int) -> SyncRun | None:
+    run = SyncRun.objects.select_related("office").filter(pk=run_id).first()
+    if run is None or run.is_finished:
+        return run
+    if not run_acquire(run):
+        if not run.is_finished:
+            request_rerun(run)
+            run_skip(run, BUSY)
+        return run
+    recorder = RunRecorder(run)
+    try:
+        FLOWS[run.flow](run, recorder)
+    except RunError as exc:
+        return recorder.finish(error=str(exc))
+    except (NeedsReconnect, PermissionDenied) as exc:
+        return recorder.finish(error=exc.message)
+    except ProcoreError as exc:
+        return recorder.finish(error=f"{exc.message} The next run tries again.")
+    return recorder.finish()
+
+
+def request_rerun(run: SyncRun) -> None:
+    """Remember that a run was wanted while another ran, so a follow-up run picks it up."""
+    settings = sync_settings_for(run.office)
+    if run.flow not in settings.rerun_requested:
+        settings.rerun_requested = [*settings.rerun_requested, run.flow]
+        settings.save(update_fields=["rerun_requested"])
+
+
+def _context(run: SyncRun) -> SyncContext:
+    connection = live_connection(run.office)
+    return SyncContext(
+        office=run.office,
+        connection=connection,
+        client=ProcoreClient(connection),
+        settings=sync_settings_for(run.office),
+        started_at=timezone.now(),
+    )
+
+
+def direction_of(settings, entity: Entity) -> str:
+    return settings.directions.get(entity.name, Direction.IN)
+
+
+def entities_of(run: SyncRun, settings) -> list[Entity]:
+    wanted = run.params.get("entities") or list(ENTITIES)
+    return [e for e in ENTITIES.values() if e.name in wanted and direction_of(settings, e) != "off"]
+
+
+def _cursor(settings, key: str, full: bool) -> datetime | None:
+    value = None if full else settings.cursors.get(key)
+    return parse_datetime(value) - CURSOR_OVERLAP if value else None
+
+
+def entities_flow(run: SyncRun, recorder: RunRecorder) -> None:
+    ctx = _context(run)
+    full = bool(run.params.get("full"))
+    entities = entities_of(run, ctx.settings)
+    run.progress_total = len(entities)
+    run.save(update_fields=["progress_total"])
+    for entity in entities:
+        direction = direction_of(ctx.settings, entity)
+        auto = ctx.settings.auto_import.get(entity.name, True)
+        if direction in (Direction.IN, Direction.BOTH):
+            _import(ctx, entity, recorder, full, auto, direction == Direction.BOTH)
+        if direction in (Direction.OUT, Direction.BOTH) and entity.exportable:
+            _export(ctx, entity, recorder, full, auto)
+        recorder.add({}, [], done=1)
+
+
+def _import(ctx, entity, recorder, full, auto, two_way) -> None:
+    since = _cursor(ctx.settings, entity.name, full or not entity.incremental)
+    options = ImportOptions(office=ctx.office, auto_import=auto, two_way=two_way)
+    for batch in FETCHERS[entity.name](ctx, since):
+        counts, items = import_batch(entity, batch, options)
+        recorder.add(counts, items)
+    _save_cursor(ctx, entity.name)
+
+
+def _export(ctx, entity, recorder, full, auto) -> None:
+    key = f"out:{entity.name}"
+    for counts, items in export_entity(ctx, entity, _cursor(ctx.settings, key, full), auto):
+        recorder.add(counts, items)
+    _save_cursor(ctx, key)
+
+
+def _save_cursor(ctx: SyncContext, key: str) -> None:
+    ctx.settings.cursors = {**ctx.settings.cursors, key: ctx.started_at.isoformat()}
+    ctx.settings.save(update_fields=["cursors"])
+
+
+FLOWS: dict[str, Callable[[SyncRun, RunRecorder], None]] = {"entities": entities_flow}

@@ -1,0 +1,204 @@
+"""The sync engine's state: settings per office, links to Procore records, runs and their items."""
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+
+from apps.accounts.tenancy import TenantQuerySet
+from apps.offices.models import Office
+
+
+class Direction(models.TextChoices):
+    IN = "in", "Procore to Trestle"
+    OUT = "out", "Trestle to Procore"
+    BOTH = "both", "Both ways"
+    OFF = "off", "Off"
+
+
+class SyncSettings(models.Model):
+    """What an office syncs, which way, and how often; the wizard writes it, the engine reads it.
+
+    `directions` and `auto_import` are keyed by entity (see `entities.ENTITIES`), `intervals`
+    (minutes) and `flows` (on/off) by flow. `cursors` keeps, per entity, the `updated_at` up to
+    which Procore's changes have been applied.
+    """
+
+    office = models.OneToOneField(Office, on_delete=models.CASCADE, related_name="sync_settings")
+    directions = models.JSONField(default=dict, blank=True)
+    auto_import = models.JSONField(default=dict, blank=True)
+    flows = models.JSONField(default=dict, blank=True)
+    intervals = models.JSONField(default=dict, blank=True)
+    cost_code_list_id = models.BigIntegerField(null=True, blank=True)
+    cursors = models.JSONField(default=dict, blank=True)
+    last_scheduled = models.JSONField(default=dict, blank=True)
+    rerun_requested = models.JSONField(default=list, blank=True)
+    webhook_token = models.CharField(max_length=64, blank=True, db_index=True)
+    last_webhook_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    tenant_path = "office__account"
+    objects = TenantQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"Sync settings of {self.office}"
+
+
+class LinkState(models.TextChoices):
+    SYNCED = "synced", "Synced"
+    OUT_OF_DATE = "out_of_date", "Out of date"
+    ORPHANED = "orphaned", "Orphaned"
+    FAILED = "failed", "Failed"
+
+
+class ExternalRef(models.Model):
+    """Links one Trestle record to one Procore record, with a fingerprint of what was last synced.
+
+    `procore_id` is empty while a create is in flight: the `origin_id` we sent finds it again.
+    """
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+")
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
+    object_id = models.BigIntegerField()
+    local = GenericForeignKey("content_type", "object_id")
+    procore_type = models.CharField(max_length=40)
+    procore_id = models.BigIntegerField(null=True, blank=True)
+    origin_id = models.CharField(max_length=100, blank=True)
+    fingerprint = models.CharField(max_length=64, blank=True)
+    procore_updated_at = models.DateTimeField(null=True, blank=True)
+    synced_at = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(max_length=20, choices=LinkState.choices, default=LinkState.SYNCED)
+    error = models.TextField(blank=True)
+
+    tenant_path = "office__account"
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["office", "procore_type", "procore_id"], name="one_link_per_procore_record"
+            ),
+            models.UniqueConstraint(
+                fields=["office", "procore_type", "content_type", "object_id"],
+                name="one_link_per_local_record",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.procore_type} {self.procore_id} ↔ {self.content_type.model} {self.object_id}"
+
+
+class Trigger(models.TextChoices):
+    SCHEDULE = "schedule", "Schedule"
+    WEBHOOK = "webhook", "Webhook"
+    USER = "user", "User"
+    OPERATOR = "operator", "Operator"
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    PARTIAL = "partial", "Finished with errors"
+    FAILED = "failed", "Failed"
+    SKIPPED = "skipped", "Skipped"
+
+
+FINISHED = (RunStatus.SUCCEEDED, RunStatus.PARTIAL, RunStatus.FAILED, RunStatus.SKIPPED)
+
+
+class SyncRun(models.Model):
+    """One execution of a flow for an office: progress for the bar, counts, and the outcome."""
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="sync_runs")
+    flow = models.CharField(max_length=40)
+    trigger = models.CharField(max_length=20, choices=Trigger.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    params = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=20, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(null=True, blank=True)
+    counts = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+
+    tenant_path = "office__account"
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["office", "flow", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.flow} run {self.pk} of {self.office} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in FINISHED
+
+    @property
+    def percent(self) -> int:
+        if not self.progress_total:
+            return 100 if self.is_finished else 0
+        return min(100, round(100 * self.progress_done / self.progress_total))
+
+
+class Outcome(models.TextChoices):
+    CREATED = "created", "Created"
+    UPDATED = "updated", "Updated"
+    DEACTIVATED = "deactivated", "Deactivated"
+    LINKED = "linked", "Linked"
+    SKIPPED = "skipped", "Skipped"
+    FAILED = "failed", "Failed"
+
+
+class SyncItem(models.Model):
+    """What a run did to one record, with Procore's message and the fix to try when it failed."""
+
+    run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="items")
+    entity = models.CharField(max_length=40)
+    direction = models.CharField(max_length=3, choices=[("in", "In"), ("out", "Out")])
+    procore_id = models.BigIntegerField(null=True, blank=True)
+    object_id = models.BigIntegerField(null=True, blank=True)
+    label = models.CharField(max_length=200, blank=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    message = models.TextField(blank=True)
+    fix = models.TextField(blank=True)
+    overwritten = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["run", "outcome"])]
+
+    def __str__(self) -> str:
+        return f"{self.entity} {self.label}: {self.outcome}"
+
+
+class WebhookDelivery(models.Model):
+    """A Procore event received once; its key makes at-least-once deliveries harmless."""
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+")
+    event_key = models.CharField(max_length=64)
+    resource_name = models.CharField(max_length=100)
+    event_type = models.CharField(max_length=20)
+    resource_id = models.BigIntegerField(null=True, blank=True)
+    outcome = models.CharField(max_length=40)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    tenant_path = "office__account"
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["office", "event_key"], name="one_delivery_per_event")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource_name} {self.event_type} {self.resource_id} ({self.outcome})"

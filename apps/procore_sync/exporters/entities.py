@@ -1,0 +1,251 @@
+"""Trestle records created or changed here go to Procore through sync actions.
+
+A sync action upserts by our `origin_id`, so a batch of up to 1,000 records costs one request and a
+retried batch never creates a duplicate. Only records whose synced fingerprint changed are sent:
+what was just imported from Procore (an echo) has the fingerprint it came with and stays here.
+"""
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from itertools import islice
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from ..client import resources
+from ..client.sync import SyncResult
+from ..engine_models import ExternalRef, LinkState, Outcome, SyncItem
+from ..entities import Entity
+from ..importers.context import SyncContext
+from ..importers.upsert import local_values, synced_print
+from ..mapping.common import MappingError
+from ..mapping.people import employee_to_procore
+from ..mapping.projects import cost_code_to_procore, project_to_procore, sub_job_to_procore
+from ..mapping.vendors import vendor_to_procore
+
+CHUNK = 1000
+FIX_VALIDATION = "Correct the record in Trestle (or in Procore) and run the sync again."
+
+
+def origin_id_for(entity: Entity, obj: models.Model) -> str:
+    """Our id in Procore's `origin_id`: unique in the company, stable for the record's life."""
+    return f"trestle-{entity.procore_type}-{obj.pk}"
+
+
+def changed_records(ctx: SyncContext, entity: Entity, since: datetime | None) -> Iterator:
+    linked = ExternalRef.objects.filter(
+        office=ctx.office,
+        procore_type=entity.procore_type,
+        content_type=ContentType.objects.get_for_model(entity.model),
+    ).values("object_id")
+    records = entity.model.objects.filter(office=ctx.office)
+    if since is not None:
+        records = records.filter(models.Q(updated_at__gt=since) | ~models.Q(pk__in=linked))
+    return records.order_by("pk").iterator(chunk_size=CHUNK)
+
+
+def export_entity(ctx: SyncContext, entity: Entity, since: datetime | None, auto: bool):
+    """Yields (counts, items) per chunk of records sent."""
+    iterator = changed_records(ctx, entity, since)
+    while chunk := list(islice(iterator, CHUNK)):
+        yield _export_chunk(ctx, entity, chunk, auto)
+
+
+def _export_chunk(ctx, entity, chunk, auto) -> tuple[Counter, list[SyncItem]]:
+    counts, items = Counter(), []
+    refs = _refs_of(ctx, entity, chunk)
+    relation_ids = _relation_procore_ids(ctx, entity, chunk)
+    scopes = _project_scopes(ctx, entity, chunk)
+    pending: dict[str, tuple] = {}
+    groups: dict[int | None, list[dict]] = defaultdict(list)
+    for obj in chunk:
+        ref = refs.get(obj.pk)
+        if ref is None and not auto:
+            continue  # manual mode: only linked records are kept in step
+        values = local_values(entity, obj) | {
+            key: relation_ids.get((procore_type, getattr(obj, f"{fk}_id")))
+            for key, (fk, procore_type) in entity.relations.items()
+        }
+        printed = synced_print(entity, values)
+        if ref is not None and ref.fingerprint == printed:
+            continue
+        try:
+            body = OUTGOING[entity.name](ctx, obj, values)
+        except MappingError as exc:
+            counts["failed"] += 1
+            items.append(_item(entity, obj, Outcome.FAILED, str(exc), FIX_VALIDATION))
+            continue
+        origin_id = (ref.origin_id if ref else "") or origin_id_for(entity, obj)
+        body["origin_id"] = origin_id
+        if ref is not None and ref.procore_id:
+            body["id"] = ref.procore_id
+        pending[origin_id] = (obj, ref, printed)
+        groups[scopes.get(obj.project_id, -1) if scopes is not None else None].append(body)
+    for scope, updates in groups.items():
+        result = PUSH[entity.name](ctx, scope, updates)
+        _apply_result(ctx, entity, result, pending, counts, items)
+    return counts, items
+
+
+def _project_scopes(ctx, entity: Entity, chunk) -> dict[int, int] | None:
+    """Sub-jobs are synced per Procore project (local project pk -> Procore id); others per
+    company (None)."""
+    if entity.parent_field != "project":
+        return None
+    refs = ExternalRef.objects.filter(
+        office=ctx.office, procore_type="project", object_id__in={o.project_id for o in chunk}
+    ).exclude(procore_id=None)
+    return dict(refs.values_list("object_id", "procore_id"))
+
+
+def _apply_result(ctx, entity, result: SyncResult, pending, counts, items) -> None:
+    now = timezone.now()
+    content_type = ContentType.objects.get_for_model(entity.model)
+    for record in result.entities:
+        obj, ref, printed = pending.pop(record.get("origin_id"), (None, None, None))
+        if obj is None:
+            continue
+        updated_at = parse_datetime(record["updated_at"]) if record.get("updated_at") else None
+        ExternalRef.objects.update_or_create(
+            office=ctx.office,
+            procore_type=entity.procore_type,
+            content_type=content_type,
+            object_id=obj.pk,
+            defaults={
+                "procore_id": record["id"],
+                "origin_id": record.get("origin_id") or "",
+                "fingerprint": printed,
+                "synced_at": now,
+                "procore_updated_at": updated_at,
+                "state": LinkState.SYNCED,
+                "error": "",
+            },
+        )
+        outcome = Outcome.UPDATED if ref is not None else Outcome.CREATED
+        counts[f"exported_{outcome}"] += 1
+        items.append(_item(entity, obj, outcome, procore_id=record["id"]))
+    for error in result.errors:
+        obj, ref, _ = pending.pop(error.get("origin_id"), (None, None, None))
+        message = _error_text(error.get("errors"))
+        counts["failed"] += 1
+        items.append(_item(entity, obj, Outcome.FAILED, f"Procore: {message}", FIX_VALIDATION))
+        if ref is not None:
+            ExternalRef.objects.filter(pk=ref.pk).update(state=LinkState.FAILED, error=message)
+    for obj, _, _ in pending.values():  # neither saved nor refused: say so, never stay silent
+        counts["failed"] += 1
+        items.append(_item(entity, obj, Outcome.FAILED, "Procore did not confirm this record."))
+
+
+def _error_text(errors) -> str:
+    if isinstance(errors, dict):
+        return "; ".join(f"{k} {', '.join(map(str, v)) if isinstance(v, list) else v}"
+                         for k, v in errors.items())  # fmt: skip
+    return str(errors or "rejected without a reason")
+
+
+def _refs_of(ctx, entity, chunk) -> dict[int, ExternalRef]:
+    refs = ExternalRef.objects.filter(
+        office=ctx.office,
+        procore_type=entity.procore_type,
+        content_type=ContentType.objects.get_for_model(entity.model),
+        object_id__in=[obj.pk for obj in chunk],
+    )
+    return {ref.object_id: ref for ref in refs}
+
+
+def _relation_procore_ids(ctx, entity, chunk) -> dict[tuple[str, int], int]:
+    pairs = {
+        (procore_type, getattr(obj, f"{fk}_id"))
+        for fk, procore_type in entity.relations.values()
+        for obj in chunk
+        if getattr(obj, f"{fk}_id")
+    }
+    if not pairs:
+        return {}
+    query = models.Q()
+    for procore_type, local_id in pairs:
+        query |= models.Q(procore_type=procore_type, object_id=local_id)
+    refs = ExternalRef.objects.filter(query, office=ctx.office).exclude(procore_id=None)
+    return {(r.procore_type, r.object_id): r.procore_id for r in refs}
+
+
+def _item(entity, obj, outcome, message="", fix="", procore_id=None) -> SyncItem:
+    return SyncItem(
+        entity=entity.name,
+        direction="out",
+        object_id=obj.pk if obj is not None else None,
+        procore_id=procore_id,
+        label=str(obj)[:200] if obj is not None else "",
+        outcome=outcome,
+        message=message,
+        fix=fix,
+    )
+
+
+def _company(ctx: SyncContext) -> int:
+    return ctx.connection.company_id
+
+
+def _division_ids(ctx: SyncContext) -> dict[str, int]:
+    codes = resources.standard_cost_codes(
+        ctx.client,
+        company_id=_company(ctx),
+        standard_cost_code_list_id=ctx.settings.cost_code_list_id,
+    )
+    return {c.get("full_code") or c["code"]: c["id"] for c in codes if c.get("parent_id") is None}
+
+
+def _cost_code_out(ctx, obj, values) -> dict:
+    if "divisions" not in ctx.cache:
+        ctx.cache["divisions"] = _division_ids(ctx)
+    divisions = ctx.cache["divisions"]
+    if obj.division_code not in divisions:
+        raise MappingError(f"division {obj.division_code} does not exist in the Procore list")
+    return cost_code_to_procore(obj, division_procore_id=divisions[obj.division_code])
+
+
+OUTGOING: dict[str, Callable] = {
+    "employees": lambda ctx, obj, values: employee_to_procore(
+        obj, work_classification_procore_id=values.get("work_classification_procore_id")
+    ),
+    "projects": lambda ctx, obj, values: project_to_procore(obj),
+    "sub_jobs": lambda ctx, obj, values: sub_job_to_procore(obj),
+    "vendors": lambda ctx, obj, values: vendor_to_procore(obj),
+    "cost_codes": _cost_code_out,
+}
+
+
+def _refuse_unlinked_project(ctx, scope, updates) -> SyncResult:
+    return SyncResult(
+        errors=[
+            {**u, "errors": {"project": ["is not linked to a Procore project yet"]}}
+            for u in updates
+        ]
+    )
+
+
+PUSH: dict[str, Callable[[SyncContext, int | None, list[dict]], SyncResult]] = {
+    "employees": lambda ctx, scope, updates: resources.company_users_sync(
+        ctx.client, company_id=_company(ctx), updates=updates
+    ),
+    "projects": lambda ctx, scope, updates: resources.projects_sync(
+        ctx.client, company_id=_company(ctx), updates=updates
+    ),
+    "sub_jobs": lambda ctx, scope, updates: (
+        _refuse_unlinked_project(ctx, scope, updates)
+        if scope == -1
+        else resources.sub_jobs_sync(ctx.client, project_id=scope, updates=updates)
+    ),
+    "vendors": lambda ctx, scope, updates: resources.vendors_sync(
+        ctx.client, company_id=_company(ctx), updates=updates
+    ),
+    "cost_codes": lambda ctx, scope, updates: resources.standard_cost_codes_sync(
+        ctx.client,
+        company_id=_company(ctx),
+        standard_cost_code_list_id=ctx.settings.cost_code_list_id,
+        updates=updates,
+    ),
+}

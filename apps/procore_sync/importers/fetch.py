@@ -1,0 +1,115 @@
+"""Where each entity's records come from in Procore, as batches of at most one page.
+
+Incremental entities ask only for `updated_at` after the cursor; project-level entities are read
+for each linked project. Batches stream: nothing holds a whole collection.
+"""
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from itertools import islice
+
+from django.contrib.contenttypes.models import ContentType
+
+from apps.projects.models import Project
+
+from ..client import resources
+from ..client.pages import filters
+from ..engine_models import ExternalRef
+from ..entities import Batch
+from .context import SyncContext
+
+BATCH_SIZE = 1000
+
+
+def _chunks(records: Iterable[dict], parent_id: int | None = None, **context) -> Iterator[Batch]:
+    iterator = iter(records)
+    while chunk := list(islice(iterator, BATCH_SIZE)):
+        yield Batch(chunk, parent_id, context)
+
+
+def _since(ctx: SyncContext, since: datetime | None) -> dict:
+    return filters(updated_at=(since, ctx.started_at)) if since else {}
+
+
+def _linked_projects(ctx: SyncContext) -> list[tuple[int, int]]:
+    """(Procore project id, local project pk) of the office's linked, active projects."""
+    return list(
+        ExternalRef.objects.filter(
+            office=ctx.office,
+            procore_type="project",
+            content_type=ContentType.objects.get_for_model(Project),
+            object_id__in=Project.objects.filter(office=ctx.office, active=True).values("pk"),
+        )
+        .exclude(procore_id=None)
+        .values_list("procore_id", "object_id")
+    )
+
+
+def work_classifications(ctx: SyncContext, since: datetime | None) -> Iterator[Batch]:
+    company = ctx.connection.company_id
+    yield from _chunks(
+        resources.work_classifications(ctx.client, company_id=company, params=_since(ctx, since))
+    )
+
+
+def employees(ctx: SyncContext, since: datetime | None) -> Iterator[Batch]:
+    company = ctx.connection.company_id
+    yield from _chunks(
+        resources.company_users(ctx.client, company_id=company, params=_since(ctx, since))
+    )
+
+
+def projects(ctx: SyncContext, since: datetime | None) -> Iterator[Batch]:
+    # All statuses, so a project deactivated in Procore is deactivated here too.
+    params = {"filters[by_status]": "All", **_since(ctx, since)}
+    company = ctx.connection.company_id
+    yield from _chunks(resources.projects(ctx.client, company_id=company, params=params))
+
+
+def sub_jobs(ctx: SyncContext, since: datetime | None) -> Iterator[Batch]:
+    for procore_id, local_pk in _linked_projects(ctx):
+        records = resources.sub_jobs(ctx.client, project_id=procore_id, params=_since(ctx, since))
+        yield from _chunks(records, local_pk)
+
+
+def crews(ctx: SyncContext, since: datetime | None) -> Iterator[Batch]:
+    for procore_id, local_pk in _linked_projects(ctx):
+        records = resources.crews(ctx.client, project_id=procore_id, params=_since(ctx, since))
+        yield from _chunks(records, local_pk)
+
+
+def cost_codes(ctx: SyncContext, since: datetime | None) -> Iterator[Batch]:
+    """The office's company cost code list; divisions are the codes without a parent."""
+    list_id = ctx.settings.cost_code_list_id
+    if list_id is None:
+        return
+    codes = list(
+        resources.standard_cost_codes(
+            ctx.client, company_id=ctx.connection.company_id, standard_cost_code_list_id=list_id
+        )
+    )
+    divisions = {c["id"]: c for c in codes if isinstance(c, dict) and c.get("parent_id") is None}
+    yield from _chunks(codes, divisions=divisions)
+
+
+def time_types(ctx: SyncContext, since: datetime | None) -> Iterator[Batch]:
+    yield from _chunks(
+        resources.timecard_time_types(ctx.client, company_id=ctx.connection.company_id)
+    )
+
+
+def vendors(ctx: SyncContext, since: datetime | None) -> Iterator[Batch]:
+    company = ctx.connection.company_id
+    yield from _chunks(resources.vendors(ctx.client, company_id=company, params=_since(ctx, since)))
+
+
+FETCHERS = {
+    "work_classifications": work_classifications,
+    "employees": employees,
+    "projects": projects,
+    "sub_jobs": sub_jobs,
+    "cost_codes": cost_codes,
+    "time_types": time_types,
+    "crews": crews,
+    "vendors": vendors,
+}

@@ -1,0 +1,314 @@
+"""Apply a batch of Procore records to Trestle in one transaction, with a fixed number of queries.
+
+Per batch: map every record (a malformed one fails alone), load the links and local records in
+bulk, decide per record (create / link / update / deactivate / unchanged / skip), then write with
+bulk_create and bulk_update. Echoes of Trestle's own writes come back with the fingerprint we
+stored when we wrote them, so they are "unchanged" and trigger nothing.
+"""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from ..engine_models import ExternalRef, LinkState, Outcome, SyncItem
+from ..entities import Batch, Entity
+from ..mapping.common import MappingError, fingerprint
+
+
+@dataclass
+class ImportOptions:
+    office: Any
+    auto_import: bool
+    two_way: bool
+
+
+@dataclass
+class Plan:
+    counts: Counter = field(default_factory=Counter)
+    items: list[SyncItem] = field(default_factory=list)
+    create: list[tuple[dict, dict, models.Model]] = field(default_factory=list)
+    link: list[tuple[dict, dict, models.Model]] = field(default_factory=list)
+    update: list[tuple[dict, dict, models.Model, ExternalRef]] = field(default_factory=list)
+    refresh_refs: list[ExternalRef] = field(default_factory=list)
+
+
+def _updated_at(record: dict) -> datetime | None:
+    value = record.get("updated_at")
+    return parse_datetime(value) if isinstance(value, str) else None
+
+
+def _map(entity: Entity, record: dict, batch: Batch) -> dict | None:
+    fields = entity.map_in(record, batch)
+    if fields is not None and record.get("deleted_at"):
+        fields["active"] = False
+    return fields
+
+
+def local_values(entity: Entity, obj: models.Model) -> dict:
+    return {name: getattr(obj, name) for name in entity.fields}
+
+
+def synced_print(entity: Entity, fields: dict) -> str:
+    """The fingerprint of what is synced: the entity's fields and its relations' Procore ids."""
+    return fingerprint(
+        {key: fields.get(key) for key in (*entity.fields, *entity.relations, *entity.many)}
+    )
+
+
+def import_batch(entity: Entity, batch: Batch, options: ImportOptions) -> tuple[Counter, list]:
+    """Returns the counts and SyncItems of the batch; writes happen in one transaction."""
+    plan = Plan()
+    mapped = _map_all(entity, batch, plan)
+    with transaction.atomic():
+        refs = _links(entity, options.office, [pid for pid, _, _ in mapped])
+        locals_by_pk = entity.model.objects.in_bulk([r.object_id for r in refs.values()])
+        twins = _twins(entity, options, mapped, refs, batch)
+        for procore_id, fields, record in mapped:
+            _decide(entity, options, plan, procore_id, fields, record, refs, locals_by_pk, twins)
+        _write(entity, options, plan, batch)
+    return plan.counts, plan.items
+
+
+def _map_all(entity: Entity, batch: Batch, plan: Plan) -> list[tuple[int, dict, dict]]:
+    mapped = []
+    for record in batch.records:
+        procore_id = record.get("id")
+        try:
+            if not isinstance(procore_id, int) or isinstance(procore_id, bool):
+                raise MappingError(f"'id' should be a Procore id, got {procore_id!r}")
+            fields = _map(entity, record, batch)
+        except MappingError as exc:
+            plan.counts["failed"] += 1
+            plan.items.append(_item(entity, record, Outcome.FAILED, str(exc), fix=_FIX_MALFORMED))
+            continue
+        if fields is None:
+            continue  # not one of ours (e.g. a user who is not an employee, or a division)
+        mapped.append((procore_id, fields, record))
+    return mapped
+
+
+_FIX_MALFORMED = "Correct the record in Procore; it is imported on the next run."
+
+
+def _links(entity: Entity, office, procore_ids: list[int]) -> dict[int, ExternalRef]:
+    refs = ExternalRef.objects.filter(
+        office=office, procore_type=entity.procore_type, procore_id__in=procore_ids
+    )
+    return {ref.procore_id: ref for ref in refs}
+
+
+def _twins(entity, options, mapped, refs, batch) -> dict[str, models.Model]:
+    """Unlinked local records with the same natural key: auto-import links, never duplicates."""
+    if not (options.auto_import and entity.natural_key):
+        return {}
+    keys = {
+        f[entity.natural_key]
+        for pid, f, _ in mapped
+        if pid not in refs and f.get(entity.natural_key)
+    }
+    if not keys:
+        return {}
+    linked = ExternalRef.objects.filter(
+        office=options.office,
+        procore_type=entity.procore_type,
+        content_type=ContentType.objects.get_for_model(entity.model),
+    ).values("object_id")
+    candidates = entity.model.objects.filter(
+        office=options.office, **{f"{entity.natural_key}__in": keys}
+    ).exclude(pk__in=linked)
+    if entity.parent_field:
+        candidates = candidates.filter(**{f"{entity.parent_field}_id": batch.parent_id})
+    return {getattr(obj, entity.natural_key): obj for obj in candidates}
+
+
+def _decide(entity, options, plan, procore_id, fields, record, refs, locals_by_pk, twins) -> None:
+    ref = refs.get(procore_id)
+    local = locals_by_pk.get(ref.object_id) if ref else None
+    new_print = synced_print(entity, fields)
+    if local is None:
+        if ref is not None:  # the local record is gone: forget the link and treat as new
+            plan.refresh_refs.append(ref)
+        _decide_unlinked(entity, options, plan, procore_id, fields, record, twins)
+        return
+    if ref.fingerprint == new_print:
+        plan.counts["unchanged"] += 1
+        return
+    overwritten = {}
+    if (
+        options.two_way
+        and ref.fingerprint
+        and _local_print(entity, local, fields) != ref.fingerprint
+    ):
+        if (local.updated_at or timezone.now()) > (_updated_at(record) or local.updated_at):
+            plan.counts["conflicts_kept_trestle"] += 1
+            plan.items.append(
+                _item(entity, record, Outcome.SKIPPED, "Changed on both sides; Trestle's change is "
+                      "newer and is sent to Procore.", overwritten=_diff(entity, local, fields))
+            )  # fmt: skip
+            return
+        overwritten = _diff(entity, local, fields)
+    plan.update.append((fields, record, local, ref))
+    outcome = (
+        Outcome.DEACTIVATED if local.active and fields.get("active") is False else Outcome.UPDATED
+    )
+    plan.counts[outcome] += 1
+    message = "Changed on both sides; Procore's change is newer." if overwritten else ""
+    plan.items.append(_item(entity, record, outcome, message, local=local, overwritten=overwritten))
+
+
+def _decide_unlinked(entity, options, plan, procore_id, fields, record, twins) -> None:
+    if not options.auto_import:
+        plan.counts["not_linked"] += 1
+        return
+    twin = twins.get(fields.get(entity.natural_key)) if entity.natural_key else None
+    if twin is not None:
+        plan.link.append((fields, record, twin))
+        plan.counts[Outcome.LINKED] += 1
+        plan.items.append(
+            _item(entity, record, Outcome.LINKED, "Linked to the existing record.", local=twin)
+        )
+        return
+    if fields.get("active") is False:
+        plan.counts["skipped_inactive"] += 1
+        return
+    plan.create.append((fields, record, entity.model(office=options.office)))
+    plan.counts[Outcome.CREATED] += 1
+
+
+def _local_print(entity: Entity, local: models.Model, incoming: dict) -> str:
+    """The fingerprint of the local record in the mapped shape (relations as Procore ids)."""
+    values = local_values(entity, local)
+    for key in (*entity.relations, *entity.many):
+        values[key] = incoming.get(key)  # relations are compared through the incoming side
+    return synced_print(entity, values)
+
+
+def _diff(entity: Entity, local: models.Model, fields: dict) -> dict:
+    return {
+        name: {"trestle": str(getattr(local, name)), "procore": str(fields[name])}
+        for name in entity.fields
+        if name in fields and getattr(local, name) != fields[name]
+    }
+
+
+def _item(entity, record, outcome, message="", *, fix="", local=None, overwritten=None) -> SyncItem:
+    label = (
+        record.get("name")
+        or " ".join(str(record.get(k) or "") for k in ("first_name", "last_name")).strip()
+    )
+    return SyncItem(
+        entity=entity.name,
+        direction="in",
+        procore_id=record.get("id") if isinstance(record.get("id"), int) else None,
+        object_id=local.pk if local is not None else None,
+        label=str(label or record.get("id"))[:200],
+        outcome=outcome,
+        message=message,
+        fix=fix,
+        overwritten=overwritten or {},
+    )
+
+
+def _write(entity: Entity, options: ImportOptions, plan: Plan, batch: Batch) -> None:
+    now = timezone.now()
+    touched = [*plan.create, *plan.link, *((f, r, o) for f, r, o, _ in plan.update)]
+    relation_ids = _resolve_relations(entity, options.office, [f for f, _, _ in touched])
+    for fields, _, obj in touched:
+        _apply(entity, obj, fields, relation_ids, batch)
+    entity.model.objects.bulk_create([obj for _, _, obj in plan.create])
+    update_fields = [*entity.fields, *(fk for fk, _ in entity.relations.values())]
+    entity.model.objects.bulk_update(
+        [obj for _, _, obj in (*plan.link, *((f, r, o) for f, r, o, _ in plan.update))],
+        [*update_fields, "updated_at"],
+    )
+    _set_many(entity, options.office, touched)
+    ExternalRef.objects.filter(pk__in=[r.pk for r in plan.refresh_refs]).delete()
+    content_type = ContentType.objects.get_for_model(entity.model)
+    ExternalRef.objects.bulk_create(
+        [
+            _new_ref(entity, options.office, content_type, fields, record, obj, now)
+            for fields, record, obj in (*plan.create, *plan.link)
+        ]
+    )
+    for fields, record, _, ref in plan.update:
+        ref.fingerprint, ref.synced_at, ref.state = (
+            synced_print(entity, fields),
+            now,
+            LinkState.SYNCED,
+        )
+        ref.procore_updated_at, ref.error = _updated_at(record), ""
+    ExternalRef.objects.bulk_update(
+        [ref for *_, ref in plan.update],
+        ["fingerprint", "synced_at", "state", "procore_updated_at", "error"],
+    )
+    plan.items.extend(
+        _item(entity, record, Outcome.CREATED, local=obj) for _, record, obj in plan.create
+    )
+
+
+def _new_ref(entity, office, content_type, fields, record, obj, now) -> ExternalRef:
+    return ExternalRef(
+        office=office,
+        content_type=content_type,
+        object_id=obj.pk,
+        procore_type=entity.procore_type,
+        procore_id=record["id"],
+        origin_id=record.get("origin_id") or "",
+        fingerprint=synced_print(entity, fields),
+        procore_updated_at=_updated_at(record),
+        synced_at=now,
+    )
+
+
+def _apply(entity: Entity, obj: models.Model, fields: dict, relation_ids: dict, batch: Batch):
+    for name in entity.fields:
+        if name in fields:
+            setattr(obj, name, fields[name])
+    for key, (fk, procore_type) in entity.relations.items():
+        setattr(obj, f"{fk}_id", relation_ids.get((procore_type, fields.get(key))))
+    if entity.parent_field:
+        setattr(obj, f"{entity.parent_field}_id", batch.parent_id)
+    obj.updated_at = timezone.now()  # bulk_update does not apply auto_now
+
+
+def _resolve_relations(entity: Entity, office, all_fields: list[dict]) -> dict:
+    """(procore_type, procore_id) -> local pk for every related record of the batch, one query."""
+    wanted: dict[str, set[int]] = {}
+    for key, (_, procore_type) in (*entity.relations.items(), *entity.many.items()):
+        for fields in all_fields:
+            value = fields.get(key)
+            ids = value if isinstance(value, list) else [value]
+            wanted.setdefault(procore_type, set()).update(i for i in ids if i is not None)
+    if not any(wanted.values()):
+        return {}
+    query = models.Q()
+    for procore_type, ids in wanted.items():
+        query |= models.Q(procore_type=procore_type, procore_id__in=ids)
+    refs = ExternalRef.objects.filter(query, office=office).values_list(
+        "procore_type", "procore_id", "object_id"
+    )
+    return {(t, pid): oid for t, pid, oid in refs}
+
+
+def _set_many(entity: Entity, office, touched) -> None:
+    for key, (m2m, procore_type) in entity.many.items():
+        ids = _resolve_relations(entity, office, [f for f, _, _ in touched])
+        through = getattr(entity.model, m2m).through
+        owners = [obj.pk for _, _, obj in touched]
+        source = f"{entity.model._meta.model_name}_id"
+        target = next(f.attname for f in through._meta.fields if f.attname not in ("id", source))
+        through.objects.filter(**{f"{source}__in": owners}).delete()
+        through.objects.bulk_create(
+            [
+                through(**{source: obj.pk, target: ids[(procore_type, pid)]})
+                for fields, _, obj in touched
+                for pid in fields.get(key) or []
+                if (procore_type, pid) in ids
+            ]
+        )

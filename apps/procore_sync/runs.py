@@ -1,0 +1,121 @@
+"""The life of a SyncRun: queue it, hold the one lease per office and flow, count, finish.
+
+A lease (not a process-local lock) keeps one run per office and flow at a time across every worker
+and machine: it lives in PostgreSQL, is renewed as the run makes progress, and expires if the worker
+dies, so the next run takes over and the dead one is marked failed with the reason.
+"""
+
+from collections import Counter
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.accounts.models import User
+from apps.offices.models import Office
+
+from .engine_models import RunStatus, SyncItem, SyncRun, SyncSettings, Trigger
+
+LEASE = timedelta(minutes=3)
+WORKER_LOST = (
+    "The worker running this stopped before it finished (it was restarted or killed). "
+    "Nothing is lost: the next run starts again from the last saved point."
+)
+
+
+def sync_settings_for(office: Office) -> SyncSettings:
+    settings, _ = SyncSettings.objects.get_or_create(office=office)
+    return settings
+
+
+def run_queue(
+    *,
+    office: Office,
+    flow: str,
+    trigger: str,
+    user: User | None = None,
+    params: dict | None = None,
+    enqueue: Callable[[int], None],
+) -> SyncRun:
+    """Record the intent first, then hand the run to a worker after the commit."""
+    run = SyncRun.objects.create(
+        office=office, flow=flow, trigger=trigger, requested_by=user, params=params or {}
+    )
+    transaction.on_commit(lambda: enqueue(run.pk))
+    return run
+
+
+def run_acquire(run: SyncRun) -> bool:
+    """Start `run` if no other live run holds the office's lease for its flow.
+
+    Runs whose lease ran out are marked failed first, so nothing stays "running" forever.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        Office.objects.select_for_update().filter(pk=run.office_id).first()  # serialize acquirers
+        same_flow = SyncRun.objects.filter(
+            office_id=run.office_id, flow=run.flow, status=RunStatus.RUNNING
+        ).exclude(pk=run.pk)
+        same_flow.filter(lease_expires_at__lte=now).update(
+            status=RunStatus.FAILED, error=WORKER_LOST, ended_at=now
+        )
+        if same_flow.exists():
+            return False
+        fresh = SyncRun.objects.select_for_update().get(pk=run.pk)
+        if fresh.is_finished:
+            return False  # a redelivered task for a run that already ended
+        fresh.status, fresh.lease_expires_at = RunStatus.RUNNING, now + LEASE
+        fresh.started_at = fresh.started_at or now
+        fresh.save(update_fields=["status", "lease_expires_at", "started_at"])
+    run.refresh_from_db()
+    return True
+
+
+def run_skip(run: SyncRun, reason: str) -> None:
+    run.status, run.error, run.ended_at = RunStatus.SKIPPED, reason, timezone.now()
+    run.save(update_fields=["status", "error", "ended_at"])
+
+
+class RunRecorder:
+    """Counts and items of a running run, written per batch so progress shows as it goes."""
+
+    def __init__(self, run: SyncRun) -> None:
+        self.run = run
+        self.counts: Counter[str] = Counter(run.counts or {})
+
+    def add(self, counts: Counter[str], items: list[SyncItem], done: int = 0) -> None:
+        for item in items:
+            item.run = self.run
+        SyncItem.objects.bulk_create(items)
+        self.counts.update(counts)
+        self.run.progress_done += done
+        self.run.counts = dict(self.counts)
+        self.run.lease_expires_at = timezone.now() + LEASE
+        self.run.save(update_fields=["counts", "progress_done", "lease_expires_at"])
+
+    def finish(self, error: str = "") -> SyncRun:
+        status = RunStatus.SUCCEEDED
+        if error:
+            status = RunStatus.FAILED
+        elif self.counts.get("failed", 0):
+            status = RunStatus.PARTIAL
+        self.run.status, self.run.error, self.run.ended_at = status, error, timezone.now()
+        self.run.lease_expires_at = None
+        self.run.save(update_fields=["status", "error", "ended_at", "lease_expires_at"])
+        return self.run
+
+
+def run_retry_failed(*, run: SyncRun, user: User, enqueue: Callable[[int], None]) -> SyncRun:
+    """A full pass over the entities that had failures: every write is idempotent, so records
+    that went through before are left as they are and the failed ones are tried again."""
+    entities = sorted(set(run.items.filter(outcome="failed").values_list("entity", flat=True)))
+    params = {"entities": entities, "full": True, "retry_of": run.pk}
+    return run_queue(
+        office=run.office,
+        flow=run.flow,
+        trigger=Trigger.USER,
+        user=user,
+        params=params,
+        enqueue=enqueue,
+    )

@@ -1,0 +1,66 @@
+"""One beat entry fans out to the offices that are due, from each office's SyncSettings.
+
+A run is queued once per office, flow and slot: settings rows are locked while they are checked,
+so two schedulers (or two beats by mistake) never queue the same slot twice.
+"""
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from .engine_models import RunStatus, SyncRun, SyncSettings, Trigger
+from .models import ConnectionStatus, ProcoreConnection
+from .notifications import notify_failures_and_recovery
+from .runs import run_queue
+
+DEFAULT_INTERVAL_MINUTES = {"entities": 60}
+
+
+def interval_of(settings: SyncSettings, flow: str) -> timedelta:
+    minutes = settings.intervals.get(flow) or DEFAULT_INTERVAL_MINUTES.get(flow, 60)
+    return timedelta(minutes=max(5, int(minutes)))
+
+
+def _is_due(settings: SyncSettings, flow: str, now) -> bool:
+    last = settings.last_scheduled.get(flow)
+    return last is None or parse_datetime(last) + interval_of(settings, flow) <= now
+
+
+def queue_due_runs(*, enqueue: Callable[[int], None]) -> int:
+    now, queued = timezone.now(), 0
+    connected = ProcoreConnection.objects.filter(status=ConnectionStatus.CONNECTED).values(
+        "office_id"
+    )
+    with transaction.atomic():
+        for settings in (
+            SyncSettings.objects.select_for_update(skip_locked=True)
+            .filter(office_id__in=connected)
+            .select_related("office")
+        ):
+            due = [f for f, on in settings.flows.items() if on and _is_due(settings, f, now)]
+            for flow in due:
+                run_queue(
+                    office=settings.office, flow=flow, trigger=Trigger.SCHEDULE, enqueue=enqueue
+                )
+                settings.last_scheduled = {**settings.last_scheduled, flow: now.isoformat()}
+                queued += 1
+            if due:
+                settings.save(update_fields=["last_scheduled"])
+    return queued
+
+
+def after_run(run: SyncRun, *, enqueue: Callable[[int], None]) -> None:
+    """Follow-ups of a finished run: a coalesced rerun, and mail on failure or recovery."""
+    if run.status == RunStatus.SKIPPED:
+        return
+    with transaction.atomic():
+        settings = SyncSettings.objects.select_for_update().filter(office=run.office).first()
+        if settings is not None and run.flow in settings.rerun_requested:
+            settings.rerun_requested = [f for f in settings.rerun_requested if f != run.flow]
+            settings.save(update_fields=["rerun_requested"])
+            run_queue(office=run.office, flow=run.flow, trigger=run.trigger, enqueue=enqueue)
+    if run.trigger == Trigger.SCHEDULE:
+        notify_failures_and_recovery(run)

@@ -1,0 +1,80 @@
+"""Writes on Procore connections: connect an office after the OAuth callback, disconnect it."""
+
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.accounts.audit import audit_record
+from apps.accounts.models import User
+from apps.offices.models import Office
+
+from .client import oauth, resources
+from .client.errors import PermissionDenied, ProcoreError
+from .client.http import ProcoreClient
+from .models import ConnectionStatus, ProcoreConnection
+
+logger = logging.getLogger(__name__)
+
+
+def connection_connect(*, office: Office, user: User, token: dict[str, Any]) -> ProcoreConnection:
+    """Store a fresh grant (from `oauth.exchange_code`) as the office's live connection, then
+    record which Procore user granted it. A reconnect reuses the live row and its company."""
+    with transaction.atomic():
+        connection = (
+            ProcoreConnection.objects.select_for_update()
+            .exclude(status=ConnectionStatus.DISCONNECTED)
+            .filter(office=office)
+            .first()
+        ) or ProcoreConnection(office=office)
+        connection.status, connection.status_reason = ConnectionStatus.CONNECTED, ""
+        connection.connected_by, connection.connected_at = user, timezone.now()
+        connection.save()
+        oauth.save_tokens(connection, token)
+        audit_record(
+            account=office.account, actor=user, action="procore.connected", target=connection
+        )
+    me = resources.me(ProcoreClient(connection))
+    connection.procore_user_id, connection.procore_user_login = me["id"], me.get("login", "")
+    connection.save(update_fields=["procore_user_id", "procore_user_login"])
+    return connection
+
+
+def connection_choose_company(
+    *, connection: ProcoreConnection, company_id: int, user: User
+) -> ProcoreConnection:
+    """Bind the connection to a company its Procore user can see; a posted id alone is never
+    trusted, so an office cannot be pointed at another customer's company."""
+    companies = resources.companies(ProcoreClient(connection))
+    company = next((c for c in companies if c["id"] == company_id), None)
+    if company is None:
+        raise PermissionDenied("The connected Procore user has no access to that company.")
+    connection.company_id, connection.company_name = company["id"], company["name"]
+    connection.save(update_fields=["company_id", "company_name"])
+    audit_record(
+        account=connection.office.account,
+        actor=user,
+        action="procore.company_chosen",
+        target=connection,
+        detail={"company_id": company["id"], "company_name": company["name"]},
+    )
+    return connection
+
+
+def connection_disconnect(*, connection: ProcoreConnection, user: User) -> None:
+    """Revoke the grant at Procore (a failure is logged, not fatal), then forget the tokens."""
+    try:
+        oauth.revoke(connection)
+    except ProcoreError as exc:
+        logger.warning("procore revoke failed for connection %s: %s", connection.pk, exc.message)
+    connection.status = ConnectionStatus.DISCONNECTED
+    connection.status_reason = f"Disconnected by {user}."
+    connection.access_token = connection.refresh_token = ""
+    connection.save(update_fields=["status", "status_reason", "access_token", "refresh_token"])
+    audit_record(
+        account=connection.office.account,
+        actor=user,
+        action="procore.disconnected",
+        target=connection,
+    )

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from .views import activity, webhook
+
+urlpatterns = [
+    path("", activity.sync_activity, name="sync_activity"),
+    path("runs/<int:run_id>/", activity.sync_run_detail, name="sync_run_detail"),
+    path("runs/<int:run_id>/items.csv", activity.sync_run_csv, name="sync_run_csv"),
+    path("runs/<int:run_id>/retry/", activity.sync_run_retry, name="sync_run_retry"),
+    path("offices/<int:office_id>/run/", activity.sync_run_now, name="sync_run_now"),
+]
+
+webhook_urlpatterns = [
+    path("<str:token>/", webhook.procore_webhook, name="procore_webhook"),
+]

@@ -1,0 +1,116 @@
+"""Sync Activity: runs with live progress, per-record results, Run now, Retry failed, CSV."""
+
+import csv
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from apps.accounts.audit import audit_record
+from apps.accounts.policy import permission_required
+from apps.accounts.tenancy import get_for_account_or_404
+from apps.offices.models import Office
+
+from .. import selectors
+from ..engine_models import Outcome, RunStatus, SyncRun, Trigger
+from ..runs import run_queue, run_retry_failed
+from ..tasks import enqueue_run
+
+FLOW_CHOICES = [("", "All flows"), ("entities", "Entities")]
+
+
+class RunFilterForm(forms.Form):
+    office = forms.IntegerField(required=False)
+    flow = forms.ChoiceField(choices=FLOW_CHOICES, required=False)
+    status = forms.ChoiceField(choices=[("", "Any status"), *RunStatus.choices], required=False)
+    date_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+@login_required
+@permission_required("sync.view")
+def sync_activity(request):
+    form = RunFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    runs = selectors.sync_run_list(
+        account=request.account,
+        office_id=filters.get("office"),
+        flow=filters.get("flow") or "",
+        status=filters.get("status") or "",
+        date_from=filters.get("date_from"),
+        date_to=filters.get("date_to"),
+    )
+    context = {
+        "form": form,
+        "page": Paginator(runs, 25).get_page(request.GET.get("page")),
+        "offices": Office.objects.for_account(request.account),
+        "health": selectors.connection_health_list(account=request.account),
+    }
+    return render(request, "procore_sync/sync_activity.html", context)
+
+
+@login_required
+@permission_required("sync.view")
+def sync_run_detail(request, run_id: int):
+    run = get_for_account_or_404(
+        SyncRun.objects.select_related("office"), request.account, pk=run_id
+    )
+    outcome = request.GET.get("outcome", "")
+    items = selectors.sync_item_list(run=run, outcome=outcome)
+    context = {
+        "run": run,
+        "items": Paginator(items, 100).get_page(request.GET.get("page")),
+        "outcome": outcome,
+        "outcomes": Outcome.choices,
+    }
+    template = "procore_sync/run_progress.html" if request.htmx else "procore_sync/run_detail.html"
+    return render(request, template, context)
+
+
+@login_required
+@permission_required("sync.view")
+def sync_run_csv(request, run_id: int):
+    run = get_for_account_or_404(SyncRun, request.account, pk=run_id)
+    response = HttpResponse(content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="sync-run-{run.pk}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["entity", "direction", "label", "procore_id", "outcome", "message", "fix"])
+    for item in run.items.iterator():
+        writer.writerow(
+            [item.entity, item.direction, item.label, item.procore_id or "", item.outcome,
+             item.message, item.fix]
+        )  # fmt: skip
+    return response
+
+
+@login_required
+@require_POST
+@permission_required("sync.run")
+def sync_run_now(request, office_id: int):
+    office = get_for_account_or_404(Office, request.account, pk=office_id)
+    run = run_queue(
+        office=office,
+        flow=request.POST.get("flow", "entities"),
+        trigger=Trigger.USER,
+        user=request.user,
+        params={"full": bool(request.POST.get("full"))},
+        enqueue=enqueue_run,
+    )
+    audit_record(account=request.account, actor=request.user, action="sync.started", target=run)
+    messages.success(request, f"Sync of {office} queued.")
+    return redirect("sync_run_detail", run_id=run.pk)
+
+
+@login_required
+@require_POST
+@permission_required("sync.run")
+def sync_run_retry(request, run_id: int):
+    run = get_for_account_or_404(SyncRun, request.account, pk=run_id)
+    retry = run_retry_failed(run=run, user=request.user, enqueue=enqueue_run)
+    audit_record(account=request.account, actor=request.user, action="sync.retried", target=retry)
+    messages.success(request, "The failed records are being tried again.")
+    return redirect("sync_run_detail", run_id=retry.pk)
