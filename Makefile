@@ -21,6 +21,7 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createcachetable
 	$(PY) manage.py demo_setup
+	$(PY) manage.py procore_sandbox_seed --if-empty
 	@echo "Trestle: http://127.0.0.1:$(PORT)  (Ctrl-C stops web, worker and scheduler)"
 	TRESTLE_PORT=$(PORT) exec $(VENV)/bin/honcho -f Procfile start
 

@@ -1,0 +1,19 @@
+"""The Procore sandbox: a simulator of the part of Procore's REST API Trestle uses.
+
+Served under /procore-sandbox/ (when PROCORE_SANDBOX_ENABLED), standing in for both hosts:
+  /procore-sandbox/oauth/authorize|token|token/info|revoke   (PROCORE_LOGIN_URL)
+  /procore-sandbox/rest/v1.0/..., /rest/v1.1/..., /rest/v2.0/...  (PROCORE_API_URL)
+Every operation of openapi/procore-openapi-subset.json (a copy of shared/procore/) is served.
+
+Consent: the authorize page lists the sandbox's Procore users and you pick who consents
+(`procore.demo@example.com`, member of the demo company, is preselected); Allow or Deny.
+
+Tests:
+  registry.app_register()                  # Trestle's app: settings.PROCORE_CLIENT_ID/SECRET
+  registry.company_create(name=..., users=[registry.user_create()])
+  oauth.token_issue(app=..., user=...)     # a token without the consent page
+  faults.set_faults(seed=1, error_503=0.2, drop_after=0.05, rate_limit_spike=25)
+  faults.reset_faults(); faults.expire_access_tokens()
+Demo: `manage.py procore_sandbox_seed [--if-empty] [--projects N --employees N ...]`,
+      `manage.py procore_sandbox_faults error_503=0.2` / `--reset`.
+"""

@@ -1,0 +1,137 @@
+"""Fault injection for a run (error share, latency, dropped connections, 429 bursts, expiry).
+
+The config lives in the database so a test and its live server (or `make run` and a demo
+script) share it. Draws are deterministic: request n of a run uses Random(f"{seed}:{n}").
+
+    from apps.procore_sandbox import faults
+    faults.set_faults(seed=7, error_503=0.2, drop_after=0.05, rate_limit_spike=25)
+    faults.reset_faults()
+"""
+
+import random
+import socket
+import struct
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from .models import SandboxConfig, SandboxToken
+
+DEFAULTS: dict[str, Any] = {
+    "seed": 0,
+    "error_500": 0.0,  # shares of requests answered 500 / 502 / 503 (503 carries Retry-After)
+    "error_502": 0.0,
+    "error_503": 0.0,
+    "latency_ms": 0,  # added to every request
+    "drop_before": 0.0,  # connection closed before the request is applied
+    "drop_after": 0.0,  # request applied (record written), then the connection is closed
+    "rate_429": 0.0,  # share of requests that start a burst of 429s...
+    "burst_429": 1,  # ...this many requests long
+    "access_token_ttl": None,  # seconds; overrides the 5400 s lifetime of new access tokens
+    "rate_limit_hourly": 3600,  # procore-api.md §3.5: historic default per token
+    "rate_limit_spike": 100,  # per 10 s; Procore's docs show 25 in their example
+}
+RANDOM_KEYS = ("error_500", "error_502", "error_503", "drop_before", "drop_after", "rate_429")
+
+
+class ConnectionDropped(Exception):
+    """Raised where no socket can be closed (Django's test client): the call 'never answered'."""
+
+
+@dataclass(frozen=True)
+class Draw:
+    error_status: int | None = None
+    drop_before: bool = False
+    drop_after: bool = False
+    burst_429: bool = False
+
+
+def set_faults(**faults: Any) -> None:
+    """Replace the run's fault config (unknown names are a TypeError) and restart the draws."""
+    unknown = set(faults) - set(DEFAULTS)
+    if unknown:
+        raise TypeError(f"unknown sandbox faults: {sorted(unknown)}")
+    SandboxConfig.objects.update_or_create(
+        id=1, defaults={"faults": faults, "request_count": 0, "burst_429_left": 0}
+    )
+
+
+def reset_faults() -> None:
+    set_faults()
+
+
+def current() -> dict[str, Any]:
+    config = SandboxConfig.objects.filter(id=1).values_list("faults", flat=True).first()
+    return {**DEFAULTS, **(config or {})}
+
+
+def expire_access_tokens() -> int:
+    """Early expiry: every live access token stops working now (refresh tokens still do)."""
+    return SandboxToken.objects.filter(expires_at__gt=timezone.now()).update(
+        expires_at=timezone.now()
+    )
+
+
+def draw(config: dict[str, Any]) -> Draw:
+    """Decide this request's faults; no database write when no random fault is set."""
+    if not any(config[key] for key in RANDOM_KEYS):
+        return Draw()
+    with transaction.atomic():
+        row, _ = SandboxConfig.objects.select_for_update().get_or_create(id=1)
+        row.request_count += 1
+        rng = random.Random(f"{config['seed']}:{row.request_count}")  # noqa: S311 - not crypto
+        if row.burst_429_left > 0:  # inside a burst: keep refusing until it is spent
+            burst, row.burst_429_left = True, row.burst_429_left - 1
+        elif rng.random() < config["rate_429"]:
+            burst, row.burst_429_left = True, config["burst_429"] - 1
+        else:
+            burst = False
+        row.save(update_fields=["request_count", "burst_429_left"])
+    return Draw(
+        error_status=_error_status(rng, config),
+        drop_before=rng.random() < config["drop_before"],
+        drop_after=rng.random() < config["drop_after"],
+        burst_429=burst,
+    )
+
+
+def _error_status(rng: random.Random, config: dict[str, Any]) -> int | None:
+    roll = rng.random()
+    for status in (500, 502, 503):
+        share = config[f"error_{status}"]
+        if roll < share:
+            return status
+        roll -= share
+    return None
+
+
+def add_latency(config: dict[str, Any]) -> None:
+    if config["latency_ms"]:
+        time.sleep(config["latency_ms"] / 1000)
+
+
+def drop_connection(request: HttpRequest) -> HttpResponse:
+    """Close the client's socket without an answer; the client sees a connection error.
+
+    Under runserver and the test live server the socket sits behind `wsgi.input`
+    (LimitedStream -> socket file -> SocketIO -> socket); under gunicorn it is in the environ.
+    A reset (SO_LINGER 0) rather than a FIN, so no client mistakes it for an empty answer.
+    """
+    sock = _client_socket(request.META)
+    if sock is None:
+        raise ConnectionDropped(request.path)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.shutdown(socket.SHUT_RDWR)
+    return HttpResponse(status=499)  # never delivered: the server's write fails quietly
+
+
+def _client_socket(environ: dict[str, Any]) -> socket.socket | None:
+    if isinstance(environ.get("gunicorn.socket"), socket.socket):
+        return environ["gunicorn.socket"]
+    reader = getattr(getattr(environ.get("wsgi.input"), "_read", None), "__self__", None)
+    sock = getattr(getattr(reader, "raw", None), "_sock", None)
+    return sock if isinstance(sock, socket.socket) else None

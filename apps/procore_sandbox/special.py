@@ -1,0 +1,279 @@
+"""Operations that are not plain list/show/create/update/delete/sync of one collection."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.http import HttpResponse, JsonResponse
+
+from . import generic, resources, shaping, store
+from .context import Context
+from .http import ApiError
+from .models import SandboxCompany
+from .pagination import paginate
+
+Handler = Callable[[Context], HttpResponse]
+BULK_TIMECARD_LIMIT = 25  # OAS: v1.1 bulk_create takes at most 25 entries
+WEBHOOK_RESOURCES = [  # procore-api.md §10.2 (names observed in a sandbox)
+    ("Company", "Directory", "Projects"),
+    ("Company", "Directory", "Company Users"),
+    ("Company", "Directory", "Company Vendors"),
+    ("Company", "Financials", "Line Item Types"),
+    ("Company", "Timecard", "Timecard Time Types"),
+    ("Project", "Change Events", "Change Events"),
+    ("Project", "Change Events", "Change Event Line Items"),
+    ("Project", "Commitments", "Work Order Contracts"),
+    ("Project", "Commitments", "Purchase Order Contracts"),
+    ("Project", "Commitments", "Contract Payments"),
+    ("Project", "Prime Contracts", "Prime Contracts"),
+    ("Project", "Admin", "Cost Codes"),
+    ("Project", "Admin", "Sub Jobs"),
+    ("Project", "Timesheets", "Timecard Entries"),
+    ("Project", "Daily Log", "Manpower Logs"),
+    ("Project", "Daily Log", "Quantity Logs"),
+]
+
+
+def me(ctx: Context) -> HttpResponse:
+    user = ctx.token.user
+    return JsonResponse({"id": user.id, "login": user.login, "name": user.name})
+
+
+def companies(ctx: Context) -> HttpResponse:
+    queryset = SandboxCompany.objects.filter(users=ctx.token.user).order_by("id")
+    items, headers = paginate(ctx.request, queryset, default=100, cap=1000)
+    body = [
+        {
+            "id": company.id,
+            "name": company.name,
+            "is_active": company.is_active,
+            "logo_url": None,
+            "pcn_business_experience": None,
+            "my_company": True,
+        }
+        for company in items
+    ]
+    return JsonResponse(body, safe=False, headers=headers)
+
+
+def company_me(ctx: Context) -> HttpResponse:
+    """The caller's own directory record (matched by login = email address)."""
+    user = ctx.token.user
+    found = generic.scoped(ctx, resources.USERS).filter(data__email_address=user.login).first()
+    if found is None:
+        return JsonResponse({"id": user.id, "name": user.name, "email_address": user.login})
+    return generic.render_one(ctx, found)
+
+
+def first_prime_contract(ctx: Context) -> HttpResponse:
+    found = generic.scoped(ctx, resources.PRIME_CONTRACTS).filter(deleted_at=None).first()
+    if found is None:
+        raise ApiError(404, "Item not found")
+    return generic.render_one(ctx, found)
+
+
+def inactive(resource: resources.Resource, flag: str) -> Handler:
+    def handler(ctx: Context) -> HttpResponse:
+        queryset = generic.scoped(ctx, resource).filter(Q(**{f"data__{flag}": False}))
+        return generic.list_records(ctx, resource, queryset)
+
+    return handler
+
+
+def add_user_to_project(ctx: Context) -> HttpResponse:
+    ctx.project(required=True)
+    return generic.render_one(ctx, generic.one(ctx, resources.USERS))
+
+
+def hook_create(ctx: Context) -> HttpResponse:
+    """§10.1: the hook records who owns it (company or project) and who made it."""
+    data = generic.fields(ctx, resources.HOOKS)
+    project = ctx.project(required=False)
+    data |= {
+        "owned_by_company_id": None if project else ctx.require_company().id,
+        "owned_by_project_id": project.id if project else None,
+        "owned_by_user_id": ctx.token.user_id,
+    }
+    return generic.render_one(ctx, generic.create_record(ctx, resources.HOOKS, data))
+
+
+def triggers_bulk_create(ctx: Context) -> HttpResponse:
+    generic.one(ctx, resources.HOOKS, ctx.path["hook_id"])
+    created = [
+        generic.create_record(
+            ctx, resources.TRIGGERS, {**trigger, "api_version": ctx.param("api_version")}
+        )
+        for trigger in ctx.body.get("triggers") or []
+    ]
+    schema = (ctx.op.response_schema() or {})["properties"]["success"]["items"]
+    return JsonResponse({"success": shaping.shape_many(created, schema, ctx.request)})
+
+
+def triggers_bulk_delete(ctx: Context) -> HttpResponse:
+    wanted = [int(i) for i in ctx.body.get("triggers") or [] if str(i).isdigit()]
+    queryset = generic.scoped(ctx, resources.TRIGGERS).filter(id__in=wanted, deleted_at=None)
+    deleted = [record.id for record in queryset]
+    for record in queryset:
+        store.record_delete(record)
+    return JsonResponse({"success": deleted})
+
+
+def empty_list(ctx: Context) -> HttpResponse:
+    """Deliveries: the sandbox sends no webhooks, so there is nothing delivered to list."""
+    return generic.answer(ctx, [], envelope=ctx.v2)
+
+
+def webhook_resources(ctx: Context) -> HttpResponse:
+    if ctx.v2:
+        rows = [
+            {"category": c, "tool": t, "name": n, "payload_version": "v4.0"}
+            for c, t, n in WEBHOOK_RESOURCES
+        ]
+        return generic.answer(ctx, rows, envelope=True)
+    rows = [
+        {"api_version": "v2", "product_category": c, "tools": t, "except": [], "create": n}
+        | {"update": n, "delete": n}
+        for c, t, n in WEBHOOK_RESOURCES
+    ]
+    return JsonResponse(rows, safe=False)
+
+
+def api_versions(ctx: Context) -> HttpResponse:
+    return JsonResponse(["v2", "v3", "v4"], safe=False)
+
+
+def requisition_detail(ctx: Context) -> HttpResponse:
+    requisitions = resources.COLLECTIONS["/rest/v1.0/requisitions"]
+    return generic.render_one(ctx, generic.one(ctx, requisitions, ctx.path["requisition_id"]))
+
+
+def requisition_items(ctx: Context) -> HttpResponse:
+    requisitions = resources.COLLECTIONS["/rest/v1.0/requisitions"]
+    record = generic.one(ctx, requisitions, ctx.path["requisition_id"])
+    schema, _ = generic.item_schema(ctx, many=False)
+    return JsonResponse(
+        shaping.fit(record.data.get("items") or [], schema, {}, ctx.request), safe=False
+    )
+
+
+def _create_many(ctx: Context, entries: Any, resource: resources.Resource) -> list:
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise ApiError(422, "Validation failed", {"timecard_entries": ["is missing"]})
+    created = []
+    with transaction.atomic():  # all or nothing, so a refused batch can be resent as a whole
+        for entry in entries:
+            ctx.body = entry  # each entry may name its own project_id
+            data = {key: value for key, value in entry.items() if key not in generic.NOT_BODY}
+            created.append(generic.create_record(ctx, resource, data))
+    return created
+
+
+def timecards_bulk_create_v11(ctx: Context) -> HttpResponse:
+    entries = ctx.body.get("timecard_entries")
+    if isinstance(entries, list) and len(entries) > BULK_TIMECARD_LIMIT:
+        raise ApiError(422, f"At most {BULK_TIMECARD_LIMIT} timecard entries per call")
+    created = _create_many(ctx, entries, resources.TIMECARD_ENTRIES)
+    schema = (ctx.op.response_schema() or {})["properties"]["timecard_entries"]["items"]
+    body = {"timecard_entries": shaping.shape_many(created, schema, ctx.request)}
+    return JsonResponse(body, status=201)
+
+
+def timecards_bulk_create_company(ctx: Context) -> HttpResponse:
+    created = _create_many(ctx, ctx.body.get("timecard_entries"), resources.TIMECARD_ENTRIES)
+    schema, _ = generic.item_schema(ctx, many=True)
+    return JsonResponse(shaping.shape_many(created, schema, ctx.request), safe=False)
+
+
+def timecards_bulk_update_company(ctx: Context) -> HttpResponse:
+    company_entries = resources.COLLECTIONS["/rest/v1.0/companies/{company_id}/timecard_entries"]
+    updated, errors = [], []
+    for change in ctx.body.get("updates") or []:
+        entry_id = str(change.get("id", ""))
+        entries = generic.scoped(ctx, company_entries)
+        record = entries.filter(id=int(entry_id)).first() if entry_id.isdigit() else None
+        if record is None:
+            errors.append({**change, "errors": {"id": ["Entity with this ID not found"]}})
+            continue
+        changes = {key: value for key, value in change.items() if key != "id"}
+        updated.append(generic.update_record(record, changes))
+    schema = (ctx.op.response_schema() or {})["properties"]["updated_timecard_entries"]["items"]
+    body = {"updated_timecard_entries": shaping.shape_many(updated, schema, ctx.request)}
+    return JsonResponse(body | {"errors": errors})
+
+
+def timecard_data(ctx: Context) -> HttpResponse:
+    """ "List Timecard Data": a company's entries grouped by the person they are for."""
+    company_entries = resources.COLLECTIONS["/rest/v1.0/companies/{company_id}/timecard_entries"]
+    queryset = generic.scoped(ctx, company_entries).filter(deleted_at=None)
+    queryset = generic.filters.by_dates(queryset, ctx.query, today_by_default=False)
+    schema, _ = generic.item_schema(ctx, many=True)
+    entry_schema = schema["properties"]["timecard_entries"]["items"]
+    groups: dict[Any, list] = {}
+    for record in queryset.order_by("id"):
+        groups.setdefault(record.data.get("party_id"), []).append(record)
+    rows = [
+        {
+            "party_id": party,
+            "timecard_entries": shaping.shape_many(records, entry_schema, ctx.request),
+        }
+        for party, records in groups.items()
+    ]
+    people = shaping.lookup(rows)
+    return JsonResponse([shaping.fit(row, schema, people, ctx.request) for row in rows], safe=False)
+
+
+def timesheets_approval(ctx: Context) -> HttpResponse:
+    timesheets = resources.COLLECTIONS["/rest/v1.0/projects/{project_id}/timesheets"]
+    last = None
+    for change in ctx.body.get("timesheets") or []:
+        record = generic.one(ctx, timesheets, str(change.get("id", "")))
+        last = generic.update_record(record, {"status": change.get("status")})
+    if last is None:
+        raise ApiError(422, "Validation failed", {"timesheets": ["is missing"]})
+    return generic.render_one(ctx, last)
+
+
+def wbs_bulk_create(ctx: Context) -> HttpResponse:
+    created = [
+        generic.create_record(ctx, resources.WBS_CODES, dict(code))
+        for code in ctx.body.get("bulk") or []
+    ]
+    schema = (ctx.op.response_schema() or {})["properties"]["entities"]["items"]
+    body = {"entities": shaping.shape_many(created, schema, ctx.request), "errors": []}
+    return JsonResponse(body, status=201)
+
+
+HANDLERS: dict[tuple[str, str], Handler] = {
+    ("get", "/rest/v1.0/me"): me,
+    ("get", "/rest/v1.0/companies"): companies,
+    ("get", "/rest/v1.0/companies/{company_id}/me"): company_me,
+    ("get", "/rest/v1.0/prime_contract"): first_prime_contract,
+    ("get", "/rest/v1.0/companies/{company_id}/users/inactive"): inactive(
+        resources.USERS, "is_active"
+    ),
+    ("get", "/rest/v1.0/companies/{company_id}/people/inactive"): inactive(
+        resources.PEOPLE, "active"
+    ),
+    ("post", "/rest/v1.0/projects/{project_id}/users/{id}/actions/add"): add_user_to_project,
+    ("post", "/rest/v1.0/webhooks/hooks"): hook_create,
+    ("post", "/rest/v1.0/webhooks/hooks/{hook_id}/triggers/bulk"): triggers_bulk_create,
+    ("delete", "/rest/v1.0/webhooks/hooks/{hook_id}/triggers/bulk"): triggers_bulk_delete,
+    ("get", "/rest/v1.0/webhooks/hooks/{hook_id}/deliveries"): empty_list,
+    ("get", "/rest/v2.0/companies/{company_id}/webhooks/hooks/{hook_id}/deliveries"): empty_list,
+    ("get", "/rest/v1.0/webhooks/resources"): webhook_resources,
+    ("get", "/rest/v2.0/companies/{company_id}/webhooks/resources"): webhook_resources,
+    ("get", "/rest/v1.0/webhooks/resources/api_versions"): api_versions,
+    ("get", "/rest/v1.0/requisitions/{requisition_id}/detail"): requisition_detail,
+    ("get", "/rest/v1.0/requisitions/{requisition_id}/contract_items"): requisition_items,
+    ("post", "/rest/v1.1/projects/{project_id}/project_timecard_entries/bulk_create"): (
+        timecards_bulk_create_v11
+    ),
+    ("get", "/rest/v1.0/companies/{company_id}/timesheets"): timecard_data,
+    ("post", "/rest/v1.0/companies/{company_id}/timesheets"): timecards_bulk_create_company,
+    ("patch", "/rest/v1.0/companies/{company_id}/timesheets"): timecards_bulk_update_company,
+    ("patch", "/rest/v1.0/projects/{project_id}/timesheets/update_approval"): timesheets_approval,
+    ("patch", "/rest/v1.0/projects/{project_id}/work_breakdown_structure/wbs_codes/bulk_create"): (
+        wbs_bulk_create
+    ),
+}
