@@ -35,3 +35,36 @@ class Office(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CustomField(models.Model):
+    """A custom field of the office's records, defined in Procore's fieldset (at most five).
+
+    Values live on each record's `custom_fields`, keyed by `key`.
+    """
+
+    class DataType(models.TextChoices):
+        TEXT = "text", "Short text"
+        DATE = "date", "Date"
+        CHECKBOX = "checkbox", "Checkbox"
+        SELECT = "select", "Single select"
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="custom_fields")
+    key = models.CharField(max_length=40)
+    label = models.CharField(max_length=100)
+    data_type = models.CharField(max_length=10, choices=DataType.choices)
+    choices = models.JSONField(default=list, blank=True)  # [{"id": 1, "label": "North"}, ...]
+    position = models.PositiveSmallIntegerField(default=0)
+    active = models.BooleanField(default=True)
+
+    tenant_path = "office__account"
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "label"]
+        constraints = [
+            models.UniqueConstraint(fields=["office", "key"], name="custom_field_key_per_office")
+        ]
+
+    def __str__(self) -> str:
+        return self.label

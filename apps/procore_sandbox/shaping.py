@@ -65,7 +65,16 @@ def fit(value: Any, schema: Any, found: Lookup, request: HttpRequest) -> Any:
             return value
         if schema.get("x-collapsed-in-source"):
             return value
-        return {key: _field(value, key, sub, found, request) for key, sub in properties.items()}
+        shaped = {
+            key: _field(value, key, sub, found, request)
+            for key, sub in properties.items()
+            if "%{" not in key
+        }
+        # Keys named by a template, such as custom_field_%{definition_id} (§3.8), pass through.
+        prefixes = tuple(key.split("%{")[0] for key in properties if "%{" in key)
+        if prefixes:
+            shaped |= {k: v for k, v in value.items() if k.startswith(prefixes)}
+        return shaped
     return _scalar(value, schema, request)
 
 

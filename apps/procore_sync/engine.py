@@ -15,6 +15,7 @@ from .engine_models import Direction, SyncRun
 from .entities import ENTITIES, Entity
 from .exporters.entities import export_entity
 from .importers.context import SyncContext
+from .importers.custom_fields import custom_fields_refresh
 from .importers.fetch import FETCHERS
 from .importers.upsert import ImportOptions, import_batch
 from .models import ConnectionStatus, ProcoreConnection
@@ -100,6 +101,8 @@ def entities_flow(run: SyncRun, recorder: RunRecorder) -> None:
     ctx = _context(run)
     full = bool(run.params.get("full"))
     entities = entities_of(run, ctx.settings)
+    if any("custom_fields" in e.fields for e in entities):
+        ctx.cache["custom_fields"] = custom_fields_refresh(ctx)
     run.progress_total = len(entities)
     run.save(update_fields=["progress_total"])
     for entity in entities:
@@ -114,7 +117,12 @@ def entities_flow(run: SyncRun, recorder: RunRecorder) -> None:
 
 def _import(ctx, entity, recorder, full, auto, two_way) -> None:
     since = _cursor(ctx.settings, entity.name, full or not entity.incremental)
-    options = ImportOptions(office=ctx.office, auto_import=auto, two_way=two_way)
+    options = ImportOptions(
+        office=ctx.office,
+        auto_import=auto,
+        two_way=two_way,
+        custom_fields=ctx.cache.get("custom_fields", {}),
+    )
     for batch in FETCHERS[entity.name](ctx, since):
         counts, items = import_batch(entity, batch, options)
         recorder.add(counts, items)

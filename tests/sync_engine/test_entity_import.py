@@ -3,6 +3,7 @@
 import pytest
 
 from apps.ap_invoices.models import Vendor
+from apps.offices.models import CustomField
 from apps.procore_sync.engine import run_execute
 from apps.procore_sync.engine_models import ExternalRef, RunStatus, SyncItem, SyncRun
 from apps.procore_sync.runs import run_queue
@@ -108,3 +109,24 @@ def test_cost_codes_come_from_the_chosen_list_and_skip_divisions(procore, tenant
     sync(tenant.office, entities=["cost_codes"])
     code = CostCode.objects.get()
     assert (code.code, code.division_code, code.division_name) == ("03-100", "03", "Concrete")
+
+
+def test_custom_field_definitions_are_refreshed_and_values_stored(procore, tenant):
+    region = procore.add(
+        "custom_field_definitions", label="Region", data_type="lov_entry", active=True,
+        custom_field_lov_entries=[{"id": 71, "label": "North"}, {"id": 72, "label": "South"}],
+    )  # fmt: skip
+    center = procore.add("custom_field_definitions", label="Cost Center", data_type="string")
+    procore.add("custom_field_definitions", label="Budget", data_type="decimal")  # unsupported
+    procore.add(
+        "projects", name="PJA", project_number="200", active=True,
+        custom_fields={f"custom_field_{region.id}": {"data_type": "lov_entry", "value": {"id": 72}},
+                       f"custom_field_{center.id}": {"data_type": "string", "value": "CC-9"}},
+    )  # fmt: skip
+    sync(tenant.office, entities=["projects"])
+    assert [f.label for f in CustomField.objects.filter(office=tenant.office, active=True)] == [
+        "Region",
+        "Cost Center",
+    ]
+    project = Project.objects.get()
+    assert project.custom_fields == {str(region.id): "South", str(center.id): "CC-9"}

@@ -22,6 +22,7 @@ from ..entities import Entity
 from ..importers.context import SyncContext
 from ..importers.upsert import local_values, synced_print
 from ..mapping.common import MappingError
+from ..mapping.custom_fields import values_to_procore
 from ..mapping.people import employee_to_procore
 from ..mapping.projects import cost_code_to_procore, project_to_procore, sub_job_to_procore
 from ..mapping.vendors import vendor_to_procore
@@ -78,6 +79,8 @@ def _export_chunk(ctx, entity, chunk, auto) -> tuple[Counter, list[SyncItem]]:
             counts["failed"] += 1
             items.append(_item(entity, obj, Outcome.FAILED, str(exc), FIX_VALIDATION))
             continue
+        if "custom_fields" in entity.fields:
+            body |= values_to_procore(obj.custom_fields, ctx.cache.get("custom_fields", {}))
         origin_id = (ref.origin_id if ref else "") or origin_id_for(entity, obj)
         body["origin_id"] = origin_id
         if ref is not None and ref.procore_id:

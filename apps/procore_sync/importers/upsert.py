@@ -19,6 +19,7 @@ from django.utils.dateparse import parse_datetime
 from ..engine_models import ExternalRef, LinkState, Outcome, SyncItem
 from ..entities import Batch, Entity
 from ..mapping.common import MappingError, fingerprint
+from ..mapping.custom_fields import values_from_procore
 
 
 @dataclass
@@ -26,6 +27,7 @@ class ImportOptions:
     office: Any
     auto_import: bool
     two_way: bool
+    custom_fields: dict[str, dict] = field(default_factory=dict)  # definitions by key
 
 
 @dataclass
@@ -43,10 +45,14 @@ def _updated_at(record: dict) -> datetime | None:
     return parse_datetime(value) if isinstance(value, str) else None
 
 
-def _map(entity: Entity, record: dict, batch: Batch) -> dict | None:
+def _map(entity: Entity, record: dict, batch: Batch, options: ImportOptions) -> dict | None:
     fields = entity.map_in(record, batch)
-    if fields is not None and record.get("deleted_at"):
+    if fields is None:
+        return None
+    if record.get("deleted_at"):
         fields["active"] = False
+    if "custom_fields" in entity.fields:
+        fields["custom_fields"] = values_from_procore(record, options.custom_fields)
     return fields
 
 
@@ -64,7 +70,7 @@ def synced_print(entity: Entity, fields: dict) -> str:
 def import_batch(entity: Entity, batch: Batch, options: ImportOptions) -> tuple[Counter, list]:
     """Returns the counts and SyncItems of the batch; writes happen in one transaction."""
     plan = Plan()
-    mapped = _map_all(entity, batch, plan)
+    mapped = _map_all(entity, batch, plan, options)
     with transaction.atomic():
         refs = _links(entity, options.office, [pid for pid, _, _ in mapped])
         locals_by_pk = entity.model.objects.in_bulk([r.object_id for r in refs.values()])
@@ -75,14 +81,14 @@ def import_batch(entity: Entity, batch: Batch, options: ImportOptions) -> tuple[
     return plan.counts, plan.items
 
 
-def _map_all(entity: Entity, batch: Batch, plan: Plan) -> list[tuple[int, dict, dict]]:
+def _map_all(entity, batch: Batch, plan: Plan, options) -> list[tuple[int, dict, dict]]:
     mapped = []
     for record in batch.records:
         procore_id = record.get("id")
         try:
             if not isinstance(procore_id, int) or isinstance(procore_id, bool):
                 raise MappingError(f"'id' should be a Procore id, got {procore_id!r}")
-            fields = _map(entity, record, batch)
+            fields = _map(entity, record, batch, options)
         except MappingError as exc:
             plan.counts["failed"] += 1
             plan.items.append(_item(entity, record, Outcome.FAILED, str(exc), fix=_FIX_MALFORMED))
