@@ -17,7 +17,7 @@ from .exporters.entities import export_entity
 from .importers.context import SyncContext
 from .importers.custom_fields import custom_fields_refresh
 from .importers.fetch import FETCHERS
-from .importers.upsert import ImportOptions, import_batch
+from .importers.upsert import ImportOptions, import_batch_seen, orphans_deactivate
 from .models import ConnectionStatus, ProcoreConnection
 from .runs import RunRecorder, run_acquire, run_skip, sync_settings_for
 
@@ -88,7 +88,10 @@ def direction_of(settings, entity: Entity) -> str:
 
 
 def entities_of(run: SyncRun, settings) -> list[Entity]:
-    wanted = run.params.get("entities") or list(ENTITIES)
+    """The entities this run covers: asked for, not switched off, and configured."""
+    wanted = set(run.params.get("entities") or ENTITIES)
+    if settings.cost_code_list_id is None:
+        wanted.discard("cost_codes")  # no company cost code list chosen yet
     return [e for e in ENTITIES.values() if e.name in wanted and direction_of(settings, e) != "off"]
 
 
@@ -123,8 +126,18 @@ def _import(ctx, entity, recorder, full, auto, two_way) -> None:
         two_way=two_way,
         custom_fields=ctx.cache.get("custom_fields", {}),
     )
+    seen: set[int] = set()
+    parents: set[int] = set()
     for batch in FETCHERS[entity.name](ctx, since):
-        counts, items = import_batch(entity, batch, options)
+        counts, items, ids = import_batch_seen(entity, batch, options)
+        seen |= ids
+        if batch.parent_id is not None:
+            parents.add(batch.parent_id)
+        recorder.add(counts, items)
+    if since is None:  # a full pull saw everything Procore has: the rest is gone there
+        counts, items = orphans_deactivate(
+            entity, ctx.office, seen, parents if entity.parent_field else None
+        )
         recorder.add(counts, items)
     _save_cursor(ctx, entity.name)
 

@@ -50,6 +50,7 @@ class LinkState(models.TextChoices):
     OUT_OF_DATE = "out_of_date", "Out of date"
     ORPHANED = "orphaned", "Orphaned"
     FAILED = "failed", "Failed"
+    UNLINKED = "unlinked", "Unlinked (not synced)"
 
 
 class ExternalRef(models.Model):

@@ -29,6 +29,22 @@ def _is_due(settings: SyncSettings, flow: str, now) -> bool:
     return last is None or parse_datetime(last) + interval_of(settings, flow) <= now
 
 
+STALE_QUEUED = timedelta(minutes=10)
+
+
+def requeue_stale_runs(*, enqueue: Callable[[int], None]) -> int:
+    """Runs recorded but never started (the enqueue was lost between commit and broker) are
+    handed to a worker again; running one twice is harmless, it is a no-op once finished."""
+    stale = list(
+        SyncRun.objects.filter(
+            status=RunStatus.QUEUED, created_at__lt=timezone.now() - STALE_QUEUED
+        ).values_list("pk", flat=True)
+    )
+    for run_id in stale:
+        enqueue(run_id)
+    return len(stale)
+
+
 def queue_due_runs(*, enqueue: Callable[[int], None]) -> int:
     now, queued = timezone.now(), 0
     connected = ProcoreConnection.objects.filter(status=ConnectionStatus.CONNECTED).values(

@@ -14,6 +14,7 @@ from .client import oauth, resources
 from .client.errors import PermissionDenied, ProcoreError
 from .client.http import ProcoreClient
 from .models import ConnectionStatus, ProcoreConnection
+from .webhooks import webhooks_deregister
 
 logger = logging.getLogger(__name__)
 
@@ -63,11 +64,14 @@ def connection_choose_company(
 
 
 def connection_disconnect(*, connection: ProcoreConnection, user: User) -> None:
-    """Revoke the grant at Procore (a failure is logged, not fatal), then forget the tokens."""
-    try:
-        oauth.revoke(connection)
-    except ProcoreError as exc:
-        logger.warning("procore revoke failed for connection %s: %s", connection.pk, exc.message)
+    """Remove our webhooks and revoke the grant at Procore (failures are logged, not fatal), then
+    forget the tokens. Links stay, so a reconnect resumes where the office left off."""
+    for step in (webhooks_deregister, oauth.revoke):
+        try:
+            step(connection)
+        except ProcoreError as exc:
+            logger.warning("procore %s failed for connection %s: %s", step.__name__,
+                           connection.pk, exc.message)  # fmt: skip
     connection.status = ConnectionStatus.DISCONNECTED
     connection.status_reason = f"Disconnected by {user}."
     connection.access_token = connection.refresh_token = ""

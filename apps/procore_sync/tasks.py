@@ -14,6 +14,7 @@ def run_sync(run_id: int) -> None:
 
 @shared_task(name="procore_sync.schedule_due")
 def schedule_due() -> int:
+    schedules.requeue_stale_runs(enqueue=enqueue_run)
     return schedules.queue_due_runs(enqueue=enqueue_run)
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import activity, webhook
+from .views import activity, links, webhook
 
 urlpatterns = [
     path("", activity.sync_activity, name="sync_activity"),
@@ -8,6 +8,8 @@ urlpatterns = [
     path("runs/<int:run_id>/items.csv", activity.sync_run_csv, name="sync_run_csv"),
     path("runs/<int:run_id>/retry/", activity.sync_run_retry, name="sync_run_retry"),
     path("offices/<int:office_id>/run/", activity.sync_run_now, name="sync_run_now"),
+    path("links/", links.links, name="procore_links"),
+    path("links/<int:link_id>/toggle/", links.link_toggle, name="procore_link_toggle"),
 ]
 
 webhook_urlpatterns = [

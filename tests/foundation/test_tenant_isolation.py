@@ -5,17 +5,18 @@ registered in `outsider_value` below (and so is checked).
 """
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from apps.accounts.models import ApiToken, AuditEntry, Membership
 from apps.accounts.services import api_token_create
 from apps.ap_invoices.models import Vendor
 from apps.offices.models import Office
-from apps.procore_sync.engine_models import SyncRun
+from apps.procore_sync.engine_models import ExternalRef, SyncRun
 from apps.projects.models import CostCode, Project
 from apps.timecards.models import Employee
 
-TENANT_RECORDS = (Project, Employee, CostCode, Vendor, SyncRun)
+TENANT_RECORDS = (Project, Employee, CostCode, Vendor, SyncRun, ExternalRef)
 
 # Routes that take no tenant id, or whose id is a secret credential by design.
 NOT_TENANT_SCOPED = {
@@ -55,6 +56,7 @@ def outsider_value(name: str, param: str, outsider) -> str:
         "token_id": token.pk,
         "membership_id": Membership.objects.get(user=outsider.owner).pk,
         "run_id": records["run"].pk,
+        "link_id": records["link"].pk,
         "format": "json",
     }
     by_route = {
@@ -82,6 +84,13 @@ def outsider_records(outsider) -> dict:
         )[0],
         "vendor": Vendor.objects.get_or_create(office=office, name="Theirs")[0],
         "run": SyncRun.objects.get_or_create(office=office, flow="entities", trigger="user")[0],
+        "link": ExternalRef.objects.get_or_create(
+            office=office,
+            procore_type="vendor",
+            procore_id=77,
+            content_type=ContentType.objects.get_for_model(Vendor),
+            object_id=Vendor.objects.get_or_create(office=office, name="Theirs")[0].pk,
+        )[0],
     }
 
 

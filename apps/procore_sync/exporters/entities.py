@@ -64,8 +64,8 @@ def _export_chunk(ctx, entity, chunk, auto) -> tuple[Counter, list[SyncItem]]:
     groups: dict[int | None, list[dict]] = defaultdict(list)
     for obj in chunk:
         ref = refs.get(obj.pk)
-        if ref is None and not auto:
-            continue  # manual mode: only linked records are kept in step
+        if (ref is None and not auto) or (ref is not None and ref.state == LinkState.UNLINKED):
+            continue  # manual mode keeps only linked records in step; unlinked ones stay here
         values = local_values(entity, obj) | {
             key: relation_ids.get((procore_type, getattr(obj, f"{fk}_id")))
             for key, (fk, procore_type) in entity.relations.items()

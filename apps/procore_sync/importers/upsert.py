@@ -69,6 +69,12 @@ def synced_print(entity: Entity, fields: dict) -> str:
 
 def import_batch(entity: Entity, batch: Batch, options: ImportOptions) -> tuple[Counter, list]:
     """Returns the counts and SyncItems of the batch; writes happen in one transaction."""
+    counts, items, _ = import_batch_seen(entity, batch, options)
+    return counts, items
+
+
+def import_batch_seen(entity: Entity, batch: Batch, options: ImportOptions):
+    """Like import_batch, also returning the Procore ids the batch held (for orphan checks)."""
     plan = Plan()
     mapped = _map_all(entity, batch, plan, options)
     with transaction.atomic():
@@ -78,7 +84,7 @@ def import_batch(entity: Entity, batch: Batch, options: ImportOptions) -> tuple[
         for procore_id, fields, record in mapped:
             _decide(entity, options, plan, procore_id, fields, record, refs, locals_by_pk, twins)
         _write(entity, options, plan, batch)
-    return plan.counts, plan.items
+    return plan.counts, plan.items, {pid for pid, _, _ in mapped}
 
 
 def _map_all(entity, batch: Batch, plan: Plan, options) -> list[tuple[int, dict, dict]]:
@@ -135,6 +141,9 @@ def _twins(entity, options, mapped, refs, batch) -> dict[str, models.Model]:
 
 def _decide(entity, options, plan, procore_id, fields, record, refs, locals_by_pk, twins) -> None:
     ref = refs.get(procore_id)
+    if ref is not None and ref.state == LinkState.UNLINKED:
+        plan.counts["unlinked"] += 1  # a person unlinked it: leave both sides alone
+        return
     local = locals_by_pk.get(ref.object_id) if ref else None
     new_print = synced_print(entity, fields)
     if local is None:
@@ -318,3 +327,38 @@ def _set_many(entity: Entity, office, touched) -> None:
                 if (procore_type, pid) in ids
             ]
         )
+
+
+def orphans_deactivate(
+    entity: Entity, office, seen: set[int], parent_ids=None
+) -> tuple[Counter, list]:
+    """After a full pull: linked records Procore no longer lists are deactivated (never deleted)
+    and their links marked orphaned, so the next full pull can find them again if they return."""
+    refs = (
+        ExternalRef.objects.filter(office=office, procore_type=entity.procore_type)
+        .exclude(procore_id__in=seen)
+        .exclude(state=LinkState.ORPHANED)
+    )
+    if parent_ids is not None:
+        refs = refs.filter(
+            object_id__in=entity.model.objects.filter(
+                **{f"{entity.parent_field}_id__in": parent_ids}
+            ).values("pk")
+        )
+    gone = list(refs)
+    if not gone:
+        return Counter(), []
+    records = entity.model.objects.filter(pk__in=[r.object_id for r in gone], active=True)
+    by_pk = {obj.pk: obj for obj in records}
+    with transaction.atomic():
+        records.update(active=False, updated_at=timezone.now())
+        ExternalRef.objects.filter(pk__in=[r.pk for r in gone]).update(
+            state=LinkState.ORPHANED, error="Not found in Procore any more."
+        )
+    items = [
+        SyncItem(entity=entity.name, direction="in", procore_id=ref.procore_id,
+                 object_id=ref.object_id, label=str(by_pk[ref.object_id])[:200],
+                 outcome=Outcome.DEACTIVATED, message="No longer in Procore.")
+        for ref in gone if ref.object_id in by_pk
+    ]  # fmt: skip
+    return Counter({Outcome.DEACTIVATED: len(items)}), items
