@@ -5,7 +5,10 @@ from django.urls import include, path
 from apps.accounts.urls import settings_urlpatterns as account_settings_urls
 from apps.ap_invoices.urls import vendor_urlpatterns
 from apps.core import views as core_views
+from apps.procore_sync.urls import office_urlpatterns as procore_office_urls
+from apps.procore_sync.urls import project_urlpatterns as procore_project_urls
 from apps.procore_sync.urls import webhook_urlpatterns
+from apps.procore_sync.views.connect import procore_callback
 from apps.projects.urls import cost_code_urlpatterns
 from apps.timecards.urls import employee_urlpatterns
 
@@ -20,8 +23,11 @@ urlpatterns = [
     path("settings/cost-codes/", include(cost_code_urlpatterns)),
     path("settings/vendors/", include(vendor_urlpatterns)),
     path("projects/", include("apps.projects.urls")),
+    path("projects/<int:record_id>/procore/", include(procore_project_urls)),
     path("sync/", include("apps.procore_sync.urls")),
     path("procore/webhooks/", include(webhook_urlpatterns)),
+    path("procore/callback/", procore_callback, name="procore_callback"),
+    path("settings/offices/<int:office_id>/integrations/", include(procore_office_urls)),
     path("api/v1/", include("config.api_urls")),
     path("admin/", admin.site.urls),
 ]

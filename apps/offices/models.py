@@ -21,6 +21,9 @@ class Office(models.Model):
     time_zone = models.CharField(
         max_length=64, choices=TIME_ZONE_CHOICES, default="America/Chicago"
     )
+    procore_enabled = models.BooleanField(
+        default=False, help_text="Office Integrations: Procore is switched on for this office."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = TenantQuerySet.as_manager()

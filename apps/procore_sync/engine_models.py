@@ -31,6 +31,7 @@ class SyncSettings(models.Model):
     flows = models.JSONField(default=dict, blank=True)
     intervals = models.JSONField(default=dict, blank=True)
     cost_code_list_id = models.BigIntegerField(null=True, blank=True)
+    options = models.JSONField(default=dict, blank=True)  # modes, e.g. time_export, ap_import
     cursors = models.JSONField(default=dict, blank=True)
     last_scheduled = models.JSONField(default=dict, blank=True)
     rerun_requested = models.JSONField(default=list, blank=True)
@@ -203,3 +204,20 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resource_name} {self.event_type} {self.resource_id} ({self.outcome})"
+
+
+class ImportWizard(models.Model):
+    """Where an office's admin is in the Procore import wizard; kept in the database so a reload,
+    a logout or another admin picks up at the same step."""
+
+    office = models.OneToOneField(Office, on_delete=models.CASCADE, related_name="import_wizard")
+    step = models.PositiveSmallIntegerField(default=1)
+    data = models.JSONField(default=dict, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    tenant_path = "office__account"
+    objects = TenantQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"Import wizard of {self.office} (step {self.step})"

@@ -65,7 +65,12 @@ class ProcoreConnection(models.Model):
                 fields=["office"],
                 condition=~Q(status="disconnected"),
                 name="one_live_procore_connection_per_office",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["company_id"],
+                condition=~Q(status="disconnected"),
+                name="one_live_connection_per_procore_company",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -105,6 +110,7 @@ class ProcoreConnection(models.Model):
 # The sync engine's tables live in their own module; importing them here registers them.
 from .engine_models import (  # noqa: E402, F401
     ExternalRef,
+    ImportWizard,
     SyncItem,
     SyncRun,
     SyncSettings,

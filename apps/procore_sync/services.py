@@ -51,8 +51,10 @@ def connection_choose_company(
     company = next((c for c in companies if c["id"] == company_id), None)
     if company is None:
         raise PermissionDenied("The connected Procore user has no access to that company.")
-    connection.company_id, connection.company_name = company["id"], company["name"]
-    connection.save(update_fields=["company_id", "company_name"])
+    with transaction.atomic():
+        _check_company_free(connection, company)
+        connection.company_id, connection.company_name = company["id"], company["name"]
+        connection.save(update_fields=["company_id", "company_name"])
     audit_record(
         account=connection.office.account,
         actor=user,
@@ -61,6 +63,29 @@ def connection_choose_company(
         detail={"company_id": company["id"], "company_name": company["name"]},
     )
     return connection
+
+
+class CompanyTaken(ProcoreError):
+    """A Procore company is kept in step with one Trestle office only."""
+
+
+def _check_company_free(connection: ProcoreConnection, company: dict) -> None:
+    other = (
+        ProcoreConnection.objects.select_for_update()
+        .exclude(status=ConnectionStatus.DISCONNECTED)
+        .exclude(pk=connection.pk)
+        .filter(company_id=company["id"])
+        .select_related("office")
+        .first()
+    )
+    if other is None:
+        return
+    if other.office.account_id == connection.office.account_id:
+        raise CompanyTaken(
+            f"{company['name']} is already connected to your office {other.office}. "
+            "Disconnect it there first."
+        )
+    raise CompanyTaken(f"{company['name']} is already connected to Trestle elsewhere.")
 
 
 def connection_disconnect(*, connection: ProcoreConnection, user: User) -> None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import activity, links, webhook
+from .views import activity, connect, links, project, webhook, wizard
 
 urlpatterns = [
     path("", activity.sync_activity, name="sync_activity"),
@@ -14,4 +14,17 @@ urlpatterns = [
 
 webhook_urlpatterns = [
     path("<str:token>/", webhook.procore_webhook, name="procore_webhook"),
+]
+
+office_urlpatterns = [
+    path("", connect.integrations, name="office_integrations"),
+    path("procore/toggle/", connect.procore_toggle, name="procore_toggle"),
+    path("procore/connect/", connect.procore_connect, name="procore_connect"),
+    path("procore/company/", connect.procore_company, name="procore_company"),
+    path("procore/disconnect/", connect.procore_disconnect, name="procore_disconnect"),
+    path("procore/wizard/", wizard.procore_wizard, name="procore_wizard"),
+]
+
+project_urlpatterns = [
+    path("", project.project_procore, name="project_procore"),
 ]

@@ -27,7 +27,9 @@ class ProjectViews:
     detail_url_name = "project_detail"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(detail_url=self.detail_url_name, **kwargs)
+        return super().get_context_data(
+            detail_url=self.detail_url_name, procore_column=True, **kwargs
+        )
 
 
 class ProjectList(ProjectViews, RecordListView):

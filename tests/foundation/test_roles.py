@@ -9,7 +9,13 @@ from apps.projects.models import Project
 
 ALL_ROLES = [r.value for r in Role]
 # Record pages check "records.view" before the action itself.
-RECORD_ACTIONS = {"projects.manage", "employees.manage", "cost_codes.manage", "vendors.manage"}
+RECORD_ACTIONS = {
+    "projects.manage",
+    "projects.map",
+    "employees.manage",
+    "cost_codes.manage",
+    "vendors.manage",
+}
 
 # (action, method, path template, form data); "{office}" is the tenant's office id.
 GATED = [
@@ -37,12 +43,19 @@ GATED = [
     ("cost_codes.manage", "get", "/settings/cost-codes/new/", None),
     ("vendors.manage", "get", "/settings/vendors/new/", None),
     ("sync.view", "get", "/sync/", None),
+    ("projects.map", "post", "/projects/{project}/procore/", {"procore_project": "1"}),
+    (
+        "integrations.manage",
+        "post",
+        "/settings/offices/{office}/integrations/procore/toggle/",
+        {"enabled": "on"},
+    ),
     ("sync.run", "post", "/sync/offices/{office}/run/", {"flow": "entities"}),
 ]
 
 
 def test_every_action_in_the_policy_is_exercised_here():
-    assert {action for action, *_ in GATED} | {"integrations.manage"} == set(policy.ALLOWED)
+    assert {action for action, *_ in GATED} == set(policy.ALLOWED)
 
 
 @pytest.mark.django_db

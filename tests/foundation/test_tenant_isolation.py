@@ -27,23 +27,24 @@ NOT_TENANT_SCOPED = {
 SKIPPED_PREFIXES = ("admin/", "procore-sandbox/")
 
 
-def walk(patterns, prefix: str = ""):
+def walk(patterns, prefix: str = "", inherited: tuple = ()):
+    """(route, pattern, parameters) of every URL, parameters of included prefixes too."""
     for entry in patterns:
         route = prefix + str(entry.pattern)
+        params = (*inherited, *entry.pattern.regex.groupindex)
         if isinstance(entry, URLResolver):
-            yield from walk(entry.url_patterns, route)
+            yield from walk(entry.url_patterns, route, params)
         elif isinstance(entry, URLPattern):
-            yield route, entry
+            yield route, entry, params
 
 
 def parametrised_routes():
-    for route, entry in walk(get_resolver().url_patterns):
-        params = entry.pattern.regex.groupindex
+    for route, entry, params in walk(get_resolver().url_patterns):
         if route.startswith(SKIPPED_PREFIXES) or not params or entry.name in NOT_TENANT_SCOPED:
             continue
         if set(params) == {"format"}:
             continue  # DRF's format suffix on a list route: no id in it
-        yield entry.name, entry.pattern.regex.groupindex, route
+        yield entry.name, params, route
 
 
 def outsider_value(name: str, param: str, outsider) -> str:
@@ -63,6 +64,7 @@ def outsider_value(name: str, param: str, outsider) -> str:
         ("office-detail", "pk"): outsider.office.pk,
         ("project_detail", "record_id"): records["project"].pk,
         ("project_edit", "record_id"): records["project"].pk,
+        ("project_procore", "record_id"): records["project"].pk,
         ("employee_edit", "record_id"): records["employee"].pk,
         ("cost_code_edit", "record_id"): records["cost_code"].pk,
         ("vendor_edit", "record_id"): records["vendor"].pk,

@@ -5,10 +5,11 @@ register = template.Library()
 
 @register.filter
 def attr(record, name: str):
-    """`record|attr:"office.name"`: a dotted attribute, for tables whose columns are data."""
+    """`record|attr:"office.name"`: a dotted attribute (or dict key), for tables whose columns
+    are data."""
     value = record
     for part in name.split("."):
-        value = getattr(value, part, None)
+        value = value.get(part) if isinstance(value, dict) else getattr(value, part, None)
         if value is None:
             return None
     return value

@@ -1,0 +1,285 @@
+"""The import wizard's writes: its step, manual import or linking of rows, and the sync settings.
+
+Manual mode shows Procore's records live; each row can be imported (with edited fields) or linked
+to an existing Trestle record, so nothing is duplicated. Auto mode leaves it to the first run.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+
+from apps.accounts.audit import audit_record
+from apps.accounts.models import User
+from apps.offices.models import Office
+
+from .engine import entities_of, live_connection
+from .engine_models import Direction, ExternalRef, ImportWizard, SyncRun, SyncSettings, Trigger
+from .entities import ENTITIES, Batch, Entity
+from .importers.context import SyncContext
+from .importers.fetch import FETCHERS
+from .importers.upsert import synced_print
+from .mapping.common import MappingError
+from .runs import run_queue, sync_settings_for
+
+STEPS = ("company", "employees", "projects", "cost_codes", "settings")
+MANUAL_ENTITIES = {"employees": "employees", "projects": "projects", "cost_codes": "cost_codes"}
+FLOWS = ("entities", "cors", "time", "manpower", "quantities", "ap_invoices", "payments")
+FLOW_LABELS = {
+    "entities": "Employees, projects, cost codes, vendors",
+    "cors": "Push change orders to Procore change events",
+    "time": "Send time cards to Procore",
+    "manpower": "Publish manpower to daily logs",
+    "quantities": "Publish production quantities to daily logs",
+    "ap_invoices": "Import approved subcontractor invoices",
+    "payments": "Write payments back to Procore",
+}
+TIME_MODES = (("timesheets", "Procore timesheets"), ("daily_logs", "Daily-log timecards"))
+AP_MODES = (
+    ("auto_queue", "Automatic, into a queue"),
+    ("auto_route", "Automatic, and route to reviewers"),
+    ("manual", "Manual (Procore Import button)"),
+)
+
+
+def wizard_for(office: Office) -> ImportWizard:
+    wizard, _ = ImportWizard.objects.get_or_create(office=office)
+    return wizard
+
+
+def wizard_go(wizard: ImportWizard, step: int) -> None:
+    wizard.step = max(1, min(len(STEPS), step))
+    wizard.save(update_fields=["step", "updated_at"])
+
+
+def context_for(office: Office) -> SyncContext:
+    from .client.http import ProcoreClient
+
+    connection = live_connection(office)
+    return SyncContext(
+        office=office,
+        connection=connection,
+        client=ProcoreClient(connection),
+        settings=sync_settings_for(office),
+        started_at=timezone.now(),
+    )
+
+
+@dataclass
+class Row:
+    procore_id: int
+    fields: dict
+    linked_to: models.Model | None = None
+    suggestion: models.Model | None = None
+    problem: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def candidate_rows(ctx: SyncContext, entity: Entity) -> list[Row]:
+    """Procore's records of `entity` as the wizard lists them, with links and suggested matches."""
+    content_type = ContentType.objects.get_for_model(entity.model)
+    links = dict(
+        ExternalRef.objects.filter(
+            office=ctx.office, procore_type=entity.procore_type, content_type=content_type
+        ).values_list("procore_id", "object_id")
+    )
+    locals_ = {obj.pk: obj for obj in entity.model.objects.filter(office=ctx.office)}
+    free = [obj for pk, obj in locals_.items() if pk not in set(links.values())]
+    rows = []
+    for batch in FETCHERS[entity.name](ctx, None):
+        rows.extend(_rows_of(entity, batch, links, locals_, free))
+    return rows
+
+
+def _rows_of(entity, batch: Batch, links, locals_, free) -> list[Row]:
+    rows = []
+    for record in batch.records:
+        try:
+            fields = entity.map_in(record, batch)
+        except MappingError as exc:
+            rows.append(Row(record.get("id") or 0, {}, problem=str(exc)))
+            continue
+        if fields is None or fields.get("active") is False:
+            continue
+        row = Row(record["id"], fields, linked_to=locals_.get(links.get(record["id"])))
+        row.suggestion = None if row.linked_to else suggest_match(entity, fields, free)
+        if entity.name == "projects" and not fields.get("address"):
+            row.problem = "No address in Procore: give one below to import this project."
+        rows.append(row)
+    return rows
+
+
+MATCH_ORDER = {
+    "employees": ("employee_id", "email", "full_name"),
+    "projects": ("number", "name"),
+    "cost_codes": ("code", "name"),
+}
+
+
+def _match_value(source, key: str) -> str:
+    read = source.get if isinstance(source, dict) else lambda k: getattr(source, k, "")
+    value = f"{read('first_name')} {read('last_name')}" if key == "full_name" else read(key)
+    return str(value or "").strip().lower()
+
+
+def suggest_match(entity: Entity, fields: dict, free: list[models.Model]) -> models.Model | None:
+    """The unlinked Trestle record most likely the same: by employee ID, then email, then name."""
+    for key in MATCH_ORDER.get(entity.name, ()):
+        wanted = _match_value(fields, key)
+        match = next((obj for obj in free if wanted and _match_value(obj, key) == wanted), None)
+        if match is not None:
+            return match
+    return None
+
+
+@transaction.atomic
+def rows_apply(
+    *, office: Office, entity: Entity, imports: dict[int, dict], links: dict[int, int], user: User
+) -> tuple[int, int]:
+    """Create the rows to import (with the fields as edited) and link the others; one link per
+    Procore record and per Trestle record. Returns (imported, linked)."""
+    content_type = ContentType.objects.get_for_model(entity.model)
+    taken = set(
+        ExternalRef.objects.filter(office=office, procore_type=entity.procore_type).values_list(
+            "procore_id", flat=True
+        )
+    )
+    imported = linked = 0
+    for procore_id, fields in imports.items():
+        if procore_id in taken:
+            continue
+        if entity.name == "projects" and not fields.get("address"):
+            raise ValidationError(
+                f"Project {fields.get('number')} needs an address to be imported."
+            )
+        obj = entity.model(office=office, **{k: v for k, v in fields.items() if k in entity.fields})
+        obj.full_clean(exclude=["office", "work_classification"])
+        obj.save()
+        _link(office, entity, content_type, procore_id, obj, synced_print(entity, fields))
+        imported += 1
+    for procore_id, local_id in links.items():
+        if procore_id in taken or procore_id in imports:
+            continue
+        obj = entity.model.objects.filter(office=office, pk=local_id).first()
+        if obj is None:
+            raise ValidationError("That Trestle record does not exist any more.")
+        _link(office, entity, content_type, procore_id, obj, "")  # next run brings it in step
+        linked += 1
+    audit_record(
+        account=office.account,
+        actor=user,
+        action="procore.wizard_rows",
+        target=office,
+        detail={"entity": entity.name, "imported": imported, "linked": linked},
+    )
+    return imported, linked
+
+
+def _link(office, entity, content_type, procore_id, obj, printed) -> None:
+    if ExternalRef.objects.filter(
+        office=office, procore_type=entity.procore_type, content_type=content_type, object_id=obj.pk
+    ).exists():
+        raise ValidationError(f"{obj} is already linked to another Procore record.")
+    ExternalRef.objects.create(
+        office=office,
+        content_type=content_type,
+        object_id=obj.pk,
+        procore_type=entity.procore_type,
+        procore_id=procore_id,
+        fingerprint=printed,
+        synced_at=timezone.now(),
+    )
+
+
+def mode_save(*, office: Office, entity_name: str, auto: bool, user: User) -> None:
+    settings = sync_settings_for(office)
+    settings.auto_import = {**settings.auto_import, entity_name: auto}
+    settings.save(update_fields=["auto_import"])
+    audit_record(
+        account=office.account,
+        actor=user,
+        action="procore.settings_changed",
+        target=office,
+        detail={f"auto_import.{entity_name}": auto},
+    )
+
+
+def cost_code_list_save(*, office: Office, list_id: int, user: User) -> None:
+    settings = sync_settings_for(office)
+    settings.cost_code_list_id = list_id
+    settings.save(update_fields=["cost_code_list_id"])
+    audit_record(account=office.account, actor=user, action="procore.settings_changed",
+                 target=office, detail={"cost_code_list_id": list_id})  # fmt: skip
+
+
+@dataclass
+class SettingsChoice:
+    directions: dict[str, str]
+    flows: dict[str, bool]
+    intervals: dict[str, int]
+    time_mode: str
+    ap_mode: str
+
+
+def settings_save(*, office: Office, choice: SettingsChoice, user: User) -> SyncSettings:
+    """Step 5. Time goes either to timesheets or to daily-log timecards, never both."""
+    if choice.time_mode not in dict(TIME_MODES):
+        raise ValidationError("Choose where time cards go.")
+    if choice.ap_mode not in dict(AP_MODES):
+        raise ValidationError("Choose how invoices are imported.")
+    bad = {v for v in choice.directions.values()} - set(Direction.values)
+    if bad or set(choice.directions) - set(ENTITIES):
+        raise ValidationError("Choose a direction for each kind of record.")
+    settings = sync_settings_for(office)
+    before = _settings_view(settings)
+    settings.directions = choice.directions
+    settings.flows = {f: bool(choice.flows.get(f)) for f in FLOWS}
+    settings.intervals = {f: max(5, int(m)) for f, m in choice.intervals.items() if f in FLOWS}
+    settings.options = {
+        **settings.options,
+        "time_export": choice.time_mode,
+        "ap_import": choice.ap_mode,
+    }
+    settings.save()
+    after = _settings_view(settings)
+    changed = {k: {"from": before[k], "to": v} for k, v in after.items() if before[k] != v}
+    audit_record(account=office.account, actor=user, action="procore.settings_changed",
+                 target=office, detail=changed)  # fmt: skip
+    return settings
+
+
+def _settings_view(settings: SyncSettings) -> dict:
+    return {
+        "directions": settings.directions,
+        "flows": settings.flows,
+        "intervals": settings.intervals,
+        "options": settings.options,
+    }
+
+
+def wizard_finish(*, wizard: ImportWizard, user: User, enqueue) -> SyncRun:
+    """Mark the wizard done and start the first full sync of what was set up."""
+    wizard.completed_at = timezone.now()
+    wizard.step = len(STEPS)
+    wizard.save(update_fields=["completed_at", "step", "updated_at"])
+    return run_queue(
+        office=wizard.office,
+        flow="entities",
+        trigger=Trigger.USER,
+        user=user,
+        params={"full": True},
+        enqueue=enqueue,
+    )
+
+
+def first_sync_entities(office: Office) -> list[str]:
+    fake = SyncRun(office=office, flow="entities", params={})
+    return [e.label for e in entities_of(fake, sync_settings_for(office))]
+
+
+def last_completed(office: Office) -> datetime | None:
+    wizard = ImportWizard.objects.filter(office=office).first()
+    return wizard.completed_at if wizard else None
