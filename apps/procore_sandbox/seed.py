@@ -48,6 +48,7 @@ class Sizes:
     employees: int = 250
     vendors: int = 20
     sub_jobs: int = 3
+    cost_codes: int = 12  # in the company's standard cost code list, divisions not counted
     seed: int = 1
 
 
@@ -105,6 +106,7 @@ def seed_demo(sizes: Sizes) -> SandboxCompany:
         company = registry.company_create(name=DEMO_COMPANY, users=[user])
         build = Builder(company, random.Random(sizes.seed))  # noqa: S311 - demo data, not crypto
         _company_level(build, user.login)
+        _standard_cost_codes(build, sizes.cost_codes)
         build.flush()
         classes = _ids(company, "work_classifications")
         people = _employees(build, sizes.employees, classes)
@@ -300,6 +302,25 @@ def _project(
 def _party(person: dict[str, Any]) -> dict[str, Any]:
     keys = ("id", "first_name", "last_name", "is_employee", "employee_id", "user_id")
     return {key: person[key] for key in keys} | {"is_active": True}
+
+
+def _standard_cost_codes(build: Builder, count: int) -> None:
+    """The company's cost code list (§6 "Company-level cost codes"): divisions without a parent,
+    codes under them; `count` codes in all, the named ones first."""
+    list_id = build.add("standard_cost_code_lists", {"name": "Standard Cost Codes"})
+    in_list = {"standard_cost_code_list_id": list_id}
+    divisions = []
+    for division_code, division, _ in DIVISIONS:
+        data = {"code": division_code, "full_code": division_code, "name": division}
+        divisions.append(build.add("standard_cost_codes", data | in_list | {"parent_id": None},
+                                   parent_id=list_id))  # fmt: skip
+    named = [(n, f"{(p + 1) * 100}", child) for n, (_, _, kids) in enumerate(DIVISIONS)
+             for p, child in enumerate(kids)]  # fmt: skip
+    extra = [(i % len(DIVISIONS), f"{1000 + i}", f"Item {1000 + i}") for i in range(count)]
+    for n, code, name in (named + extra)[:count]:
+        full = f"{DIVISIONS[n][0]}-{code}"
+        data = {"code": code, "full_code": full, "name": name, "parent_id": divisions[n]}
+        build.add("standard_cost_codes", data | in_list, parent_id=list_id)
 
 
 def _cost_codes(build: Builder, project: int, biller: str) -> list[tuple[int, str, str]]:

@@ -99,10 +99,8 @@ def _apply_rows(request, wizard, ctx, entity):
     for procore_id, row in rows.items():
         choice = request.POST.get(f"do_{procore_id}", "")
         if choice == "import":
-            edited = {
-                f: request.POST.get(f"f_{procore_id}_{f}", "").strip()
-                for f in EDITABLE[entity.name]
-            }
+            keys = {f: f"f_{procore_id}_{f}" for f in EDITABLE[entity.name]}
+            edited = {f: request.POST[k].strip() for f, k in keys.items() if k in request.POST}
             imports[procore_id] = {**row.fields, **edited}
         elif choice.startswith("link:") and choice[5:].isdigit():
             links[procore_id] = int(choice[5:])

@@ -18,6 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--employees", type=int, default=250)
         parser.add_argument("--vendors", type=int, default=20)
         parser.add_argument("--sub-jobs", type=int, default=3, help="per project")
+        parser.add_argument("--cost-codes", type=int, default=12, help="in the company list")
         parser.add_argument("--seed", type=int, default=1, help="same seed, same data")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -30,6 +31,7 @@ class Command(BaseCommand):
             employees=options["employees"],
             vendors=options["vendors"],
             sub_jobs=options["sub_jobs"],
+            cost_codes=options["cost_codes"],
             seed=options["seed"],
         )
         started = time.monotonic()
