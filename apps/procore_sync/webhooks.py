@@ -70,6 +70,8 @@ def webhooks_register(connection: ProcoreConnection) -> int:
 def webhooks_deregister(
     connection: ProcoreConnection, *, client: ProcoreClient | None = None
 ) -> None:
+    if connection.company_id is None:
+        return  # no company chosen yet, so no hook was ever registered
     client = client or ProcoreClient(connection)
     for hook in resources.hooks(client, company_id=connection.company_id, namespace=NAMESPACE):
         resources.hook_delete(client, hook["id"], company_id=connection.company_id)

@@ -42,7 +42,8 @@ def test_connect_stores_the_grant_and_the_procore_user(tenant):
 def test_disconnect_revokes_and_forgets_the_tokens(connection, tenant, settings):
     responses.post(f"{LOGIN}/oauth/revoke", status=200)
     connection_disconnect(connection=connection, user=tenant.owner)
-    assert parse_qs(responses.calls[0].request.body)["token"] == [ACCESS]
+    (revoke,) = [c for c in responses.calls if c.request.url.endswith("/oauth/revoke")]
+    assert parse_qs(revoke.request.body)["token"] == [ACCESS]
     connection.refresh_from_db()
     assert connection.status == ConnectionStatus.DISCONNECTED
     assert connection.access_token == connection.refresh_token == ""
