@@ -16,6 +16,7 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 ## make run: migrate, create the demo account, then web + worker + beat (Ctrl-C stops all).
+run: export TRESTLE_PORT = $(PORT)
 run: install
 	@mkdir -p .run
 	$(PY) manage.py migrate --noinput
@@ -23,7 +24,7 @@ run: install
 	$(PY) manage.py demo_setup
 	$(PY) manage.py procore_sandbox_seed --if-empty
 	@echo "Trestle: http://127.0.0.1:$(PORT)  (Ctrl-C stops web, worker and scheduler)"
-	TRESTLE_PORT=$(PORT) exec $(VENV)/bin/honcho -f Procfile start
+	exec $(VENV)/bin/honcho -f Procfile start
 
 ## make test: lint, format check, migrations check and the whole suite on PostgreSQL.
 test: install
