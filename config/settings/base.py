@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.offices",
     "apps.projects",
+    "apps.cors",
     "apps.timecards",
     "apps.ap_invoices",
     "apps.procore_sync",

@@ -43,6 +43,8 @@ GATED = [
     ("cost_codes.manage", "get", "/settings/cost-codes/new/", None),
     ("vendors.manage", "get", "/settings/vendors/new/", None),
     ("sync.view", "get", "/sync/", None),
+    ("cors.view", "get", "/cors/", None),
+    ("cors.manage", "get", "/cors/new/", None),
     ("projects.map", "post", "/projects/{project}/procore/", {"procore_project": "1"}),
     (
         "integrations.manage",

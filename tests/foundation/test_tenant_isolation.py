@@ -11,12 +11,13 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from apps.accounts.models import ApiToken, AuditEntry, Membership
 from apps.accounts.services import api_token_create
 from apps.ap_invoices.models import Vendor
+from apps.cors.models import ChangeOrderRequest
 from apps.offices.models import Office
 from apps.procore_sync.engine_models import ExternalRef, SyncRun
 from apps.projects.models import CostCode, Project
 from apps.timecards.models import Employee
 
-TENANT_RECORDS = (Project, Employee, CostCode, Vendor, SyncRun, ExternalRef)
+TENANT_RECORDS = (Project, Employee, CostCode, Vendor, SyncRun, ExternalRef, ChangeOrderRequest)
 
 # Routes that take no tenant id, or whose id is a secret credential by design.
 NOT_TENANT_SCOPED = {
@@ -57,6 +58,7 @@ def outsider_value(name: str, param: str, outsider) -> str:
         "token_id": token.pk,
         "membership_id": Membership.objects.get(user=outsider.owner).pk,
         "run_id": records["run"].pk,
+        "cor_id": records["cor"].pk,
         "link_id": records["link"].pk,
         "format": "json",
     }
@@ -86,6 +88,11 @@ def outsider_records(outsider) -> dict:
         )[0],
         "vendor": Vendor.objects.get_or_create(office=office, name="Theirs")[0],
         "run": SyncRun.objects.get_or_create(office=office, flow="entities", trigger="user")[0],
+        "cor": ChangeOrderRequest.objects.get_or_create(
+            project=Project.objects.get_or_create(office=office, number="9", name="Theirs")[0],
+            number=1,
+            defaults={"title": "Theirs"},
+        )[0],
         "link": ExternalRef.objects.get_or_create(
             office=office,
             procore_type="vendor",

@@ -1,0 +1,112 @@
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from apps.cors.models import ChangeOrderRequest, CorStatus
+from apps.cors.services import Line, cor_create, cor_set_status, cor_update
+from apps.cors.totals import cor_totals, line_amount
+from apps.projects.models import CostCode, Project
+
+D = Decimal
+
+
+def test_line_amounts_round_to_the_cent_and_totals_add_up():
+    assert line_amount(D("3"), D("33.33"), D("10")) == D("109.99")  # 99.99 + 10.00 (9.999)
+    totals = cor_totals([(D("3"), D("33.33"), D("10")), (D("0.5"), D("0.01"), D("0"))])
+    assert (totals.subtotal, totals.markup_total, totals.total) == (
+        D("100.00"),
+        D("10.00"),
+        D("110.00"),
+    )
+
+
+def test_a_third_of_a_cent_never_drifts_across_many_lines():
+    lines = [(D("1"), D("0.10"), D("33.333"))] * 30
+    totals = cor_totals(lines)
+    assert totals.total == sum(line_amount(*line) for line in lines)
+
+
+@pytest.fixture
+def project(tenant):
+    return Project.objects.create(office=tenant.office, number="200", name="PJA")
+
+
+def labor(amount: str, markup: str = "0") -> Line:
+    return Line(description="Crew", cost_type="labor", quantity=D("1"), unit_cost=D(amount),
+                markup_percent=D(markup))  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_cors_are_numbered_per_project_and_keep_their_totals(project, tenant):
+    first = cor_create(
+        project=project, user=tenant.owner, title="Extra outlet", lines=[labor("100", "15")]
+    )
+    second = cor_create(project=project, user=tenant.owner, title="Move wall", lines=[labor("50")])
+    assert (first.number, second.number) == (1, 2)
+    assert first.total == D("115.00") and first.lines.get().amount == D("115.00")
+
+
+@pytest.mark.django_db
+def test_status_rules_and_no_edits_once_approved(project, tenant):
+    cor = cor_create(project=project, user=tenant.owner, title="T", lines=[labor("10")])
+    with pytest.raises(ValidationError, match="cannot become Approved"):
+        cor_set_status(cor=cor, status=CorStatus.APPROVED, user=tenant.owner)
+    cor_set_status(cor=cor, status=CorStatus.SENT, user=tenant.owner)
+    cor_set_status(cor=cor, status=CorStatus.APPROVED, user=tenant.owner)
+    assert cor.sent_on and cor.decided_on
+    with pytest.raises(ValidationError, match="cannot be edited"):
+        cor_update(cor=cor, user=tenant.owner, lines=[labor("99")], title="T")
+
+
+@pytest.mark.django_db
+def test_a_cost_code_of_another_office_is_refused(project, tenant, outsider):
+    theirs = CostCode.objects.create(office=outsider.office, code="1", name="x", division_code="0")
+    line = Line(
+        description="x", cost_type="labor", quantity=D("1"), unit_cost=D("1"), cost_code=theirs
+    )
+    with pytest.raises(ValidationError, match="another office"):
+        cor_create(project=project, user=tenant.owner, title="T", lines=[line])
+
+
+@pytest.mark.django_db
+def test_a_pm_creates_a_cor_with_lines_from_the_form(client_as, project):
+    client = client_as("project_manager")
+    data = {
+        "project": project.pk, "title": "Extra outlet", "schedule_impact_days": "2",
+        "lines-TOTAL_FORMS": "2", "lines-INITIAL_FORMS": "0",
+        "lines-0-description": "Electrician", "lines-0-cost_type": "labor",
+        "lines-0-quantity": "4", "lines-0-unit_cost": "85.50", "lines-0-markup_percent": "10",
+        "lines-1-description": "Box", "lines-1-cost_type": "material",
+        "lines-1-quantity": "1", "lines-1-unit_cost": "12.25", "lines-1-markup_percent": "0",
+    }  # fmt: skip
+    response = client.post("/cors/new/", data)
+    cor = ChangeOrderRequest.objects.get()
+    assert response["Location"] == f"/cors/{cor.pk}/"
+    assert cor.total == D("388.45")  # 342.00 + 34.20 + 12.25
+    page = client.get(f"/cors/{cor.pk}/").content.decode()
+    assert "388.45" in page and "Electrician" in page
+
+
+@pytest.mark.django_db
+def test_the_log_filters_searches_sorts_and_pages_in_constant_queries(
+    owner_client, project, tenant, django_assert_max_num_queries
+):
+    for n in range(60):
+        cor = cor_create(
+            project=project, user=tenant.owner, title=f"Change {n}", lines=[labor(str(n + 1))]
+        )
+        if n % 3 == 0:
+            cor_set_status(cor=cor, status=CorStatus.SENT, user=tenant.owner)
+    with django_assert_max_num_queries(12):
+        page = owner_client.get("/cors/?sort=-total").context["page"]
+    assert len(page.object_list) == 50 and page.object_list[0].total == D("60.00")
+    sent = owner_client.get("/cors/?status=sent").context["page"]
+    assert sent.paginator.count == 20
+    assert [c.title for c in owner_client.get("/cors/?q=Change 59").context["page"]] == [
+        "Change 59"
+    ]
+    by_number = owner_client.get("/cors/?q=8").context["page"]  # number 8, titles with an 8
+    assert 8 in [c.number for c in by_number] and all(
+        "8" in f"{c.number}{c.title}" for c in by_number
+    )
