@@ -35,7 +35,6 @@ class Entity:
     model: type[models.Model]
     fields: tuple[str, ...]
     map_in: Callable[[dict, Batch], dict | None]
-    title: Callable[[dict], str]
     natural_key: str | None = None  # local field that finds an unlinked twin before creating
     relations: dict[str, tuple[str, str]] = field(default_factory=dict)  # key: (fk, procore_type)
     many: dict[str, tuple[str, str]] = field(default_factory=dict)  # key: (m2m, procore_type)
@@ -62,7 +61,6 @@ ENTITIES: dict[str, Entity] = {
             model=WorkClassification,
             fields=("name", "abbreviation", "active"),
             map_in=lambda r, b: people.work_classification_from_procore(r),
-            title=lambda f: f["name"],
             natural_key="name",
         ),
         Entity(
@@ -72,7 +70,6 @@ ENTITIES: dict[str, Entity] = {
             model=Employee,
             fields=(*people.EMPLOYEE_FIELDS, "custom_fields"),
             map_in=_employee_in,
-            title=lambda f: f"{f['first_name']} {f['last_name']}".strip(),
             natural_key="employee_id",
             relations={
                 "work_classification_procore_id": ("work_classification", "work_classification")
@@ -86,7 +83,6 @@ ENTITIES: dict[str, Entity] = {
             model=Project,
             fields=(*projects.PROJECT_FIELDS, "custom_fields"),
             map_in=lambda r, b: projects.project_from_procore(r),
-            title=lambda f: f"{f['number']} {f['name']}",
             natural_key="number",
             exportable=True,
         ),
@@ -97,7 +93,6 @@ ENTITIES: dict[str, Entity] = {
             model=SubJob,
             fields=("code", "name", "active"),
             map_in=lambda r, b: projects.sub_job_from_procore(r),
-            title=lambda f: f"{f['code']} {f['name']}",
             natural_key="code",
             parent_field="project",
             exportable=True,
@@ -109,7 +104,6 @@ ENTITIES: dict[str, Entity] = {
             model=CostCode,
             fields=("code", "name", "division_code", "division_name", "active"),
             map_in=_cost_code_in,
-            title=lambda f: f"{f['code']} {f['name']}",
             natural_key="code",
             incremental=False,  # the standard cost code list has no updated_at filter
         ),
@@ -120,7 +114,6 @@ ENTITIES: dict[str, Entity] = {
             model=TimeType,
             fields=("name", "abbreviation", "active"),
             map_in=lambda r, b: people.time_type_from_procore(r),
-            title=lambda f: f["name"],
             natural_key="name",
             incremental=False,
         ),
@@ -131,7 +124,6 @@ ENTITIES: dict[str, Entity] = {
             model=Crew,
             fields=("name", "active"),
             map_in=lambda r, b: people.crew_from_procore(r),
-            title=lambda f: f["name"],
             natural_key="name",
             relations={"lead_procore_id": ("lead", "company_user")},
             many={"member_procore_ids": ("members", "company_user")},
@@ -144,7 +136,6 @@ ENTITIES: dict[str, Entity] = {
             model=Vendor,
             fields=(*vendors.VENDOR_FIELDS, "custom_fields"),
             map_in=lambda r, b: vendors.vendor_from_procore(r),
-            title=lambda f: f["name"],
             natural_key="name",
             exportable=True,
         ),

@@ -4,8 +4,7 @@ Manual mode shows Procore's records live; each row can be imported (with edited 
 to an existing Trestle record, so nothing is duplicated. Auto mode leaves it to the first run.
 """
 
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -16,7 +15,8 @@ from apps.accounts.audit import audit_record
 from apps.accounts.models import User
 from apps.offices.models import Office
 
-from .engine import entities_of, live_connection
+from .client.http import ProcoreClient
+from .engine import live_connection
 from .engine_models import Direction, ExternalRef, ImportWizard, SyncRun, SyncSettings, Trigger
 from .entities import ENTITIES, Batch, Entity
 from .importers.context import SyncContext
@@ -56,8 +56,6 @@ def wizard_go(wizard: ImportWizard, step: int) -> None:
 
 
 def context_for(office: Office) -> SyncContext:
-    from .client.http import ProcoreClient
-
     connection = live_connection(office)
     return SyncContext(
         office=office,
@@ -75,7 +73,6 @@ class Row:
     linked_to: models.Model | None = None
     suggestion: models.Model | None = None
     problem: str = ""
-    extra: dict = field(default_factory=dict)
 
 
 def candidate_rows(ctx: SyncContext, entity: Entity) -> list[Row]:
@@ -273,13 +270,3 @@ def wizard_finish(*, wizard: ImportWizard, user: User, enqueue) -> SyncRun:
         params={"full": True},
         enqueue=enqueue,
     )
-
-
-def first_sync_entities(office: Office) -> list[str]:
-    fake = SyncRun(office=office, flow="entities", params={})
-    return [e.label for e in entities_of(fake, sync_settings_for(office))]
-
-
-def last_completed(office: Office) -> datetime | None:
-    wizard = ImportWizard.objects.filter(office=office).first()
-    return wizard.completed_at if wizard else None
