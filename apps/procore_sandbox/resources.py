@@ -20,7 +20,7 @@ class Resource:
     parent_field: str | None = None  # the answer's key for the parent, when not `parent`
     also: tuple[str, ...] = ()  # more stored resources a list returns (commitments = WOC + POC)
     per_page: int = 100  # §3.3: default 100 is the likely v1 default
-    max_per_page: int = 1000
+    max_per_page: int = 2000  # §3.3: the docs recommend per_page up to 2,000
     today_by_default: bool = False  # §3.4: daily logs without date params list today's only
 
 

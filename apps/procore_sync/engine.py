@@ -131,8 +131,7 @@ def _import(ctx, entity, recorder, full, auto, two_way) -> None:
     for batch in FETCHERS[entity.name](ctx, since):
         counts, items, ids = import_batch_seen(entity, batch, options)
         seen |= ids
-        if batch.parent_id is not None:
-            parents.add(batch.parent_id)
+        parents |= set(batch.parents.values())
         recorder.add(counts, items)
     if since is None:  # a full pull saw everything Procore has: the rest is gone there
         counts, items = orphans_deactivate(

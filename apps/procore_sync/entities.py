@@ -23,8 +23,11 @@ class Batch:
     """One page of Procore records, with what mapping them needs (a parent, the divisions)."""
 
     records: list[dict[str, Any]]
-    parent_id: int | None = None  # local pk of the parent record (the project of sub-jobs)
+    parents: dict[int, int] = field(default_factory=dict)  # Procore id -> local parent pk
     context: dict[str, Any] = field(default_factory=dict)
+
+    def parent_of(self, procore_id: int) -> int | None:
+        return self.parents.get(procore_id)
 
 
 @dataclass(frozen=True)

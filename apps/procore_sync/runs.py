@@ -78,21 +78,29 @@ def run_skip(run: SyncRun, reason: str) -> None:
 
 
 class RunRecorder:
-    """Counts and items of a running run, written per batch so progress shows as it goes."""
+    """Counts and items of a running run. Items are written per batch; the run row (progress,
+    counts, lease) at most every SAVE_EVERY, at each step and at the end."""
+
+    SAVE_EVERY = timedelta(seconds=2)
 
     def __init__(self, run: SyncRun) -> None:
         self.run = run
         self.counts: Counter[str] = Counter(run.counts or {})
+        self.saved_at = timezone.now()
 
     def add(self, counts: Counter[str], items: list[SyncItem], done: int = 0) -> None:
-        for item in items:
-            item.run = self.run
-        SyncItem.objects.bulk_create(items)
+        if items:
+            for item in items:
+                item.run = self.run
+            SyncItem.objects.bulk_create(items)
         self.counts.update(counts)
         self.run.progress_done += done
-        self.run.counts = dict(self.counts)
-        self.run.lease_expires_at = timezone.now() + LEASE
-        self.run.save(update_fields=["counts", "progress_done", "lease_expires_at"])
+        now = timezone.now()
+        if done or now - self.saved_at >= self.SAVE_EVERY:
+            self.run.counts = dict(self.counts)
+            self.run.lease_expires_at = now + LEASE
+            self.run.save(update_fields=["counts", "progress_done", "lease_expires_at"])
+            self.saved_at = now
 
     def finish(self, error: str = "") -> SyncRun:
         status = RunStatus.SUCCEEDED
@@ -101,8 +109,17 @@ class RunRecorder:
         elif self.counts.get("failed", 0):
             status = RunStatus.PARTIAL
         self.run.status, self.run.error, self.run.ended_at = status, error, timezone.now()
-        self.run.lease_expires_at = None
-        self.run.save(update_fields=["status", "error", "ended_at", "lease_expires_at"])
+        self.run.counts, self.run.lease_expires_at = dict(self.counts), None
+        self.run.save(
+            update_fields=[
+                "status",
+                "error",
+                "ended_at",
+                "lease_expires_at",
+                "counts",
+                "progress_done",
+            ]
+        )
         return self.run
 
 

@@ -130,3 +130,14 @@ def test_custom_field_definitions_are_refreshed_and_values_stored(procore, tenan
     ]
     project = Project.objects.get()
     assert project.custom_fields == {str(region.id): "South", str(center.id): "CC-9"}
+
+
+def test_sub_jobs_of_many_projects_land_under_their_own_project(procore, tenant):
+    for number in ("200", "300", "400"):
+        project = procore.add("projects", name=f"P{number}", project_number=number, active=True)
+        procore.add("sub_jobs", project_id=project.id, name="Site", code="005")
+    mine = Project.objects.create(office=tenant.office, number="300", name="Ours")
+    SubJob.objects.create(office=tenant.office, project=mine, code="005", name="Site")
+    run = sync(tenant.office, entities=["projects", "sub_jobs"])
+    assert sorted(s.full_code for s in SubJob.objects.all()) == ["200.005", "300.005", "400.005"]
+    assert run.counts["linked"] == 2  # our project 300 and its sub-job, not duplicated

@@ -78,9 +78,12 @@ def pages(
         )
         body = response.json() or []
         records = body.get("data", []) if isinstance(body, dict) else body  # v2.0: {"data": [...]}
-        total = int(response.headers["Total"]) if response.headers.get("Total") else None
+        headers, count = response.headers, len(records)
+        total = int(headers["Total"]) if headers.get("Total") else None
+        del response, body  # hold one page, not two, while the caller works on it
         yield Page(number=number, records=records, total=total)
-        if not _has_next(response.headers, number, per_page, len(records), total):
+        del records
+        if not _has_next(headers, number, per_page, count, total):
             return
         number += 1
 
@@ -91,3 +94,4 @@ def records(
     """Every record of a list endpoint, streamed page by page."""
     for page in pages(client, path, params):
         yield from page.records
+        del page

@@ -7,6 +7,7 @@ what was just imported from Procore (an echo) has the fingerprint it came with a
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
 
@@ -16,7 +17,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from ..client import resources
-from ..client.sync import SyncResult
+from ..client.sync import SYNC_BATCH, SyncResult
 from ..engine_models import ExternalRef, LinkState, Outcome, SyncItem
 from ..entities import Entity
 from ..importers.context import SyncContext
@@ -49,19 +50,32 @@ def changed_records(ctx: SyncContext, entity: Entity, since: datetime | None) ->
 
 
 def export_entity(ctx: SyncContext, entity: Entity, since: datetime | None, auto: bool):
-    """Yields (counts, items) per chunk of records sent."""
+    """Yields (counts, items) per sync call: changed records are gathered across the scanned
+    chunks, so N changes cost ceil(N/1000) calls per scope however they are spread."""
+    outbox = Outbox()
     iterator = changed_records(ctx, entity, since)
     while chunk := list(islice(iterator, CHUNK)):
-        yield _export_chunk(ctx, entity, chunk, auto)
+        _collect(ctx, entity, chunk, auto, outbox)
+        for scope in [s for s, updates in outbox.groups.items() if len(updates) >= SYNC_BATCH]:
+            yield _send(ctx, entity, scope, outbox)
+    for scope in list(outbox.groups):
+        yield _send(ctx, entity, scope, outbox)
+    if outbox.counts or outbox.items:  # refusals found before anything was sent
+        yield outbox.counts, outbox.items
 
 
-def _export_chunk(ctx, entity, chunk, auto) -> tuple[Counter, list[SyncItem]]:
-    counts, items = Counter(), []
+@dataclass
+class Outbox:
+    pending: dict[str, tuple] = field(default_factory=dict)  # origin_id -> (obj, ref, print)
+    groups: dict[int | None, list[dict]] = field(default_factory=lambda: defaultdict(list))
+    counts: Counter = field(default_factory=Counter)
+    items: list[SyncItem] = field(default_factory=list)
+
+
+def _collect(ctx, entity, chunk, auto, outbox: Outbox) -> None:
     refs = _refs_of(ctx, entity, chunk)
     relation_ids = _relation_procore_ids(ctx, entity, chunk)
     scopes = _project_scopes(ctx, entity, chunk)
-    pending: dict[str, tuple] = {}
-    groups: dict[int | None, list[dict]] = defaultdict(list)
     for obj in chunk:
         ref = refs.get(obj.pk)
         if (ref is None and not auto) or (ref is not None and ref.state == LinkState.UNLINKED):
@@ -76,8 +90,8 @@ def _export_chunk(ctx, entity, chunk, auto) -> tuple[Counter, list[SyncItem]]:
         try:
             body = OUTGOING[entity.name](ctx, obj, values)
         except MappingError as exc:
-            counts["failed"] += 1
-            items.append(_item(entity, obj, Outcome.FAILED, str(exc), FIX_VALIDATION))
+            outbox.counts["failed"] += 1
+            outbox.items.append(_item(entity, obj, Outcome.FAILED, str(exc), FIX_VALIDATION))
             continue
         if "custom_fields" in entity.fields:
             body |= values_to_procore(obj.custom_fields, ctx.cache.get("custom_fields", {}))
@@ -85,11 +99,18 @@ def _export_chunk(ctx, entity, chunk, auto) -> tuple[Counter, list[SyncItem]]:
         body["origin_id"] = origin_id
         if ref is not None and ref.procore_id:
             body["id"] = ref.procore_id
-        pending[origin_id] = (obj, ref, printed)
-        groups[scopes.get(obj.project_id, -1) if scopes is not None else None].append(body)
-    for scope, updates in groups.items():
-        result = PUSH[entity.name](ctx, scope, updates)
-        _apply_result(ctx, entity, result, pending, counts, items)
+        outbox.pending[origin_id] = (obj, ref, printed)
+        scope = scopes.get(obj.project_id, -1) if scopes is not None else None
+        outbox.groups[scope].append(body)
+
+
+def _send(ctx, entity, scope, outbox: Outbox) -> tuple[Counter, list[SyncItem]]:
+    updates = outbox.groups.pop(scope)
+    sent = {u["origin_id"]: outbox.pending.pop(u["origin_id"]) for u in updates}
+    counts, items = outbox.counts, outbox.items
+    outbox.counts, outbox.items = Counter(), []
+    result = PUSH[entity.name](ctx, scope, updates)
+    _apply_result(ctx, entity, result, sent, counts, items)
     return counts, items
 
 
@@ -105,38 +126,45 @@ def _project_scopes(ctx, entity: Entity, chunk) -> dict[int, int] | None:
 
 
 def _apply_result(ctx, entity, result: SyncResult, pending, counts, items) -> None:
+    """Links of what Procore saved are written in bulk (one statement each way); refusals
+    land on the records' items and links."""
     now = timezone.now()
     content_type = ContentType.objects.get_for_model(entity.model)
+    links = []
     for record in result.entities:
         obj, ref, printed = pending.pop(record.get("origin_id"), (None, None, None))
         if obj is None:
             continue
-        updated_at = parse_datetime(record["updated_at"]) if record.get("updated_at") else None
-        ExternalRef.objects.update_or_create(
-            office=ctx.office,
-            procore_type=entity.procore_type,
-            content_type=content_type,
-            object_id=obj.pk,
-            defaults={
-                "procore_id": record["id"],
-                "origin_id": record.get("origin_id") or "",
-                "fingerprint": printed,
-                "synced_at": now,
-                "procore_updated_at": updated_at,
-                "state": LinkState.SYNCED,
-                "error": "",
-            },
-        )
+        links.append(
+            ExternalRef(
+                office=ctx.office, procore_type=entity.procore_type, content_type=content_type,
+                object_id=obj.pk, procore_id=record["id"], origin_id=record.get("origin_id") or "",
+                fingerprint=printed, synced_at=now, state=LinkState.SYNCED, error="",
+                procore_updated_at=parse_datetime(record["updated_at"])
+                if record.get("updated_at") else None,
+            )
+        )  # fmt: skip
         outcome = Outcome.UPDATED if ref is not None else Outcome.CREATED
         counts[f"exported_{outcome}"] += 1
         items.append(_item(entity, obj, outcome, procore_id=record["id"]))
+    ExternalRef.objects.bulk_create(
+        links,
+        update_conflicts=True,
+        unique_fields=["office", "procore_type", "content_type", "object_id"],
+        update_fields=["procore_id", "origin_id", "fingerprint", "synced_at", "state", "error",
+                       "procore_updated_at"],
+    )  # fmt: skip
+    refused = {}
     for error in result.errors:
         obj, ref, _ = pending.pop(error.get("origin_id"), (None, None, None))
         message = _error_text(error.get("errors"))
         counts["failed"] += 1
         items.append(_item(entity, obj, Outcome.FAILED, f"Procore: {message}", FIX_VALIDATION))
         if ref is not None:
-            ExternalRef.objects.filter(pk=ref.pk).update(state=LinkState.FAILED, error=message)
+            refused[ref.pk] = message
+    for message in set(refused.values()):
+        pks = [pk for pk, m in refused.items() if m == message]
+        ExternalRef.objects.filter(pk__in=pks).update(state=LinkState.FAILED, error=message)
     for obj, _, _ in pending.values():  # neither saved nor refused: say so, never stay silent
         counts["failed"] += 1
         items.append(_item(entity, obj, Outcome.FAILED, "Procore did not confirm this record."))

@@ -21,10 +21,26 @@ from .context import SyncContext
 BATCH_SIZE = 1000
 
 
-def _chunks(records: Iterable[dict], parent_id: int | None = None, **context) -> Iterator[Batch]:
+def _chunks(records: Iterable[dict], **context) -> Iterator[Batch]:
     iterator = iter(records)
     while chunk := list(islice(iterator, BATCH_SIZE)):
-        yield Batch(chunk, parent_id, context)
+        yield Batch(chunk, context=context)
+
+
+def _per_project(ctx: SyncContext, fetch) -> Iterator[Batch]:
+    """Records of every linked project, gathered into batches of up to BATCH_SIZE, so a thousand
+    small projects cost a thousand requests but a handful of database transactions."""
+    records, parents = [], {}
+    for procore_id, local_pk in _linked_projects(ctx):
+        for record in fetch(procore_id):
+            records.append(record)
+            if isinstance(record, dict) and isinstance(record.get("id"), int):
+                parents[record["id"]] = local_pk
+            if len(records) >= BATCH_SIZE:
+                yield Batch(records, parents)
+                records, parents = [], {}
+    if records:
+        yield Batch(records, parents)
 
 
 def _since(ctx: SyncContext, since: datetime | None) -> dict:
@@ -67,15 +83,17 @@ def projects(ctx: SyncContext, since: datetime | None) -> Iterator[Batch]:
 
 
 def sub_jobs(ctx: SyncContext, since: datetime | None) -> Iterator[Batch]:
-    for procore_id, local_pk in _linked_projects(ctx):
-        records = resources.sub_jobs(ctx.client, project_id=procore_id, params=_since(ctx, since))
-        yield from _chunks(records, local_pk)
+    params = _since(ctx, since)
+    yield from _per_project(
+        ctx, lambda project: resources.sub_jobs(ctx.client, project_id=project, params=params)
+    )
 
 
 def crews(ctx: SyncContext, since: datetime | None) -> Iterator[Batch]:
-    for procore_id, local_pk in _linked_projects(ctx):
-        records = resources.crews(ctx.client, project_id=procore_id, params=_since(ctx, since))
-        yield from _chunks(records, local_pk)
+    params = _since(ctx, since)
+    yield from _per_project(
+        ctx, lambda project: resources.crews(ctx.client, project_id=project, params=params)
+    )
 
 
 def cost_codes(ctx: SyncContext, since: datetime | None) -> Iterator[Batch]:

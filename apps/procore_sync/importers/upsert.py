@@ -82,7 +82,8 @@ def import_batch_seen(entity: Entity, batch: Batch, options: ImportOptions):
         locals_by_pk = entity.model.objects.in_bulk([r.object_id for r in refs.values()])
         twins = _twins(entity, options, mapped, refs, batch)
         for procore_id, fields, record in mapped:
-            _decide(entity, options, plan, procore_id, fields, record, refs, locals_by_pk, twins)
+            _decide(entity, options, plan, (procore_id, fields, record), refs, locals_by_pk, twins,
+                    batch)  # fmt: skip
         _write(entity, options, plan, batch)
     return plan.counts, plan.items, {pid for pid, _, _ in mapped}
 
@@ -134,12 +135,22 @@ def _twins(entity, options, mapped, refs, batch) -> dict[str, models.Model]:
     candidates = entity.model.objects.filter(
         office=options.office, **{f"{entity.natural_key}__in": keys}
     ).exclude(pk__in=linked)
-    if entity.parent_field:
-        candidates = candidates.filter(**{f"{entity.parent_field}_id": batch.parent_id})
-    return {getattr(obj, entity.natural_key): obj for obj in candidates}
+    parent = f"{entity.parent_field}_id" if entity.parent_field else None
+    if parent:
+        candidates = candidates.filter(**{f"{parent}__in": set(batch.parents.values())})
+    return {
+        (getattr(obj, parent) if parent else None, getattr(obj, entity.natural_key)): obj
+        for obj in candidates
+    }
 
 
-def _decide(entity, options, plan, procore_id, fields, record, refs, locals_by_pk, twins) -> None:
+def _twin_key(entity: Entity, batch: Batch, procore_id: int, fields: dict) -> tuple:
+    parent = batch.parent_of(procore_id) if entity.parent_field else None
+    return parent, fields.get(entity.natural_key)
+
+
+def _decide(entity, options, plan, row, refs, locals_by_pk, twins, batch) -> None:
+    procore_id, fields, record = row
     ref = refs.get(procore_id)
     if ref is not None and ref.state == LinkState.UNLINKED:
         plan.counts["unlinked"] += 1  # a person unlinked it: leave both sides alone
@@ -149,7 +160,7 @@ def _decide(entity, options, plan, procore_id, fields, record, refs, locals_by_p
     if local is None:
         if ref is not None:  # the local record is gone: forget the link and treat as new
             plan.refresh_refs.append(ref)
-        _decide_unlinked(entity, options, plan, procore_id, fields, record, twins)
+        _decide_unlinked(entity, options, plan, row, twins, batch)
         return
     if ref.fingerprint == new_print:
         plan.counts["unchanged"] += 1
@@ -177,11 +188,13 @@ def _decide(entity, options, plan, procore_id, fields, record, refs, locals_by_p
     plan.items.append(_item(entity, record, outcome, message, local=local, overwritten=overwritten))
 
 
-def _decide_unlinked(entity, options, plan, procore_id, fields, record, twins) -> None:
+def _decide_unlinked(entity, options, plan, row, twins, batch) -> None:
+    procore_id, fields, record = row
     if not options.auto_import:
         plan.counts["not_linked"] += 1
         return
-    twin = twins.get(fields.get(entity.natural_key)) if entity.natural_key else None
+    # pop: a local record links to one Procore record only, even if two share the key
+    twin = twins.pop(_twin_key(entity, batch, procore_id, fields), None)
     if twin is not None:
         plan.link.append((fields, record, twin))
         plan.counts[Outcome.LINKED] += 1
@@ -234,8 +247,8 @@ def _write(entity: Entity, options: ImportOptions, plan: Plan, batch: Batch) -> 
     now = timezone.now()
     touched = [*plan.create, *plan.link, *((f, r, o) for f, r, o, _ in plan.update)]
     relation_ids = _resolve_relations(entity, options.office, [f for f, _, _ in touched])
-    for fields, _, obj in touched:
-        _apply(entity, obj, fields, relation_ids, batch)
+    for fields, record, obj in touched:
+        _apply(entity, obj, fields, relation_ids, batch.parent_of(record["id"]))
     entity.model.objects.bulk_create([obj for _, _, obj in plan.create])
     update_fields = [*entity.fields, *(fk for fk, _ in entity.relations.values())]
     entity.model.objects.bulk_update(
@@ -281,14 +294,14 @@ def _new_ref(entity, office, content_type, fields, record, obj, now) -> External
     )
 
 
-def _apply(entity: Entity, obj: models.Model, fields: dict, relation_ids: dict, batch: Batch):
+def _apply(entity: Entity, obj: models.Model, fields: dict, relation_ids: dict, parent_id):
     for name in entity.fields:
         if name in fields:
             setattr(obj, name, fields[name])
     for key, (fk, procore_type) in entity.relations.items():
         setattr(obj, f"{fk}_id", relation_ids.get((procore_type, fields.get(key))))
     if entity.parent_field:
-        setattr(obj, f"{entity.parent_field}_id", batch.parent_id)
+        setattr(obj, f"{entity.parent_field}_id", parent_id)
     obj.updated_at = timezone.now()  # bulk_update does not apply auto_now
 
 

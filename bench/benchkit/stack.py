@@ -1,0 +1,184 @@
+"""What a benchmark runs against: its own PostgreSQL database, a seeded sandbox, a real server.
+
+`bench_stack()` creates the `trestle_bench` database, migrates and seeds it with the sandbox's
+own management commands, raises the sandbox's rate limits out of the way, serves Trestle (and so
+the sandbox) with gunicorn on a free loopback port, and points this process at the same
+database and server. On the way out it stops that server and drops the database.
+"""
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+PG_SERVER = "postgres://postgres@127.0.0.1:5432"
+DB_NAME = "trestle_bench"
+REDIS_URL = "redis://127.0.0.1:6379/13"  # a Redis database of its own for the rate budgets
+NO_LIMIT = 1_000_000_000  # requests per window: the sandbox never throttles a benchmark
+SERVER_WORKERS = 2
+
+
+@dataclass
+class Stack:
+    environ: dict[str, str]
+    base_url: str  # the Trestle server; the sandbox is under /procore-sandbox
+    run_dir: Path
+    seed_seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def database_url(self) -> str:
+        return self.environ["DATABASE_URL"]
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def bench_environ(port: int, run_dir: Path) -> dict[str, str]:
+    """Settings for the server, the management commands and this process alike."""
+    base = f"http://127.0.0.1:{port}"
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DATABASE_URL": f"{PG_SERVER}/{DB_NAME}",
+        "REDIS_URL": REDIS_URL,
+        "CELERY_BROKER_URL": REDIS_URL,
+        "CELERY_RESULT_BACKEND": REDIS_URL,
+        "DEBUG": "0",  # DEBUG keeps every SQL statement in memory: it would skew the meters
+        "LOG_LEVEL": "WARNING",
+        "TRESTLE_RUN_DIR": str(run_dir),
+        "PROCORE_SANDBOX_ENABLED": "1",
+        "SITE_URL": base,
+        "PROCORE_API_URL": f"{base}/procore-sandbox",
+        "PROCORE_LOGIN_URL": f"{base}/procore-sandbox",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+def _admin(sql: str) -> None:
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def manage(environ: dict[str, str], *args: str, timeout: float = 300) -> str:
+    done = subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if done.returncode:
+        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
+    return done.stdout
+
+
+def _clear_redis_keys() -> None:
+    """Rate budgets and circuit state of an earlier run (same connection ids) must not leak in."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    for pattern in ("*procore-rate:*", "*procore-circuit:*"):
+        for key in client.scan_iter(pattern):
+            client.delete(key)
+
+
+def _start_server(stack: Stack) -> subprocess.Popen:
+    port = stack.base_url.rsplit(":", 1)[1]
+    command = [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}"]
+    command += ["--workers", str(SERVER_WORKERS), "--timeout", "300", "--log-level", "warning"]
+    server = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=stack.environ,
+        stdout=subprocess.DEVNULL,
+        stderr=open(stack.run_dir / "server.log", "w"),  # noqa: SIM115 - closed with the process
+        start_new_session=True,  # its own process group: stopping it stops its workers
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn exited: {(stack.run_dir / 'server.log').read_text()}")
+        with contextlib.suppress(requests.ConnectionError):
+            requests.get(f"{stack.base_url}/healthz", timeout=5)
+            return server
+        time.sleep(0.2)
+    _stop_server(server)
+    raise RuntimeError("the sandbox server did not come up within 60 s")
+
+
+def _stop_server(server: subprocess.Popen) -> None:
+    if server.poll() is not None:
+        return
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait(timeout=5)
+
+
+def psycopg_dsn() -> str:
+    return os.environ["DATABASE_URL"]  # psycopg takes the postgres:// URL as it is
+
+
+def api_url() -> str:
+    return os.environ["PROCORE_API_URL"]
+
+
+def django_setup() -> None:
+    """Make this process use the stack's settings (call after `bench_stack` has set them)."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+@contextlib.contextmanager
+def bench_stack(*seed_args: str) -> Iterator[Stack]:
+    run_dir = Path(tempfile.mkdtemp(prefix="trestle-bench-"))
+    stack = Stack(bench_environ(_free_port(), run_dir), "", run_dir)
+    stack.base_url = stack.environ["SITE_URL"]
+    os.environ.update(stack.environ)
+    server = None
+    _admin(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+    _admin(f"CREATE DATABASE {DB_NAME}")
+    try:
+        _clear_redis_keys()
+        manage(stack.environ, "migrate", "--noinput", "-v0")
+        started = time.monotonic()
+        stack.notes.append(manage(stack.environ, "procore_sandbox_seed", *seed_args).strip())
+        stack.seed_seconds = time.monotonic() - started
+        limits = (f"rate_limit_hourly={NO_LIMIT}", f"rate_limit_spike={NO_LIMIT}")
+        manage(stack.environ, "procore_sandbox_faults", "--reset", *limits)
+        server = _start_server(stack)
+        yield stack
+    finally:
+        if server is not None:
+            _stop_server(server)
+        if "django" in sys.modules and "django.db" in sys.modules:
+            from django.db import connections
+
+            connections.close_all()
+        _admin(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        _clear_redis_keys()
+        shutil.rmtree(run_dir, ignore_errors=True)
