@@ -198,9 +198,10 @@ def instrument(counter: meters.QueryCounter, batches: list) -> None:
         def wrapped(*args):
             entity = args[1] if kind == "out" else args[0]
             before, started = counter.counts.total(), time.perf_counter()
+            # out: _send(ctx, entity, scope, outbox) sends the scope's gathered updates
+            size = len(args[3].groups[args[2]]) if kind == "out" else len(args[1].records)
             with counter.labelled(f"{entity.name} {kind} batch"):
                 result = original(*args)
-            size = len(args[2]) if kind == "out" else len(args[1].records)
             seconds = time.perf_counter() - started
             batches.append([entity.name, kind, size, counter.counts.total() - before, seconds])
             return result
@@ -218,7 +219,7 @@ def instrument(counter: meters.QueryCounter, batches: list) -> None:
     engine._export = step(engine._export, "out")
     name = "import_batch_seen" if hasattr(engine, "import_batch_seen") else "import_batch"
     setattr(engine, name, per_batch(getattr(engine, name), "in"))
-    exporters._export_chunk = per_batch(exporters._export_chunk, "out")
+    exporters._send = per_batch(exporters._send, "out")
     runs.RunRecorder.add = recorder_add(runs.RunRecorder.add)
 
 
