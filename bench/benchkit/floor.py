@@ -105,7 +105,7 @@ class ImportFloor:
             for url in urls:
                 parent = dict(parse_qsl(urlsplit(url).query)).get("project_id")
                 parent_pk = self.local.get(("project", int(parent))) if parent else None
-                self.write(ENTITIES[name], Batch(self.fetch(url), parent_pk))
+                self.write(ENTITIES[name], Batch(self.fetch(url), context={"parent": parent_pk}))
         self.conn.close()
         return self.result
 
@@ -147,7 +147,7 @@ class ImportFloor:
         for key, (fk, procore_type) in entity.relations.items():
             row[f"{fk}_id"] = self.local.get((procore_type, fields.get(key)))
         if entity.parent_field:
-            row[f"{entity.parent_field}_id"] = batch.parent_id
+            row[f"{entity.parent_field}_id"] = batch.context["parent"]
         return row
 
     def links(self, entity: Entity, mapped: list, ids: list[int]) -> list[dict[str, Any]]:
