@@ -12,10 +12,13 @@ from apps.accounts.audit import audit_record
 from apps.accounts.models import User
 from apps.projects.models import CostCode, Project
 
+from .fingerprint import cor_fingerprint
 from .models import ChangeOrderRequest, CorLineItem, CorStatus, CostType
 from .totals import cor_totals, line_amount
 
 COR_FIELDS = ("title", "description", "reason", "schedule_impact_days")
+LINE_FIELDS = ["position", "description", "cost_type", "cost_code", "quantity", "unit"]
+LINE_FIELDS += ["unit_cost", "markup_percent", "amount"]
 EDITABLE_STATUSES = (CorStatus.DRAFT, CorStatus.SENT)
 TRANSITIONS = {
     CorStatus.DRAFT: {CorStatus.SENT, CorStatus.VOID},
@@ -35,6 +38,7 @@ class Line:
     markup_percent: Decimal = Decimal("0")
     unit: str = ""
     cost_code: CostCode | None = None
+    id: int | None = None  # an existing line of the COR, updated in place
 
 
 def _check_lines(project: Project, lines: list[Line]) -> None:
@@ -48,9 +52,12 @@ def _check_lines(project: Project, lines: list[Line]) -> None:
 
 
 def _save_lines(cor: ChangeOrderRequest, lines: list[Line]) -> None:
-    cor.lines.all().delete()
-    CorLineItem.objects.bulk_create(
+    """Save the COR's lines; a line given with the id of one of the COR's lines updates that row
+    in place (a push refers to line ids), the others are new, and lines not given are deleted."""
+    existing = set(cor.lines.values_list("pk", flat=True))
+    rows = [
         CorLineItem(
+            pk=line.id if line.id in existing else None,
             cor=cor,
             position=n,
             description=line.description,
@@ -63,10 +70,14 @@ def _save_lines(cor: ChangeOrderRequest, lines: list[Line]) -> None:
             amount=line_amount(line.quantity, line.unit_cost, line.markup_percent),
         )
         for n, line in enumerate(lines)
-    )
+    ]
+    cor.lines.exclude(pk__in=[r.pk for r in rows if r.pk]).delete()
+    CorLineItem.objects.bulk_update([r for r in rows if r.pk], LINE_FIELDS)
+    CorLineItem.objects.bulk_create([r for r in rows if not r.pk])
     totals = cor_totals((line.quantity, line.unit_cost, line.markup_percent) for line in lines)
     cor.subtotal, cor.markup_total, cor.total = totals.subtotal, totals.markup_total, totals.total
-    cor.save(update_fields=["subtotal", "markup_total", "total", "updated_at"])
+    cor.fingerprint = cor_fingerprint(cor, rows)
+    cor.save(update_fields=["subtotal", "markup_total", "total", "fingerprint", "updated_at"])
 
 
 @transaction.atomic

@@ -48,6 +48,7 @@ def _lines(formset) -> list[services.Line]:
             markup_percent=f.cleaned_data["markup_percent"] or 0,
             unit=f.cleaned_data.get("unit") or "",
             cost_code=f.cleaned_data.get("cost_code"),
+            id=f.instance.pk,
         )
         for f in formset.forms
         if f.cleaned_data and not f.cleaned_data.get("DELETE")

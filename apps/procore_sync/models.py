@@ -116,3 +116,4 @@ from .engine_models import (  # noqa: E402, F401
     SyncSettings,
     WebhookDelivery,
 )
+from .push_models import CorPush, PushMode  # noqa: E402, F401
