@@ -1,0 +1,1 @@
+"""Pushing CORs into Procore Change Events: options, pre-flight, the push itself, statuses."""
