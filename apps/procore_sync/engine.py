@@ -11,6 +11,8 @@ from django.utils.dateparse import parse_datetime
 
 from .client.errors import NeedsReconnect, PermissionDenied, ProcoreError
 from .client.http import ProcoreClient
+from .cor_push.push import cor_push_flow
+from .cor_push.statuses import statuses_flow
 from .engine_models import Direction, SyncRun
 from .entities import ENTITIES, Entity
 from .exporters.entities import export_entity
@@ -18,29 +20,14 @@ from .importers.context import SyncContext
 from .importers.custom_fields import custom_fields_refresh
 from .importers.fetch import FETCHERS
 from .importers.upsert import ImportOptions, import_batch_seen, orphans_deactivate
-from .models import ConnectionStatus, ProcoreConnection
+from .live import RunError, live_connection
 from .runs import RunRecorder, run_acquire, run_skip, sync_settings_for
 
 # Re-read a little of what the last run saw: clocks differ and a write may land mid-run.
 CURSOR_OVERLAP = timedelta(minutes=2)
+# A push carries its own choices, so it waits its turn instead of folding into another run.
+WAIT_WHEN_BUSY = {"cor_push"}
 BUSY = "Another run of this flow is in progress for this office; its work covers this request."
-
-
-class RunError(Exception):
-    """A run cannot go on; the message is shown on the run."""
-
-
-def live_connection(office) -> ProcoreConnection:
-    connection = (
-        ProcoreConnection.objects.filter(office=office, status=ConnectionStatus.CONNECTED)
-        .select_related("office")
-        .first()
-    )
-    if connection is None:
-        raise RunError("Procore is not connected for this office (or needs a reconnect).")
-    if connection.company_id is None:
-        raise RunError("Choose the Procore company of this office first.")
-    return connection
 
 
 def run_execute(run_id: int) -> SyncRun | None:
@@ -48,6 +35,8 @@ def run_execute(run_id: int) -> SyncRun | None:
     if run is None or run.is_finished:
         return run
     if not run_acquire(run):
+        if run.flow in WAIT_WHEN_BUSY:
+            return run  # still queued: the task hands it back to the broker for later
         if not run.is_finished:
             request_rerun(run)
             run_skip(run, BUSY)
@@ -153,4 +142,8 @@ def _save_cursor(ctx: SyncContext, key: str) -> None:
     ctx.settings.save(update_fields=["cursors"])
 
 
-FLOWS: dict[str, Callable[[SyncRun, RunRecorder], None]] = {"entities": entities_flow}
+FLOWS: dict[str, Callable[[SyncRun, RunRecorder], None]] = {
+    "entities": entities_flow,
+    "cor_push": cor_push_flow,
+    "change_event_statuses": statuses_flow,
+}

@@ -126,7 +126,19 @@ class RunRecorder:
 def run_retry_failed(*, run: SyncRun, user: User, enqueue: Callable[[int], None]) -> SyncRun:
     """A full pass over the entities that had failures: every write is idempotent, so records
     that went through before are left as they are and the failed ones are tried again."""
-    entities = sorted(set(run.items.filter(outcome="failed").values_list("entity", flat=True)))
+    failed = run.items.filter(outcome="failed")
+    if run.flow == "cor_push":  # the same push, for the CORs that did not go through
+        cor_ids = sorted(set(failed.values_list("object_id", flat=True)))
+        params = {**run.params, "cor_ids": cor_ids, "retry_of": run.pk}
+        return run_queue(
+            office=run.office,
+            flow=run.flow,
+            trigger=Trigger.USER,
+            user=user,
+            params=params,
+            enqueue=enqueue,
+        )
+    entities = sorted(set(failed.values_list("entity", flat=True)))
     params = {"entities": entities, "full": True, "retry_of": run.pk}
     return run_queue(
         office=run.office,

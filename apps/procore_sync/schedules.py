@@ -16,7 +16,7 @@ from .models import ConnectionStatus, ProcoreConnection
 from .notifications import notify_failures_and_recovery
 from .runs import run_queue
 
-DEFAULT_INTERVAL_MINUTES = {"entities": 60}
+DEFAULT_INTERVAL_MINUTES = {"entities": 60, "change_event_statuses": 15}
 
 
 def interval_of(settings: SyncSettings, flow: str) -> timedelta:

@@ -29,6 +29,7 @@ RESOURCES: dict[str, tuple[str, str]] = {
     "Company Vendors": ("entities", "vendors"),
     "Standard Cost Codes": ("entities", "cost_codes"),
     "Timecard Time Types": ("entities", "time_types"),
+    "Change Events": ("change_event_statuses", "change_events"),
 }
 EVENT_TYPES = ("create", "update", "delete")
 

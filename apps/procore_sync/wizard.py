@@ -16,12 +16,12 @@ from apps.accounts.models import User
 from apps.offices.models import Office
 
 from .client.http import ProcoreClient
-from .engine import live_connection
 from .engine_models import Direction, ExternalRef, ImportWizard, SyncRun, SyncSettings, Trigger
 from .entities import ENTITIES, Batch, Entity
 from .importers.context import SyncContext
 from .importers.fetch import FETCHERS
 from .importers.upsert import synced_print
+from .live import live_connection
 from .mapping.common import MappingError
 from .runs import run_queue, sync_settings_for
 

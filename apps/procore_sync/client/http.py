@@ -113,8 +113,15 @@ class ProcoreClient:
     def post(self, path: str, json: Any = None, params: dict[str, Any] | None = None) -> Any:
         return _json(self.request("POST", path, json=json, params=params))
 
-    def patch(self, path: str, json: Any = None, params: dict[str, Any] | None = None) -> Any:
-        return _json(self.request("PATCH", path, json=json, params=params))
+    def patch(
+        self,
+        path: str,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        *,
+        idempotent: bool = True,
+    ) -> Any:
+        return _json(self.request("PATCH", path, json=json, params=params, idempotent=idempotent))
 
     def delete(self, path: str, params: dict[str, Any] | None = None) -> Any:
         return _json(self.request("DELETE", path, params=params))

@@ -224,10 +224,14 @@ def change_event_create(client: ProcoreClient, *, project_id: int, change_event:
 def change_event_update(
     client: ProcoreClient, change_event_id: int, *, project_id: int, change_event: Record
 ) -> Record:
-    """https://developers.procore.com/reference/rest/change-events?version=1.0"""
+    """A PATCH that adds line items (entries without `id`) would add them again if resent, so it
+    is not retried blindly: OutcomeUnknown, and the caller reads the Change Event back.
+    https://developers.procore.com/reference/rest/change-events?version=1.0"""
     body = {"project_id": project_id, "change_event": change_event}
     path = f"/rest/v1.0/change_events/{change_event_id}"
-    return client.patch(path, body, {"project_id": project_id})
+    items = change_event.get("change_event_line_items_attributes") or []
+    adds = any(not item.get("id") for item in items)
+    return client.patch(path, body, {"project_id": project_id}, idempotent=not adds)
 
 
 def change_event_statuses(client: ProcoreClient, *, project_id: int) -> Iterator[Record]:

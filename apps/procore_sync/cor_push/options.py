@@ -50,8 +50,9 @@ class PushOptions:
             number = _int_or_none(value, f"budget_codes.{key}", errors)
             if number is not None:
                 budget_codes[str(key)] = number
-        default = _int_or_none(params.get("default_budget_code_id"), "default_budget_code_id",
-                               errors)  # fmt: skip
+        default = _int_or_none(
+            params.get("default_budget_code_id"), "default_budget_code_id", errors
+        )
         contract = params.get("contract") or {}
         if contract and (
             not isinstance(contract, dict)
@@ -63,9 +64,14 @@ class PushOptions:
             raise ValidationError(errors)
         if contract:
             contract = {"type": contract["type"], "id": int(contract["id"])}
-        return cls(mode=mode, change_event_id=change_event_id, title=title,
-                   budget_codes=budget_codes, default_budget_code_id=default,
-                   contract=contract)  # fmt: skip
+        return cls(
+            mode=mode,
+            change_event_id=change_event_id,
+            title=title,
+            budget_codes=budget_codes,
+            default_budget_code_id=default,
+            contract=contract,
+        )
 
 
 def _int_or_none(value, name: str, errors: dict) -> int | None:

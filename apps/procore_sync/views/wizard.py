@@ -12,9 +12,9 @@ from apps.offices.models import Office
 from .. import wizard as w
 from ..client import resources
 from ..client.errors import ProcoreError
-from ..engine import RunError
 from ..engine_models import Direction
 from ..entities import ENTITIES
+from ..live import RunError
 from ..tasks import enqueue_run
 
 EDITABLE = {
