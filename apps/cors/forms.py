@@ -3,6 +3,7 @@ from django import forms
 from apps.projects.models import CostCode, Project
 
 from .models import ChangeOrderRequest, CorLineItem, CorStatus
+from .selectors import PUSH_STATES
 
 
 class CorForm(forms.ModelForm):
@@ -45,3 +46,5 @@ class LogFilterForm(forms.Form):
     date_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     sort = forms.CharField(required=False)
+    change_event_status = forms.CharField(required=False, max_length=40)
+    push_state = forms.ChoiceField(choices=[("", "Any"), *PUSH_STATES], required=False)

@@ -1,4 +1,4 @@
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from .models import ChangeOrderRequest
 
@@ -14,11 +14,41 @@ SORTS = {
 }
 
 
+PUSH_STATES = [
+    ("pushed", "Pushed, up to date"),
+    ("out_of_date", "Pushed, out of date"),
+    ("not_pushed", "Not pushed"),
+]
+
+
 def cor_list(
-    *, account, project_id=None, status="", q="", date_from=None, date_to=None, sort="-created"
+    *,
+    account,
+    project_id=None,
+    status="",
+    q="",
+    date_from=None,
+    date_to=None,
+    sort="-created",
+    change_event_status="",
+    push_state="",
 ) -> QuerySet[ChangeOrderRequest]:
-    """The COR log: one query per page whatever the page size (totals are stored on the COR)."""
-    cors = ChangeOrderRequest.objects.for_account(account).select_related("project")
+    """The COR log: two queries per page whatever the page size (totals are stored on the COR;
+    the Procore pushes come in one prefetch). A push counts when its office is the COR's own."""
+    cors = (
+        ChangeOrderRequest.objects.for_account(account)
+        .select_related("project")
+        .prefetch_related("procore_pushes")
+    )
+    own_push = Q(procore_pushes__office=F("project__office"))
+    if change_event_status:
+        cors = cors.filter(own_push, procore_pushes__change_event_status=change_event_status)
+    if push_state == "pushed":
+        cors = cors.filter(own_push, procore_pushes__fingerprint=F("fingerprint"))
+    elif push_state == "out_of_date":
+        cors = cors.filter(own_push).exclude(procore_pushes__fingerprint=F("fingerprint"))
+    elif push_state == "not_pushed":
+        cors = cors.exclude(own_push)
     if project_id:
         cors = cors.filter(project_id=project_id)
     if status:
@@ -33,3 +63,14 @@ def cor_list(
     if date_to:
         cors = cors.filter(created_at__date__lte=date_to)
     return cors.order_by(*SORTS.get(sort, SORTS["-created"]))
+
+
+def change_event_statuses(account) -> list[str]:
+    """The Change Event statuses the account's pushed CORs are in, for the log's filter."""
+    values = (
+        ChangeOrderRequest.objects.for_account(account)
+        .filter(procore_pushes__office=F("project__office"))
+        .values_list("procore_pushes__change_event_status", flat=True)
+        .distinct()
+    )
+    return sorted(v for v in values if v)

@@ -6,3 +6,10 @@ class ProcoreSyncConfig(AppConfig):
 
     name = "apps.procore_sync"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from apps.cors.signals import cor_log_opened
+
+        from .receivers import refresh_change_event_statuses
+
+        cor_log_opened.connect(refresh_change_event_statuses, dispatch_uid="ce-statuses-on-log")

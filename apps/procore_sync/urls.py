@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import activity, connect, links, project, webhook, wizard
+from .views import activity, connect, cor_push, links, project, webhook, wizard
 
 urlpatterns = [
     path("", activity.sync_activity, name="sync_activity"),
@@ -8,6 +8,7 @@ urlpatterns = [
     path("runs/<int:run_id>/items.csv", activity.sync_run_csv, name="sync_run_csv"),
     path("runs/<int:run_id>/retry/", activity.sync_run_retry, name="sync_run_retry"),
     path("offices/<int:office_id>/run/", activity.sync_run_now, name="sync_run_now"),
+    path("cor-push/", cor_push.cor_push, name="cor_push"),
     path("links/", links.links, name="procore_links"),
     path("links/<int:link_id>/toggle/", links.link_toggle, name="procore_link_toggle"),
 ]
