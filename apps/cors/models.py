@@ -66,6 +66,17 @@ class ChangeOrderRequest(models.Model):
     def __str__(self) -> str:
         return f"COR {self.number} {self.title}"
 
+    @property
+    def procore_push(self):
+        """The push by the COR's own office (from `prefetch_related("procore_pushes")`)."""
+        office_id = self.project.office_id
+        return next((p for p in self.procore_pushes.all() if p.office_id == office_id), None)
+
+    @property
+    def push_out_of_date(self) -> bool:
+        push = self.procore_push
+        return push is not None and push.fingerprint != self.fingerprint
+
 
 class CorLineItem(models.Model):
     cor = models.ForeignKey(ChangeOrderRequest, on_delete=models.CASCADE, related_name="lines")
