@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
+from tests.cor_push.conftest import procore, target  # noqa: F401  (fixtures for push pages)
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
 # Playwright's sync API keeps an event loop in this thread; the ORM calls in tests are still sync.

@@ -1,6 +1,8 @@
 """+PROCORE: the push wizard. Step 1 picks the Change Event, step 2 the mode, contract and budget
 codes with the pre-flight shown live; Push queues a SyncRun and opens it."""
 
+from dataclasses import replace
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -15,7 +17,7 @@ from ..cor_push.options import PushOptions
 from ..cor_push.preflight import plan_push
 from ..cor_push.selectors import pushable_cor_list
 from ..cor_push.services import push_queue
-from ..push_models import PushMode
+from ..push_models import CorPush, PushMode
 from ..tasks import enqueue_run
 
 
@@ -31,6 +33,8 @@ def cor_push(request):
         options = _options(data) if step == "options" else PushOptions(title=_title(cors))
     except ValidationError as exc:
         return HttpResponseBadRequest(" ".join(exc.messages))
+    if step == "options" and "contract" not in data:
+        options = replace(options, contract=_earlier_contract(project, cors))
     plan = plan_push(project, cors, options)
     if request.method == "POST" and step == "options" and not data.get("check"):
         if not plan.problems:
@@ -103,6 +107,18 @@ def _options(data) -> PushOptions:
             "contract": contract,
         }
     )
+
+
+def _earlier_contract(project, cors) -> dict:
+    """A re-push proposes the contract the CORs were pushed against, if they agree on one."""
+    earlier = CorPush.objects.filter(office=project.office, cor__in=cors).values_list(
+        "contract", flat=True
+    )
+    contracts = {(c.get("type"), c.get("id")) for c in earlier if c}
+    if len(contracts) != 1 or len(earlier) != len(cors):
+        return {}
+    kind, number = contracts.pop()
+    return {"type": kind, "id": number}
 
 
 def _earlier_event(plan) -> int | None:
