@@ -1,0 +1,75 @@
+"""Change Event statuses come back from Procore (schedule, webhook, opening the log)."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.procore_sandbox.models import SandboxRecord
+from apps.procore_sync.cor_push.statuses import FLOW, refresh_if_stale
+from apps.procore_sync.engine import run_execute
+from apps.procore_sync.engine_models import SyncRun
+from apps.procore_sync.push_models import CorPush
+from apps.procore_sync.runs import run_queue
+from apps.procore_sync.webhooks import webhook_receive
+
+from .conftest import line, make_cor, push
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def close_in_procore(procore, target, push_row) -> None:
+    record = SandboxRecord.objects.get(id=push_row.change_event_id)
+    procore.change(record, change_event_status_id=target.statuses["Closed"])
+
+
+def test_a_status_run_brings_back_the_change_event_status(procore, target, tenant):
+    cor = make_cor(target, tenant.owner, "Outlets", line(target, "10"))
+    push(target, tenant.owner, [cor])
+    pushed = CorPush.objects.get(cor=cor)
+    assert pushed.change_event_status == "Open"
+    close_in_procore(procore, target, pushed)
+
+    run = run_queue(office=tenant.office, flow=FLOW, trigger="schedule", enqueue=lambda i: None)
+    run_execute(run.pk)
+    run.refresh_from_db()
+
+    assert run.status == "succeeded", run.error
+    pushed.refresh_from_db()
+    assert pushed.change_event_status == "Closed"
+    item = run.items.get()
+    assert item.entity == "change_event" and item.message == "Status Open -> Closed."
+    assert procore.settings.__class__.objects.get(pk=procore.settings.pk).flows[FLOW] is True
+
+
+def test_opening_the_log_checks_stale_statuses_once(
+    owner_client, procore, target, tenant, monkeypatch
+):
+    queued = []
+    monkeypatch.setattr("apps.procore_sync.receivers.enqueue_run", queued.append)
+    cor = make_cor(target, tenant.owner, "Outlets", line(target, "10"))
+    push(target, tenant.owner, [cor])
+    owner_client.get(reverse("cor_log"))
+    assert queued == []  # just pushed: fresh
+
+    CorPush.objects.update(status_checked_at=timezone.now() - timedelta(minutes=10))
+    owner_client.get(reverse("cor_log"))
+    owner_client.get(reverse("cor_log"))  # the first check is still queued: no second one
+    assert len(queued) == 1 and SyncRun.objects.get(pk=queued[0]).flow == FLOW
+    assert refresh_if_stale(tenant.account, enqueue=queued.append) == 0
+
+
+def test_a_change_event_webhook_starts_a_status_run(procore, target, tenant):
+    procore.settings.webhook_token = "tok"
+    procore.settings.save()
+    event = {
+        "id": 1,
+        "ulid": "01CE",
+        "event_type": "update",
+        "resource_name": "Change Events",
+        "resource_id": 5,
+        "project_id": target.procore_project_id,
+    }
+    assert webhook_receive(token="tok", event=event, enqueue=lambda i: None) == "sync"
+    assert SyncRun.objects.filter(flow=FLOW, trigger="webhook").count() == 1
