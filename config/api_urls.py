@@ -5,10 +5,18 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
+from apps.cors.api import CorLineViewSet, CorViewSet
+from apps.cors.api_notifications import ChangeNotificationViewSet
 from apps.offices.api import OfficeViewSet
+from apps.procore_sync.api import CorPushViewSet, SyncRunViewSet
 
 router = DefaultRouter()
 router.register("offices", OfficeViewSet, basename="office")
+router.register("cors", CorViewSet, basename="cor")
+router.register(r"cors/(?P<cor_id>[0-9]+)/lines", CorLineViewSet, basename="cor-line")
+router.register("cor-pushes", CorPushViewSet, basename="cor-push")
+router.register("sync-runs", SyncRunViewSet, basename="sync-run")
+router.register("change-notifications", ChangeNotificationViewSet, basename="change-notification")
 
 urlpatterns = [
     path("", include(router.urls)),

@@ -31,6 +31,9 @@ ALLOWED: dict[str, frozenset[str]] = {
     "employees.manage": MANAGERS,
     "cost_codes.manage": MANAGERS,
     "vendors.manage": MANAGERS | {Role.AP_CLERK},
+    "notifications.view": MANAGERS | {Role.PROJECT_MANAGER},
+    "notifications.manage": MANAGERS | {Role.PROJECT_MANAGER},
+    "partners.manage": MANAGERS,
 }
 
 REASONS: dict[str, str] = {
@@ -50,6 +53,11 @@ REASONS: dict[str, str] = {
     "employees.manage": "Only an account owner or admin can change employees.",
     "cost_codes.manage": "Only an account owner or admin can change cost codes.",
     "vendors.manage": "Only an owner, admin or AP clerk can change vendors.",
+    "notifications.view": "Only an owner, admin or project manager can see change notifications.",
+    "notifications.manage": (
+        "Only an owner, admin or project manager can send or answer change notifications."
+    ),
+    "partners.manage": "Only an account owner or admin can see the partner code or add partners.",
 }
 
 

@@ -12,14 +12,16 @@ from apps.accounts.audit import audit_record
 from apps.accounts.models import User
 from apps.projects.models import CostCode, Project
 
+from . import notifications
 from .fingerprint import cor_fingerprint
-from .models import ChangeOrderRequest, CorLineItem, CorStatus, CostType
+from .models import ChangeNotification, ChangeOrderRequest, CorLineItem, CorStatus, CostType
 from .totals import cor_totals, line_amount
 
 COR_FIELDS = ("title", "description", "reason", "schedule_impact_days")
 LINE_FIELDS = ["position", "description", "cost_type", "cost_code", "quantity", "unit"]
 LINE_FIELDS += ["unit_cost", "markup_percent", "amount"]
 EDITABLE_STATUSES = (CorStatus.DRAFT, CorStatus.SENT)
+MAX_TOTAL = Decimal("1000000000000")  # the money columns hold 12 digits before the point
 TRANSITIONS = {
     CorStatus.DRAFT: {CorStatus.SENT, CorStatus.VOID},
     CorStatus.SENT: {CorStatus.APPROVED, CorStatus.REJECTED, CorStatus.VOID, CorStatus.DRAFT},
@@ -49,6 +51,9 @@ def _check_lines(project: Project, lines: list[Line]) -> None:
             raise ValidationError(f"Line {n}: quantity, unit cost and markup cannot be negative.")
         if line.cost_code is not None and line.cost_code.office_id != project.office_id:
             raise ValidationError(f"Line {n}: that cost code belongs to another office.")
+    prices = ((line.quantity, line.unit_cost, line.markup_percent) for line in lines)
+    if cor_totals(prices).total >= MAX_TOTAL:
+        raise ValidationError("The COR total is too large.")
 
 
 def _save_lines(cor: ChangeOrderRequest, lines: list[Line]) -> None:
@@ -110,11 +115,13 @@ def cor_update(*, cor: ChangeOrderRequest, user: User, lines: list[Line], **fiel
     return cor
 
 
+@transaction.atomic
 def cor_set_status(*, cor: ChangeOrderRequest, status: str, user: User) -> ChangeOrderRequest:
     if status not in TRANSITIONS.get(cor.status, set()):
         raise ValidationError(
             f"A {cor.get_status_display().lower()} COR cannot become {CorStatus(status).label}."
         )
+    notifications.notification_follow_cor(cor=cor, status=status, user=user)
     previous, cor.status = cor.status, status
     today = timezone.localdate()
     if status == CorStatus.SENT:
@@ -125,3 +132,23 @@ def cor_set_status(*, cor: ChangeOrderRequest, status: str, user: User) -> Chang
     audit_record(account=cor.project.office.account, actor=user, action="cor.status_changed",
                  target=cor, detail={"from": previous, "to": status})  # fmt: skip
     return cor
+
+
+@transaction.atomic
+def cor_delete(*, cor: ChangeOrderRequest, user: User) -> None:
+    """Only a draft goes: a sent COR, or one answering a customer's notice, is a shared record."""
+    if cor.status != CorStatus.DRAFT:
+        raise ValidationError(
+            f"Only a draft COR can be deleted; this one is {cor.get_status_display().lower()}."
+        )
+    if ChangeNotification.objects.filter(response_cor=cor).exists():
+        raise ValidationError("This COR answers a change notification and cannot be deleted.")
+    detail = {"project": cor.project_id, "number": cor.number}
+    audit_record(
+        account=cor.project.office.account,
+        actor=user,
+        action="cor.deleted",
+        target=cor,
+        detail=detail,
+    )
+    cor.delete()

@@ -9,10 +9,12 @@ from apps.accounts.policy import permission_required
 from apps.accounts.tenancy import get_for_account_or_404
 from apps.projects.models import Project
 
-from . import services
+from . import notifications, services
+from .attachment_views import AttachmentForm
 from .forms import CorForm, LogFilterForm, line_formset
-from .models import ChangeOrderRequest, CorStatus
-from .selectors import cor_list
+from .models import ChangeNotification, ChangeOrderRequest, CorStatus
+from .selectors import change_event_statuses, cor_list
+from .signals import cor_log_opened
 
 
 @login_required
@@ -28,8 +30,12 @@ def cor_log(request):
         date_from=filters.get("date_from"),
         date_to=filters.get("date_to"),
         sort=filters.get("sort") or "-created",
+        change_event_status=filters.get("change_event_status") or "",
+        push_state=filters.get("push_state") or "",
     )
+    cor_log_opened.send(sender=ChangeOrderRequest, account=request.account)
     context = {
+        "ce_statuses": change_event_statuses(request.account),
         "form": form,
         "page": Paginator(cors, 50).get_page(request.GET.get("page")),
         "projects": Project.objects.for_account(request.account).filter(active=True),
@@ -94,10 +100,19 @@ def cor_detail(request, cor_id: int):
     )
     lines = cor.lines.select_related("cost_code")
     transitions = sorted(services.TRANSITIONS.get(cor.status, ()))
+    # The COR's own account is the contractor, which may read the notification it answers.
+    notification = (
+        ChangeNotification.objects.filter(response_cor=cor).select_related("customer").first()
+    )
+    if notification is not None:  # approving or rejecting it is the customer's decision
+        transitions = [s for s in transitions if s not in notifications.DECISIONS]
     context = {
         "cor": cor,
         "lines": lines,
         "transitions": [(s, CorStatus(s).label) for s in transitions],
+        "attachments": cor.attachments.select_related("uploaded_by"),
+        "attachment_form": AttachmentForm(),
+        "notification": notification,
     }
     return render(request, "cors/cor_detail.html", context)
 

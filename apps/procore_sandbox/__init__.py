@@ -13,7 +13,11 @@ Tests:
   registry.company_create(name=..., users=[registry.user_create()])
   oauth.token_issue(app=..., user=...)     # a token without the consent page
   faults.set_faults(seed=1, error_503=0.2, drop_after=0.05, rate_limit_spike=25)
+  faults.set_faults(drop_after=1.0, paths=["/rest/v1.0/change_events"], methods=["POST"],
+                    max_faults=1)         # scoped to some calls, and at most once
   faults.reset_faults(); faults.expire_access_tokens()
+  change_events.status_set(company=..., change_event_id=..., status="Closed")
 Demo: `manage.py procore_sandbox_seed [--if-empty] [--projects N --employees N ...]`,
-      `manage.py procore_sandbox_faults error_503=0.2` / `--reset`.
+      `manage.py procore_sandbox_faults error_503=0.2` / `--reset`,
+      `manage.py procore_sandbox_change_event_status --company N --change-event ID --status Closed`.
 """

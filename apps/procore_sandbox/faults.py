@@ -5,6 +5,9 @@ script) share it. Draws are deterministic: request n of a run uses Random(f"{see
 
     from apps.procore_sandbox import faults
     faults.set_faults(seed=7, error_503=0.2, drop_after=0.05, rate_limit_spike=25)
+    # only POST/PATCH under /rest/v1.0/change_events, the first matching call only:
+    faults.set_faults(drop_after=1.0, paths=["/rest/v1.0/change_events"],
+                      methods=["POST", "PATCH"], max_faults=1)
     faults.reset_faults()
 """
 
@@ -34,6 +37,10 @@ DEFAULTS: dict[str, Any] = {
     "access_token_ttl": None,  # seconds; overrides the 5400 s lifetime of new access tokens
     "rate_limit_hourly": 3600,  # procore-api.md §3.5: historic default per token
     "rate_limit_spike": 100,  # per 10 s; Procore's docs show 25 in their example
+    # Scope of the random faults above; a request outside it is never faulted nor counted.
+    "paths": [],  # path prefixes below the sandbox root, e.g. "/rest/v1.0/change_events"; [] = all
+    "methods": [],  # e.g. ["POST", "PATCH"]; [] = all
+    "max_faults": None,  # at most this many requests of the run are faulted; None = no limit
 }
 RANDOM_KEYS = ("error_500", "error_502", "error_503", "drop_before", "drop_after", "rate_429")
 
@@ -49,14 +56,22 @@ class Draw:
     drop_after: bool = False
     burst_429: bool = False
 
+    @property
+    def faulted(self) -> bool:
+        return bool(self.error_status or self.drop_before or self.drop_after or self.burst_429)
+
 
 def set_faults(**faults: Any) -> None:
     """Replace the run's fault config (unknown names are a TypeError) and restart the draws."""
     unknown = set(faults) - set(DEFAULTS)
     if unknown:
         raise TypeError(f"unknown sandbox faults: {sorted(unknown)}")
+    for name in ("paths", "methods"):
+        if not isinstance(faults.get(name, []), list):
+            raise TypeError(f"sandbox fault {name} must be a list")
     SandboxConfig.objects.update_or_create(
-        id=1, defaults={"faults": faults, "request_count": 0, "burst_429_left": 0}
+        id=1,
+        defaults={"faults": faults, "request_count": 0, "burst_429_left": 0, "faulted_count": 0},
     )
 
 
@@ -76,9 +91,17 @@ def expire_access_tokens() -> int:
     )
 
 
-def draw(config: dict[str, Any]) -> Draw:
-    """Decide this request's faults; no database write when no random fault is set."""
-    if not any(config[key] for key in RANDOM_KEYS):
+def in_scope(config: dict[str, Any], method: str, path: str) -> bool:
+    """Whether the run's `methods` and `paths` (prefixes below the sandbox root) cover a call."""
+    methods = {m.upper() for m in config["methods"]}
+    if methods and method.upper() not in methods:
+        return False
+    return not config["paths"] or path.startswith(tuple(config["paths"]))
+
+
+def draw(config: dict[str, Any], *, method: str = "GET", path: str = "/") -> Draw:
+    """Decide this request's faults; no database write when no random fault applies to it."""
+    if not any(config[key] for key in RANDOM_KEYS) or not in_scope(config, method, path):
         return Draw()
     with transaction.atomic():
         row, _ = SandboxConfig.objects.select_for_update().get_or_create(id=1)
@@ -90,13 +113,18 @@ def draw(config: dict[str, Any]) -> Draw:
             burst, row.burst_429_left = True, config["burst_429"] - 1
         else:
             burst = False
-        row.save(update_fields=["request_count", "burst_429_left"])
-    return Draw(
-        error_status=_error_status(rng, config),
-        drop_before=rng.random() < config["drop_before"],
-        drop_after=rng.random() < config["drop_after"],
-        burst_429=burst,
-    )
+        result = Draw(
+            error_status=_error_status(rng, config),
+            drop_before=rng.random() < config["drop_before"],
+            drop_after=rng.random() < config["drop_after"],
+            burst_429=burst,
+        )
+        limit = config["max_faults"]
+        if limit is not None and row.faulted_count >= limit:
+            result, row.burst_429_left = Draw(), 0
+        row.faulted_count += result.faulted
+        row.save(update_fields=["request_count", "burst_429_left", "faulted_count"])
+    return result
 
 
 def _error_status(rng: random.Random, config: dict[str, Any]) -> int | None:

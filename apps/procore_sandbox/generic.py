@@ -111,7 +111,7 @@ def create_record(ctx: Context, resource: Resource, data: dict[str, Any]) -> San
     parent_id = ctx.int_param(resource.parent) if resource.parent else None
     if parent_id is not None:
         data = {resource.parent_field or resource.parent: parent_id, **data}
-    references.check(ctx.require_company(), data)
+    references.check(ctx.require_company(), data, project.id if project else None)
     try:
         record = store.record_create(
             company=ctx.require_company(),
@@ -164,7 +164,7 @@ def create(ctx: Context, resource: Resource) -> HttpResponse:
 
 
 def update_record(record: SandboxRecord, changes: dict[str, Any]) -> SandboxRecord:
-    references.check(record.company, changes)
+    references.check(record.company, changes, record.project_id)
     try:
         return store.record_update(record, changes)
     except store.DuplicateOrigin as error:

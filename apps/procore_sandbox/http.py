@@ -5,6 +5,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from . import faults, ratelimit
@@ -49,6 +50,12 @@ def server_error(status: int) -> HttpResponse:
     return JsonResponse({"message": "Internal Server Error"}, status=500)
 
 
+def _below_root(request: HttpRequest) -> str:
+    """`/rest/v1.0/change_events` for `/procore-sandbox/rest/v1.0/change_events`."""
+    root = reverse("procore_sandbox:api", kwargs={"path": "x"})[: -len("rest/x")]
+    return "/" + request.path.removeprefix(root).lstrip("/")
+
+
 def machine_endpoint(view: View) -> View:
     """CSRF-exempt (bearer/client-secret callers, no cookies) and subject to the run's faults."""
 
@@ -57,7 +64,7 @@ def machine_endpoint(view: View) -> View:
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         config = faults.current()
         faults.add_latency(config)
-        draw = faults.draw(config)
+        draw = faults.draw(config, method=request.method or "GET", path=_below_root(request))
         if draw.drop_before:
             return faults.drop_connection(request)
         if draw.error_status:

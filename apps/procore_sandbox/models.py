@@ -153,6 +153,7 @@ class SandboxConfig(models.Model):
     faults = models.JSONField(default=dict)
     request_count = models.BigIntegerField(default=0)
     burst_429_left = models.IntegerField(default=0)
+    faulted_count = models.IntegerField(default=0)  # requests faulted so far, for max_faults
 
     def __str__(self) -> str:
         return "sandbox config"

@@ -62,6 +62,9 @@ class Builder:
     attachments: list[SandboxAttachment] = field(default_factory=list)
     now: Any = field(default_factory=timezone.now)
     pool: range = range(0)
+    # Company-level WBS segment items as budget codes embed them, by (segment type, code).
+    segment_items: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    line_item_types: dict[str, int] = field(default_factory=dict)  # code -> id
 
     def next_id(self) -> int:
         """Ids come from blocks, so a big seed takes one lock per 10,000 records."""
@@ -133,7 +136,9 @@ def _company_level(build: Builder, login: str) -> None:
         | {"is_employee": False, "job_title": "Project Executive"},
     )
     for code, name, base_type in LINE_ITEM_TYPES:
-        build.add("line_item_types", {"code": code, "name": name, "base_type": base_type})
+        build.line_item_types[code] = build.add(
+            "line_item_types", {"code": code, "name": name, "base_type": base_type}
+        )
     for name, abbreviation in CLASSIFICATIONS:
         build.add("work_classifications", {"name": name, "abbreviation": abbreviation})
     for name, abbreviation in TIME_TYPES:
@@ -161,22 +166,46 @@ def _company_level(build: Builder, login: str) -> None:
 
 
 def _wbs_segments(build: Builder) -> None:
-    """procore-api.md §6: the default pattern Sub Job . Cost Code . Cost Type."""
+    """procore-api.md §6: the default pattern Sub Job . Cost Code . Cost Type, with the items of
+    the cost code segment (divisions, then their codes) and of the cost type segment."""
     segments = [("Sub Job", "sub_job", "flat"), ("Cost Code", "cost_code", "tiered")]
     segments.append(("Cost Type", "line_item_type", "flat"))
+    items = {
+        "cost_code": [(division, name, None) for division, name, _ in DIVISIONS]
+        + [
+            (f"{division}-{position * 100}", child, division)
+            for division, _, children in DIVISIONS
+            for position, child in enumerate(children, start=1)
+        ],
+        "line_item_type": [(code, name, None) for code, name, _ in LINE_ITEM_TYPES],
+    }
     for position, (name, kind, structure) in enumerate(segments, start=1):
         segment = build.add(
             "wbs_segments",
             {"name": name, "type": kind, "position": position, "delimiter": "."}
             | {"required": kind != "sub_job", "structure": structure},
         )
-        if kind == "line_item_type":
-            for code, item_name, _ in LINE_ITEM_TYPES:
-                build.add(
-                    "wbs_segment_items",
-                    {"code": code, "name": item_name, "segment_id": segment},
-                    parent_id=segment,
-                )
+        for code, item_name, parent in items.get(kind, []):
+            _segment_item(
+                build, {"id": segment, "name": name, "type": kind}, code, item_name, parent
+            )
+
+
+def _segment_item(
+    build: Builder, segment: dict[str, Any], code: str, name: str, parent: str | None
+) -> None:
+    parent_id = build.segment_items[segment["type"], parent]["id"] if parent else None
+    item_id = build.add(
+        "wbs_segment_items",
+        {"code": code, "name": name, "segment_id": segment["id"], "parent_id": parent_id},
+        parent_id=segment["id"],
+    )
+    build.segment_items[segment["type"], code] = {
+        "id": item_id,
+        "code": code,
+        "name": name,
+        "segment": segment,
+    }
 
 
 def _custom_fields(build: Builder) -> None:
@@ -351,14 +380,22 @@ def _cost_codes(build: Builder, project: int, biller: str) -> list[tuple[int, st
 
 
 def _wbs_codes(build: Builder, project: int, codes: list[tuple[int, str, str]]) -> None:
-    """Budget codes: each cost code with the labor, materials and equipment cost types."""
-    for _code_id, full_code, name in codes:
-        for letter, type_name, _ in LINE_ITEM_TYPES[:3]:
+    """Budget codes: each cost code with each cost type. `segment_items` name both (§6), so a
+    client can tell the cost code and the cost type of a code; `cost_code_id` and
+    `line_item_type_id` are the sandbox's own links, not answered by the wbs_codes list."""
+    for code_id, full_code, name in codes:
+        for letter, type_name, _ in LINE_ITEM_TYPES:
             build.add(
                 "wbs_codes",
                 {"flat_code": f"{full_code}.{letter}", "status": "active"}
                 | {"flat_name": f"{name}.{type_name}", "description": name}
-                | {"segment_items": [{"code": full_code, "name": name}]},
+                | {"cost_code_id": code_id, "line_item_type_id": build.line_item_types[letter]}
+                | {
+                    "segment_items": [
+                        build.segment_items["cost_code", full_code],
+                        build.segment_items["line_item_type", letter],
+                    ]
+                },
                 project_id=project,
             )
 

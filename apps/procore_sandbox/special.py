@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import HttpResponse, JsonResponse
 
-from . import generic, resources, shaping, store
+from . import change_events, generic, resources, shaping, store
 from .context import Context
 from .http import ApiError
 from .models import SandboxCompany
@@ -249,6 +249,8 @@ HANDLERS: dict[tuple[str, str], Handler] = {
     ("get", "/rest/v1.0/companies"): companies,
     ("get", "/rest/v1.0/companies/{company_id}/me"): company_me,
     ("get", "/rest/v1.0/prime_contract"): first_prime_contract,
+    ("post", "/rest/v1.0/change_events"): change_events.create,
+    ("patch", "/rest/v1.0/change_events/{id}"): change_events.update,
     ("get", "/rest/v1.0/companies/{company_id}/users/inactive"): inactive(
         resources.USERS, "is_active"
     ),

@@ -22,6 +22,9 @@ ALTERNATIVES = {
         [("hours",), ("time_in", "time_out")],
     ),
 }
+# The OAS writes `uom` of change-event line items as enum ["Any value present in the Company
+# list of Units of Measure"] (procore-api.md §7.1: "<company UOM>"); the sandbox keeps no UOM list.
+PLACEHOLDER = "Any value present in"
 _INTEGER = re.compile(r"-?\d+")
 _NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
@@ -69,7 +72,9 @@ def _nullable_enums(schema: Any) -> Any:
     if not isinstance(schema, dict):
         return schema
     copy = {key: _nullable_enums(value) for key, value in schema.items()}
-    if "enum" in copy:
+    if "enum" in copy and all(str(e).startswith(PLACEHOLDER) for e in copy["enum"]):
+        del copy["enum"]  # a description, not a list: any company value is accepted
+    elif "enum" in copy:
         copy["enum"] = [*copy["enum"], None]
     return copy
 

@@ -148,6 +148,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "status"; name each choice set so the enums do not collide.
+    "ENUM_NAME_OVERRIDES": {
+        "CorStatusEnum": "apps.cors.models.CorStatus",
+        "NotificationStatusEnum": "apps.cors.models.NotificationStatus",
+        "RunStatusEnum": "apps.procore_sync.engine_models.RunStatus",
+    },
 }
 
 # Celery: Redis in production; `make run` uses kombu's filesystem transport (see config/celery.py).

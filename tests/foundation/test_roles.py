@@ -45,6 +45,9 @@ GATED = [
     ("sync.view", "get", "/sync/", None),
     ("cors.view", "get", "/cors/", None),
     ("cors.manage", "get", "/cors/new/", None),
+    ("notifications.view", "get", "/change-notifications/", None),
+    ("notifications.manage", "get", "/change-notifications/new/", None),
+    ("partners.manage", "get", "/change-notifications/partners/", None),
     ("projects.map", "post", "/projects/{project}/procore/", {"procore_project": "1"}),
     (
         "integrations.manage",

@@ -6,18 +6,20 @@ registered in `outsider_value` below (and so is checked).
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from apps.accounts.models import ApiToken, AuditEntry, Membership
+from apps.accounts.models import Account, ApiToken, AuditEntry, Membership
 from apps.accounts.services import api_token_create
 from apps.ap_invoices.models import Vendor
-from apps.cors.models import ChangeOrderRequest
+from apps.cors.models import ChangeNotification, ChangeOrderRequest, CorAttachment, CorLineItem
 from apps.offices.models import Office
 from apps.procore_sync.engine_models import ExternalRef, SyncRun
 from apps.projects.models import CostCode, Project
 from apps.timecards.models import Employee
 
 TENANT_RECORDS = (Project, Employee, CostCode, Vendor, SyncRun, ExternalRef, ChangeOrderRequest)
+TENANT_RECORDS += (CorAttachment, ChangeNotification)
 
 # Routes that take no tenant id, or whose id is a secret credential by design.
 NOT_TENANT_SCOPED = {
@@ -60,6 +62,8 @@ def outsider_value(name: str, param: str, outsider) -> str:
         "run_id": records["run"].pk,
         "cor_id": records["cor"].pk,
         "link_id": records["link"].pk,
+        "notification_id": records["notification"].pk,
+        "attachment_id": records["attachment"].pk,
         "format": "json",
     }
     by_route = {
@@ -70,6 +74,15 @@ def outsider_value(name: str, param: str, outsider) -> str:
         ("employee_edit", "record_id"): records["employee"].pk,
         ("cost_code_edit", "record_id"): records["cost_code"].pk,
         ("vendor_edit", "record_id"): records["vendor"].pk,
+        ("cor-detail", "pk"): records["cor"].pk,
+        ("cor-status", "pk"): records["cor"].pk,
+        ("cor-line-detail", "pk"): records["line"].pk,
+        ("sync-run-detail", "pk"): records["run"].pk,
+        ("sync-run-items", "pk"): records["run"].pk,
+        **{
+            (f"change-notification-{route}", "pk"): records["notification"].pk
+            for route in ("detail", "answer", "accept", "reject", "withdraw")
+        },
     }
     if (name, param) in by_route:
         return str(by_route[(name, param)])
@@ -80,7 +93,7 @@ def outsider_value(name: str, param: str, outsider) -> str:
 
 def outsider_records(outsider) -> dict:
     office = outsider.office
-    return {
+    records = {
         "project": Project.objects.get_or_create(office=office, number="9", name="Theirs")[0],
         "employee": Employee.objects.get_or_create(office=office, last_name="Theirs")[0],
         "cost_code": CostCode.objects.get_or_create(
@@ -93,6 +106,15 @@ def outsider_records(outsider) -> dict:
             number=1,
             defaults={"title": "Theirs"},
         )[0],
+        "line": CorLineItem.objects.get_or_create(
+            cor=ChangeOrderRequest.objects.get_or_create(
+                project=Project.objects.get_or_create(office=office, number="9", name="Theirs")[0],
+                number=1,
+                defaults={"title": "Theirs"},
+            )[0],
+            description="Theirs",
+            defaults={"cost_type": "labor"},
+        )[0],
         "link": ExternalRef.objects.get_or_create(
             office=office,
             procore_type="vendor",
@@ -101,6 +123,19 @@ def outsider_records(outsider) -> dict:
             object_id=Vendor.objects.get_or_create(office=office, name="Theirs")[0].pk,
         )[0],
     }
+    # The outsider's notification goes to an account of its own, never to ours.
+    their_contractor = Account.objects.get_or_create(name="Their contractor")[0]
+    records["notification"] = ChangeNotification.objects.get_or_create(
+        customer_project=records["project"],
+        number=1,
+        defaults={"customer": outsider.account, "contractor": their_contractor, "title": "Theirs"},
+    )[0]
+    records["attachment"] = CorAttachment.objects.get_or_create(
+        cor=records["cor"],
+        name="theirs.txt",
+        defaults={"file": ContentFile(b"theirs", name="theirs.txt"), "size": 6},
+    )[0]
+    return records
 
 
 def url_for(route_regex: str, name: str, params, outsider) -> str:

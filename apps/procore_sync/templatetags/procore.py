@@ -1,6 +1,7 @@
 from django import template
 
 from ..project_mapping import mapped_project_ids
+from ..push_models import CorPush
 
 register = template.Library()
 
@@ -16,3 +17,9 @@ def change_event_label(catalog, change_event_id) -> str:
     """ "12 Owner changes" for a Change Event of the push catalog."""
     event = catalog.change_event(change_event_id)
     return f"{event['number']} {event['title']}".strip() if event else f"#{change_event_id}"
+
+
+@register.simple_tag
+def cor_push_of(cor, project):
+    """`{% cor_push_of cor project as push %}`: where `project`'s office pushed `cor`, if it did."""
+    return CorPush.objects.filter(office_id=project.office_id, cor=cor).first()

@@ -1,0 +1,33 @@
+"""What every REST endpoint shares: the policy check and turning a service's refusal into a 400."""
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.settings import api_settings
+
+from apps.accounts import policy
+
+T = TypeVar("T")
+
+
+def require_api(request, action: str) -> None:
+    """403 with the policy's reason when the caller's role may not do `action`."""
+    if not policy.can(getattr(request, "membership", None), action):
+        raise PermissionDenied(policy.reason(action))
+
+
+def error_body(exc: DjangoValidationError) -> dict:
+    """Field errors stay keyed by field; a plain message goes under DRF's non-field key."""
+    if hasattr(exc, "error_dict"):
+        return exc.message_dict
+    return {api_settings.NON_FIELD_ERRORS_KEY: exc.messages}
+
+
+def service_call(call: Callable[[], T]) -> T:
+    """Run a service; its django ValidationError becomes a 400 with a readable body."""
+    try:
+        return call()
+    except DjangoValidationError as exc:
+        raise ValidationError(error_body(exc)) from exc

@@ -1,0 +1,239 @@
+"""REST API for sync activity (runs and their items) and for pushing CORs into Procore.
+
+The push lives here, not in apps/cors, because domain apps never import the sync engine.
+`POST /api/v1/cor-pushes/` queues the push as a SyncRun and answers 202 with the run to poll.
+"""
+
+import re
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from apps.core.api import error_body, require_api, service_call
+from apps.cors.models import ChangeOrderRequest
+from apps.projects.models import Project
+
+from . import selectors
+from .cor_push.options import CONTRACT_TYPES, PushOptions
+from .cor_push.selectors import pushable_cor_list
+from .cor_push.services import MAX_CORS, push_queue
+from .engine_models import Outcome, RunStatus, SyncItem, SyncRun
+from .project_mapping import project_mapping
+from .push_models import PushMode
+from .tasks import enqueue_run
+
+FIRST_ITEMS = 500
+PROCORE_ID_MAX = 2**63 - 1
+BUDGET_KEY = re.compile(r"^(line|cor):[0-9]+$")
+
+
+# Sync runs ---------------------------------------------------------------------------------------
+
+
+class SyncItemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SyncItem
+        fields = ("id", "entity", "direction", "procore_id", "object_id", "label", "outcome")
+        fields += ("message", "fix", "created_at")
+        read_only_fields = fields
+
+
+class SyncRunSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="sync-run-detail")
+    percent = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = SyncRun
+        fields = ("id", "url", "office", "flow", "trigger", "requested_by", "params", "status")
+        fields += ("progress_done", "progress_total", "percent", "counts", "error")
+        fields += ("created_at", "started_at", "ended_at")
+        read_only_fields = fields
+
+
+class SyncRunDetailSerializer(SyncRunSerializer):
+    """A run with its first items; `items_url` pages through all of them."""
+
+    items = serializers.SerializerMethodField()
+    items_count = serializers.SerializerMethodField()
+    items_url = serializers.HyperlinkedIdentityField(view_name="sync-run-items")
+
+    class Meta(SyncRunSerializer.Meta):
+        fields = (*SyncRunSerializer.Meta.fields, "items_count", "items", "items_url")
+        read_only_fields = fields
+
+    @extend_schema_field(SyncItemSerializer(many=True))
+    def get_items(self, run: SyncRun) -> list[dict]:
+        return SyncItemSerializer(run.items.all()[:FIRST_ITEMS], many=True).data
+
+    def get_items_count(self, run: SyncRun) -> int:
+        return run.items.count()
+
+
+class SyncRunFilterSerializer(serializers.Serializer):
+    office = serializers.IntegerField(required=False, source="office_id")
+    flow = serializers.CharField(required=False, allow_blank=True)
+    status = serializers.ChoiceField(choices=RunStatus.choices, required=False, allow_blank=True)
+    date_from = serializers.DateField(required=False, help_text="Created on or after.")
+    date_to = serializers.DateField(required=False, help_text="Created on or before.")
+
+
+def _valid(serializer: serializers.Serializer) -> dict:
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[SyncRunFilterSerializer], responses=SyncRunSerializer(many=True)
+    ),
+    retrieve=extend_schema(responses=SyncRunDetailSerializer),
+)
+class SyncRunViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Sync runs of the caller's account, newest first: progress, counts and per-record items."""
+
+    serializer_class = SyncRunDetailSerializer
+    lookup_value_regex = "[0-9]+"
+
+    def initial(self, request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        require_api(request, "sync.view")
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no account
+            return SyncRun.objects.none()
+        return SyncRun.objects.for_account(self.request.account)
+
+    def list(self, request, *args, **kwargs) -> Response:
+        filters = _valid(SyncRunFilterSerializer(data=request.query_params))
+        page = self.paginate_queryset(selectors.sync_run_list(account=request.account, **filters))
+        body = SyncRunSerializer(page, many=True, context=self.get_serializer_context()).data
+        return self.get_paginated_response(body)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("outcome", OpenApiTypes.STR, enum=Outcome.values),
+            OpenApiParameter("entity", OpenApiTypes.STR),
+        ],
+        responses=SyncItemSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"], url_path="items", url_name="items")
+    def items(self, request, *args, **kwargs) -> Response:
+        """Every item of the run, a page at a time, optionally of one outcome or entity."""
+        run = self.get_object()
+        items = selectors.sync_item_list(
+            run=run,
+            outcome=request.query_params.get("outcome", ""),
+            entity=request.query_params.get("entity", ""),
+        )
+        page = self.paginate_queryset(items)
+        return self.get_paginated_response(SyncItemSerializer(page, many=True).data)
+
+
+# COR pushes --------------------------------------------------------------------------------------
+
+
+class ContractSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=CONTRACT_TYPES)
+    id = serializers.IntegerField(min_value=1, max_value=PROCORE_ID_MAX)
+
+
+class CorPushSerializer(serializers.Serializer):
+    project = serializers.IntegerField(
+        help_text="The Trestle project whose Procore project receives the push."
+    )
+    cors = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        allow_empty=False,
+        max_length=MAX_CORS,
+        help_text="COR ids: the project's own, or CORs answering its change notifications.",
+    )
+    mode = serializers.ChoiceField(choices=PushMode.choices, default=PushMode.LINES)
+    change_event_id = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=PROCORE_ID_MAX,
+        help_text="A Procore Change Event to push into; null makes a new one titled `title`.",
+    )
+    title = serializers.CharField(required=False, allow_blank=True, max_length=255)
+    budget_codes = serializers.DictField(
+        child=serializers.IntegerField(min_value=1, max_value=PROCORE_ID_MAX, allow_null=True),
+        required=False,
+        help_text='Procore budget (WBS) code id per "line:<line id>" (line items) '
+        'or "cor:<COR id>" (lump sum).',
+    )
+    default_budget_code_id = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=PROCORE_ID_MAX
+    )
+    contract = ContractSerializer(required=False, allow_null=True)
+
+    def validate_budget_codes(self, codes: dict) -> dict:
+        wrong = sorted(key for key in codes if not BUDGET_KEY.match(key))
+        if wrong:
+            raise ValidationError(f'Keys are "line:<id>" or "cor:<id>", not {", ".join(wrong)}.')
+        return codes
+
+    def validate(self, attrs: dict) -> dict:
+        try:
+            attrs["options"] = PushOptions.from_params(attrs)
+        except DjangoValidationError as exc:
+            raise ValidationError(error_body(exc)) from exc
+        return attrs
+
+
+def _push_target(account, data: dict) -> tuple[Project, list[ChangeOrderRequest]]:
+    """The project and CORs, seen from the caller's account only; anything else is unknown."""
+    project = (
+        Project.objects.for_account(account)
+        .select_related("office__account")
+        .filter(pk=data["project"])
+        .first()
+    )
+    if project is None:
+        raise ValidationError({"project": [f"No project with id {data['project']}."]})
+    mapping = project_mapping(project)
+    if mapping is None or mapping.procore_id is None:
+        raise ValidationError({"project": ["Map this project to a Procore project first."]})
+    cors = list(pushable_cor_list(account=account, project=project, cor_ids=data["cors"]))
+    missing = sorted(set(data["cors"]) - {cor.pk for cor in cors})
+    if missing:
+        ids = ", ".join(str(pk) for pk in missing)
+        raise ValidationError({"cors": [f"No COR that can be pushed here has id {ids}."]})
+    return project, cors
+
+
+class CorPushViewSet(viewsets.GenericViewSet):
+    """Push CORs into a Procore Change Event. Needs cors.manage."""
+
+    serializer_class = CorPushSerializer
+
+    def initial(self, request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        require_api(request, "cors.manage")
+
+    @extend_schema(
+        request=CorPushSerializer,
+        responses={202: SyncRunSerializer},
+        description="Queue the push as a SyncRun; poll its `url` for progress and items.",
+    )
+    def create(self, request, *args, **kwargs) -> Response:
+        data = _valid(CorPushSerializer(data=request.data))
+        project, cors = _push_target(request.account, data)
+        options, user = data["options"], request.user
+        run = service_call(
+            lambda: push_queue(
+                project=project, cors=cors, options=options, user=user, enqueue=enqueue_run
+            )
+        )
+        body = SyncRunSerializer(run, context={"request": request}).data
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
