@@ -235,3 +235,40 @@ def test_faults_never_make_a_second_change_event_or_line(procore, target, tenant
     keys = Counter(key_of(i["description"]) for i in event["change_event_line_items"])
     assert len(keys) == 24 and set(keys.values()) == {1}
     assert CorPush.objects.filter(cor__in=cors, change_event_id=event["id"]).count() == 12
+
+
+CHANGE_EVENT_WRITES = {"paths": ["/rest/v1.0/change_events"], "methods": ["POST", "PATCH"]}
+
+
+@pytest.mark.parametrize("fault", ["drop_after", "error_503", "drop_before"])
+def test_a_lost_create_still_ends_with_exactly_one_change_event(procore, target, tenant, fault):
+    from apps.procore_sandbox import faults
+
+    cor = make_cor(target, tenant.owner, "Once only", line(target, "10"), line(target, "20"))
+    faults.set_faults(**{fault: 1.0}, max_faults=1, **CHANGE_EVENT_WRITES)
+    run = push(target, tenant.owner, [cor])
+    faults.reset_faults()
+
+    assert run.status == RunStatus.SUCCEEDED, (run.error, list(run.items.values("message")))
+    [event] = events(procore)
+    assert len(event["change_event_line_items"]) == 2
+    assert CorPush.objects.get(cor=cor).change_event_id == event["id"]
+
+
+def test_a_lost_line_update_adds_no_line_twice(procore, target, tenant):
+    from apps.procore_sandbox import faults
+
+    first = make_cor(target, tenant.owner, "First", line(target, "10"))
+    push(target, tenant.owner, [first])
+    event_id = CorPush.objects.get(cor=first).change_event_id
+    second = make_cor(target, tenant.owner, "Second", line(target, "5"), line(target, "6"))
+    faults.set_faults(
+        drop_after=1.0, max_faults=1, paths=["/rest/v1.0/change_events"], methods=["PATCH"]
+    )
+    run = push(target, tenant.owner, [second], change_event_id=event_id)
+    faults.reset_faults()
+
+    assert run.status == RunStatus.SUCCEEDED, list(run.items.values("message"))
+    [event] = events(procore)
+    keys = [key_of(i["description"]) for i in event["change_event_line_items"]]
+    assert len(keys) == 3 == len(set(keys))
