@@ -272,3 +272,18 @@ def test_a_lost_line_update_adds_no_line_twice(procore, target, tenant):
     [event] = events(procore)
     keys = [key_of(i["description"]) for i in event["change_event_line_items"]]
     assert len(keys) == 3 == len(set(keys))
+
+
+def test_a_malformed_procore_answer_fails_the_cor_with_a_clear_message(
+    procore, target, tenant, monkeypatch
+):
+    cor = make_cor(target, tenant.owner, "Odd answer", line(target, "10"))
+    monkeypatch.setattr(
+        "apps.procore_sync.cor_push.push.resources.change_event_create",
+        lambda *args, **kwargs: {"unexpected": True},
+    )
+    run = push(target, tenant.owner, [cor])
+    assert run.status == RunStatus.PARTIAL
+    item = run.items.get()
+    assert item.outcome == "failed" and "not understood" in item.message
+    assert not CorPush.objects.filter(cor=cor).exists()

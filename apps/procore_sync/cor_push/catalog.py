@@ -71,27 +71,28 @@ def is_open(change_event: dict) -> bool:
 
 
 def _fetch(client: ProcoreClient, project_id: int) -> Catalog:
+    where = {"project_id": project_id}
     return Catalog(
         project_id=project_id,
-        change_events=[
-            _change_event(c) for c in resources.change_events(client, project_id=project_id)
-        ],
+        change_events=[_change_event(c) for c in _usable(resources.change_events(client, **where))],
         statuses=[
             {k: s.get(k) for k in ("id", "name", "mapped_to_status", "default_status")}
-            for s in resources.change_event_statuses(client, project_id=project_id)
+            for s in _usable(resources.change_event_statuses(client, **where))
         ],
-        budget_codes=[_budget_code(b) for b in resources.wbs_codes(client, project_id=project_id)],
+        budget_codes=[_budget_code(b) for b in _usable(resources.wbs_codes(client, **where))],
         contracts=[
             *(
                 _contract("prime_contract", c)
-                for c in resources.prime_contracts(client, project_id=project_id)
+                for c in _usable(resources.prime_contracts(client, **where))
             ),
-            *(
-                _contract("commitment", c)
-                for c in resources.commitments(client, project_id=project_id)
-            ),
+            *(_contract("commitment", c) for c in _usable(resources.commitments(client, **where))),
         ],
     )
+
+
+def _usable(records) -> list[dict]:
+    """Records with an id; anything malformed in Procore's answer is left out, not fatal."""
+    return [r for r in records if isinstance(r, dict) and isinstance(r.get("id"), int)]
 
 
 def _change_event(record: dict) -> dict:

@@ -125,6 +125,9 @@ class Pusher:
                 raise
             self._failed(batch, exc)
             return
+        except (KeyError, TypeError, ValueError) as exc:  # an answer without the expected shape
+            self._failed(batch, ProcoreError(f"Procore's answer was not understood ({exc!r})."))
+            return
         self.event = event
         self._record(batch, event)
 
@@ -230,7 +233,7 @@ class Pusher:
                         Outcome.FAILED,
                         "Procore did not keep every line item.",
                         fix="Push the COR again.",
-                        event_id=event["id"],
+                        event_id=self.event_id,
                     )
                 )
                 continue
@@ -243,7 +246,7 @@ class Pusher:
                 cor=cor,
                 defaults={
                     "procore_project_id": self.project_id,
-                    "change_event_id": event["id"],
+                    "change_event_id": self.event_id,
                     "change_event_number": number,
                     "change_event_status": status_name(event),
                     "mode": self.plan.options.mode,
@@ -266,7 +269,7 @@ class Pusher:
             if pushed != cor.total:
                 message += f" Procore's total differs from the COR's ({cor.total:,.2f})."
             counts[outcome] += 1
-            items.append(_item(cor, outcome, message, event_id=event["id"]))
+            items.append(_item(cor, outcome, message, event_id=self.event_id))
         self.recorder.add(counts, items, done=len(batch))
 
     def _failed(self, batch: list[ChangeOrderRequest], exc: ProcoreError) -> None:
