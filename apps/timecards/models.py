@@ -1,5 +1,8 @@
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
+from apps.accounts.tenancy import TenantQuerySet
 from apps.offices.records import OfficeRecord
 
 
@@ -66,3 +69,103 @@ class Crew(OfficeRecord):
 
     def __str__(self) -> str:
         return self.name
+
+
+class EntryStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+
+
+class TimeCardEntry(models.Model):
+    """Hours one employee worked on one project day (the project's local date, never UTC's).
+
+    Deleting keeps the row (`deleted_at`) until the export has removed its Procore twin.
+    `fingerprint` hashes what an export sends, so an edit after an export shows as out of date.
+    """
+
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, related_name="time_entries"
+    )
+    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="time_entries")
+    date = models.DateField(help_text="The project's local date.")
+    sub_job = models.ForeignKey(
+        "projects.SubJob", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    cost_code = models.ForeignKey(
+        "projects.CostCode", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    time_type = models.ForeignKey(
+        TimeType, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    work_classification = models.ForeignKey(
+        WorkClassification, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    crew = models.ForeignKey(
+        Crew, on_delete=models.SET_NULL, null=True, blank=True, related_name="time_entries"
+    )
+    hours = models.DecimalField(max_digits=5, decimal_places=2)
+    billable = models.BooleanField(default=True)
+    description = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=10, choices=EntryStatus.choices, default=EntryStatus.DRAFT)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    rejection_reason = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    fingerprint = models.CharField(max_length=64, blank=True)
+
+    tenant_path = "project__office__account"
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["date", "employee", "id"]
+        indexes = [
+            models.Index(fields=["project", "date"]),
+            models.Index(fields=["employee", "date"]),
+            models.Index(fields=["status", "date"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(hours__gt=0, hours__lte=24), name="entry_hours_in_a_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee} {self.date} {self.hours}h"
+
+
+class ProductionQuantity(models.Model):
+    """Work put in place on a project day, per cost code (e.g. 120 LF of wall framing)."""
+
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.CASCADE, related_name="production_quantities"
+    )
+    cost_code = models.ForeignKey("projects.CostCode", on_delete=models.PROTECT, related_name="+")
+    date = models.DateField(help_text="The project's local date.")
+    quantity = models.DecimalField(max_digits=12, decimal_places=3)
+    unit = models.CharField(max_length=20)
+    description = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    tenant_path = "project__office__account"
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["date", "cost_code"]
+        indexes = [models.Index(fields=["project", "date"])]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} {self.unit} on {self.date}"
