@@ -71,6 +71,7 @@ def change_event_statuses(account) -> list[str]:
         ChangeOrderRequest.objects.for_account(account)
         .filter(procore_pushes__office=F("project__office"))
         .values_list("procore_pushes__change_event_status", flat=True)
+        .order_by()
         .distinct()
     )
     return sorted(v for v in values if v)

@@ -4,6 +4,7 @@ import contextlib
 import json
 import math
 import os
+import re
 import threading
 import time
 import tracemalloc
@@ -33,6 +34,15 @@ class Sent:
     def path(self) -> str:
         return urlsplit(self.url).path
 
+    @property
+    def family(self) -> str:
+        """`PATCH /rest/v1.0/change_events/{id}`: method and path below the API root, ids
+        folded; a list read with `filters[...]` is marked, as it is a lookup, not a listing."""
+        path = re.sub(r"^.*?(?=/rest/|/oauth/)", "", self.path)
+        path = re.sub(r"/\d+(?=/|$)", "/{id}", path)
+        filtered = "filters[" in urlsplit(self.url).query or "filters%5B" in self.url
+        return f"{self.method} {path}{' (filters)' if filtered else ''}"
+
     def list_key(self) -> tuple[str, tuple]:
         """The list this page belongs to: path and query without the paging parameters."""
         query = sorted((k, v) for k, v in parse_qsl(urlsplit(self.url).query) if k != "page")
@@ -41,10 +51,12 @@ class Sent:
 
 @dataclass
 class RequestLog:
-    """Every request `requests` sends from this process while `label` is set."""
+    """Every request `requests` sends from this process while `label` is set; `failed` holds
+    those that got no answer (connection dropped or refused, timeout), with status 0."""
 
     label: str | None = None
     sent: list[Sent] = field(default_factory=list)
+    failed: list[Sent] = field(default_factory=list)
 
     def by_label(self) -> Counter:
         return Counter(s.label for s in self.sent)
@@ -68,7 +80,14 @@ _original_send = requests.Session.send
 
 def _recording_send(self: requests.Session, request: Any, **kwargs: Any) -> requests.Response:
     started = time.perf_counter()
-    response = _original_send(self, request, **kwargs)
+    try:
+        response = _original_send(self, request, **kwargs)
+    except requests.RequestException:
+        if LOG.label is not None:
+            elapsed = time.perf_counter() - started
+            failed = Sent(LOG.label, request.method, request.url, 0, None, None, None, elapsed)
+            LOG.failed.append(failed)
+        raise
     elapsed = time.perf_counter() - started
     if LOG.label is not None:
         headers = response.headers

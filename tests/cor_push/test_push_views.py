@@ -105,6 +105,7 @@ def test_the_log_shows_the_change_event_flags_edits_and_filters(
 
     page = owner_client.get(reverse("cor_log")).content.decode()
     assert page.count("Out of date</span>") == 1 and "+PROCORE" in page
+    assert page.count('<option value="Open"') == 1  # one option per status, not per COR
     rows = {
         cor: page.split(f'data-cor="{cor.pk}"')[1].split("</tr>")[0]
         for cor in (pushed, edited, never)

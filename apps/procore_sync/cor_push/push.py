@@ -33,6 +33,21 @@ from .options import PushOptions
 from .preflight import Plan, plan_push
 
 BATCH_CORS = 25
+PUSH_FIELDS = [
+    "procore_project_id",
+    "change_event_id",
+    "change_event_number",
+    "change_event_status",
+    "mode",
+    "line_ids",
+    "budget_codes",
+    "contract",
+    "pushed_total",
+    "fingerprint",
+    "pushed_by",
+    "pushed_at",
+    "status_checked_at",
+]
 STATUS_FLOW = "change_event_statuses"
 
 
@@ -206,9 +221,8 @@ class Pusher:
                 if earlier and earlier.change_event_id == self.event_id
                 else {}
             )
-            known |= {
-                key: line["id"] for key, line in present.items() if _belongs(key, cor, earlier)
-            }
+            mine = _keys_of(cor, earlier)
+            known |= {key: line["id"] for key, line in present.items() if key in mine}
             items += [line_attributes(line, contract, known.get(line.key)) for line in wanted]
             keep = {line.key for line in wanted}
             for key, procore_id in known.items():
@@ -219,7 +233,7 @@ class Pusher:
 
     def _record(self, batch: list[ChangeOrderRequest], event: dict) -> None:
         present = ours(event)
-        counts, items, now = Counter(), [], timezone.now()
+        counts, items, rows, now = Counter(), [], [], timezone.now()
         number = str(event.get("alphanumeric_number") or event.get("number") or "")
         for cor in batch:
             wanted = self.plan.wanted[cor.pk]
@@ -241,24 +255,24 @@ class Pusher:
                 (Decimal(str(present[k].get("estimated_cost_amount") or 0)) for k in lines),
                 Decimal("0"),
             )
-            CorPush.objects.update_or_create(
-                office=self.plan.project.office,
-                cor=cor,
-                defaults={
-                    "procore_project_id": self.project_id,
-                    "change_event_id": self.event_id,
-                    "change_event_number": number,
-                    "change_event_status": status_name(event),
-                    "mode": self.plan.options.mode,
-                    "line_ids": {**(earlier.line_ids if earlier else {}), **lines},
-                    "budget_codes": {line.key: line.budget_code_id for line in wanted},
-                    "contract": self.plan.options.contract,
-                    "pushed_total": pushed,
-                    "fingerprint": cor.fingerprint,
-                    "pushed_by": self.run.requested_by,
-                    "pushed_at": now,
-                    "status_checked_at": now,
-                },
+            rows.append(
+                CorPush(
+                    office=self.plan.project.office,
+                    cor=cor,
+                    procore_project_id=self.project_id,
+                    change_event_id=self.event_id,
+                    change_event_number=number,
+                    change_event_status=status_name(event),
+                    mode=self.plan.options.mode,
+                    line_ids={**(earlier.line_ids if earlier else {}), **lines},
+                    budget_codes={line.key: line.budget_code_id for line in wanted},
+                    contract=self.plan.options.contract,
+                    pushed_total=pushed,
+                    fingerprint=cor.fingerprint,
+                    pushed_by=self.run.requested_by,
+                    pushed_at=now,
+                    status_checked_at=now,
+                )
             )
             outcome = Outcome.CREATED if earlier is None else Outcome.UPDATED
             message = f"In Change Event {number}: {pushed:,.2f}."
@@ -270,6 +284,12 @@ class Pusher:
                 message += f" Procore's total differs from the COR's ({cor.total:,.2f})."
             counts[outcome] += 1
             items.append(_item(cor, outcome, message, event_id=self.event_id))
+        CorPush.objects.bulk_create(  # one statement per batch, new pushes and re-pushes alike
+            rows,
+            update_conflicts=True,
+            unique_fields=["office", "cor"],
+            update_fields=PUSH_FIELDS,
+        )
         self.recorder.add(counts, items, done=len(batch))
 
     def _failed(self, batch: list[ChangeOrderRequest], exc: ProcoreError) -> None:
@@ -289,12 +309,10 @@ class Pusher:
         self.recorder.add(Counter(failed=len(batch)), items, done=len(batch))
 
 
-def _belongs(key: str, cor: ChangeOrderRequest, earlier: CorPush | None) -> bool:
-    """Is this tagged Procore line one of `cor`'s (now, or before an edit removed it)?"""
-    if key == f"cor:{cor.pk}":
-        return True
-    line_ids = {f"line:{line.pk}" for line in cor.lines.all()}
-    return key in line_ids or (earlier is not None and key in earlier.line_ids)
+def _keys_of(cor: ChangeOrderRequest, earlier: CorPush | None) -> set[str]:
+    """The tags of `cor`'s Procore lines: its lines now, its lump sum, and lines an edit removed."""
+    keys = {f"cor:{cor.pk}", *(f"line:{line.pk}" for line in cor.lines.all())}
+    return keys | set(earlier.line_ids if earlier else ())
 
 
 def _is_removed(line: dict | None) -> bool:

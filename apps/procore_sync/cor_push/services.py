@@ -23,10 +23,10 @@ def pushable(project: Project, cors: list[ChangeOrderRequest]) -> None:
     if len(cors) > MAX_CORS:
         raise ValidationError(f"Push at most {MAX_CORS} CORs at a time.")
     for cor in cors:
-        own = cor.project_id == project.pk
+        if cor.project_id == project.pk:
+            continue
         answered = getattr(cor, "change_notification", None)
-        shared = answered is not None and answered.customer_project_id == project.pk
-        if not (own or shared):
+        if answered is None or answered.customer_project_id != project.pk:
             raise ValidationError(f"{cor} does not belong to project {project}.")
 
 
