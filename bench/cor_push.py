@@ -28,8 +28,6 @@ import argparse
 import json
 import math
 import statistics
-import subprocess
-import sys
 import time
 from collections import Counter
 from decimal import Decimal
@@ -105,7 +103,7 @@ def main() -> None:
             analyze()  # statistics as a database in service has them, so plans are stable
             state_file = bench.run_dir / "state.json"
             state_file.write_text(json.dumps(state, default=str))
-            results[phase] = run_child(bench, phase, state_file)
+            results[phase] = stack.run_phase(bench, __file__, phase, state_file, PHASE_TIMEOUT)
             if phase != "log":
                 target = state["faults" if phase == "faults" else "push"]
                 checks[phase] = check_sandbox(target, checks["push"] if phase == "repush" else None)
@@ -339,21 +337,6 @@ def analyze() -> None:
 
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-
-
-def run_child(bench: stack.Stack, phase: str, state_file: Path) -> dict:
-    done = subprocess.run(
-        [sys.executable, __file__, "--phase", phase, "--state", str(state_file)],
-        env=bench.environ,
-        cwd=stack.ROOT,
-        capture_output=True,
-        text=True,
-        timeout=PHASE_TIMEOUT,
-        check=False,
-    )
-    if done.returncode:
-        raise RuntimeError(f"phase {phase} failed:\n{done.stdout}\n{done.stderr}")
-    return json.loads((state_file.parent / f"{phase}.json").read_text())
 
 
 def check_sandbox(target: dict, before: dict | None) -> dict:

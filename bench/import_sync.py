@@ -25,8 +25,6 @@ of each engine run (slower; timings then include the profiler).
 
 import argparse
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -66,7 +64,7 @@ def main() -> None:
             analyze()  # statistics as a database in service has them, so plans are stable
             state_file = bench.run_dir / "state.json"
             state_file.write_text(json.dumps(state))
-            results[phase] = run_child(bench, phase, state_file)
+            results[phase] = stack.run_phase(bench, __file__, phase, state_file, PHASE_TIMEOUT)
         report(bench, args, state, results, time.monotonic() - started)
 
 
@@ -150,21 +148,6 @@ def change_employees(state: dict, count: int) -> list[int]:
     changed = sorted(random.Random(5).sample(ids, min(count, len(ids))))
     Employee.objects.filter(pk__in=changed).update(city="Benchville", updated_at=timezone.now())
     return changed
-
-
-def run_child(bench: stack.Stack, phase: str, state_file: Path) -> dict:
-    done = subprocess.run(
-        [sys.executable, __file__, "--phase", phase, "--state", str(state_file)],
-        env=bench.environ,
-        cwd=stack.ROOT,
-        capture_output=True,
-        text=True,
-        timeout=PHASE_TIMEOUT,
-        check=False,
-    )
-    if done.returncode:
-        raise RuntimeError(f"phase {phase} failed:\n{done.stdout}\n{done.stderr}")
-    return json.loads((state_file.parent / f"{phase}.json").read_text())
 
 
 # --- children: one phase each ---------------------------------------------------------------

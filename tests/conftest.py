@@ -3,8 +3,10 @@
 from dataclasses import dataclass
 
 import pytest
+from rest_framework.test import APIClient
 
 from apps.accounts.models import Account, Membership, Role, User
+from apps.accounts.services import api_token_create
 from apps.offices.models import Office
 
 
@@ -59,3 +61,22 @@ def client_as(client, tenant):
         return client
 
     return login
+
+
+@pytest.fixture
+def api_as(tenant):
+    """An API client authenticated with a token of a `tenant` user in `role`."""
+
+    def make(role: str = Role.PROJECT_MANAGER) -> APIClient:
+        user = tenant.owner if role == Role.OWNER else tenant.member(role)
+        _, key = api_token_create(account=tenant.account, user=user, name=f"{role} token")
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api(api_as) -> APIClient:
+    return api_as(Role.PROJECT_MANAGER)

@@ -7,6 +7,7 @@ database and server. On the way out it stops that server and drops the database.
 """
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -182,3 +183,20 @@ def bench_stack(*seed_args: str) -> Iterator[Stack]:
         _admin(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
         _clear_redis_keys()
         shutil.rmtree(run_dir, ignore_errors=True)
+
+
+def run_phase(bench: Stack, script: str, phase: str, state_file: Path, timeout: int) -> dict:
+    """Run one phase of `script` in a fresh child process (so its peak memory is its own) and
+    return the JSON it left next to `state_file`."""
+    done = subprocess.run(
+        [sys.executable, script, "--phase", phase, "--state", str(state_file)],
+        env=bench.environ,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if done.returncode:
+        raise RuntimeError(f"phase {phase} failed:\n{done.stdout}\n{done.stderr}")
+    return json.loads((state_file.parent / f"{phase}.json").read_text())

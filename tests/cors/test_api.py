@@ -9,7 +9,6 @@ from rest_framework.test import APIClient
 
 from apps.accounts import policy
 from apps.accounts.models import AuditEntry, Role
-from apps.accounts.services import api_token_create
 from apps.cors.fingerprint import cor_fingerprint
 from apps.cors.models import ChangeOrderRequest, CorStatus
 from apps.cors.services import Line, cor_create, cor_set_status
@@ -19,23 +18,6 @@ from apps.projects.models import CostCode, Project
 
 pytestmark = pytest.mark.django_db
 D = Decimal
-
-
-@pytest.fixture
-def api_as(tenant):
-    def make(role: str = Role.PROJECT_MANAGER) -> APIClient:
-        user = tenant.owner if role == Role.OWNER else tenant.member(role)
-        _, key = api_token_create(account=tenant.account, user=user, name=f"{role} token")
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-        return client
-
-    return make
-
-
-@pytest.fixture
-def api(api_as) -> APIClient:
-    return api_as(Role.PROJECT_MANAGER)
 
 
 @pytest.fixture

@@ -4,11 +4,9 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
-from rest_framework.test import APIClient
 
 from apps.accounts import policy
 from apps.accounts.models import Role
-from apps.accounts.services import api_token_create
 from apps.cors.models import ChangeNotification, ChangeOrderRequest
 from apps.cors.services import Line, cor_create
 from apps.offices.models import Office
@@ -17,23 +15,6 @@ from apps.procore_sync.engine_models import ExternalRef, SyncItem, SyncRun
 from apps.projects.models import Project
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def api_as(tenant):
-    def make(role: str = Role.PROJECT_MANAGER) -> APIClient:
-        user = tenant.owner if role == Role.OWNER else tenant.member(role)
-        _, key = api_token_create(account=tenant.account, user=user, name=f"{role} token")
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-        return client
-
-    return make
-
-
-@pytest.fixture
-def api(api_as) -> APIClient:
-    return api_as(Role.PROJECT_MANAGER)
 
 
 @pytest.fixture
