@@ -110,3 +110,28 @@ def test_the_log_filters_searches_sorts_and_pages_in_constant_queries(
     assert 8 in [c.number for c in by_number] and all(
         "8" in f"{c.number}{c.title}" for c in by_number
     )
+
+
+@pytest.mark.django_db
+def test_the_fingerprint_changes_with_what_a_push_sends_and_only_then(project, tenant):
+    cor = cor_create(project=project, user=tenant.owner, title="Outlets", lines=[labor("100")])
+    [row] = cor.lines.all()
+    same = Line(
+        description="Crew", cost_type="labor", quantity=D("1"), unit_cost=D("100"), id=row.pk
+    )
+    printed = cor.fingerprint
+    assert len(printed) == 64
+
+    cor_update(cor=cor, user=tenant.owner, lines=[same], title="Outlets", reason="Owner asked")
+    assert cor.fingerprint == printed  # the reason is not pushed, the line kept its id
+    assert cor.lines.get().pk == row.pk
+
+    cor_update(cor=cor, user=tenant.owner, lines=[same], title="Outlets, two")
+    assert cor.fingerprint != printed
+    retitled = cor.fingerprint
+
+    dearer = Line(
+        description="Crew", cost_type="labor", quantity=D("1"), unit_cost=D("101"), id=row.pk
+    )
+    cor_update(cor=cor, user=tenant.owner, lines=[dearer], title="Outlets, two")
+    assert cor.fingerprint not in (printed, retitled)
