@@ -8,15 +8,19 @@ from rest_framework.routers import DefaultRouter
 from apps.cors.api import CorLineViewSet, CorViewSet
 from apps.cors.api_notifications import ChangeNotificationViewSet
 from apps.offices.api import OfficeViewSet
-from apps.procore_sync.api import CorPushViewSet, SyncRunViewSet
+from apps.procore_sync.api import CorPushViewSet, SyncRunViewSet, TimeExportViewSet
+from apps.timecards.api import ProductionQuantityViewSet, TimeEntryViewSet
 
 router = DefaultRouter()
 router.register("offices", OfficeViewSet, basename="office")
 router.register("cors", CorViewSet, basename="cor")
 router.register(r"cors/(?P<cor_id>[0-9]+)/lines", CorLineViewSet, basename="cor-line")
 router.register("cor-pushes", CorPushViewSet, basename="cor-push")
+router.register("time-exports", TimeExportViewSet, basename="time-export")
 router.register("sync-runs", SyncRunViewSet, basename="sync-run")
 router.register("change-notifications", ChangeNotificationViewSet, basename="change-notification")
+router.register("time-entries", TimeEntryViewSet, basename="time-entry")
+router.register("production-quantities", ProductionQuantityViewSet, basename="production-quantity")
 
 urlpatterns = [
     path("", include(router.urls)),

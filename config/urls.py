@@ -25,6 +25,7 @@ urlpatterns = [
     path("projects/", include("apps.projects.urls")),
     path("cors/", include("apps.cors.urls")),
     path("change-notifications/", include("apps.cors.notification_urls")),
+    path("timecards/", include("apps.timecards.urls")),
     path("projects/<int:record_id>/procore/", include(procore_project_urls)),
     path("sync/", include("apps.procore_sync.urls")),
     path("procore/webhooks/", include(webhook_urlpatterns)),

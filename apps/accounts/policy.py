@@ -34,6 +34,11 @@ ALLOWED: dict[str, frozenset[str]] = {
     "notifications.view": MANAGERS | {Role.PROJECT_MANAGER},
     "notifications.manage": MANAGERS | {Role.PROJECT_MANAGER},
     "partners.manage": MANAGERS,
+    # Field users see and enter every time card entry of their account (a foreman enters a
+    # crew's day), but approving and rejecting are for owners, admins and project managers.
+    "time.view": MANAGERS | {Role.PROJECT_MANAGER, Role.FIELD},
+    "time.enter": MANAGERS | {Role.PROJECT_MANAGER, Role.FIELD},
+    "time.approve": MANAGERS | {Role.PROJECT_MANAGER},
 }
 
 REASONS: dict[str, str] = {
@@ -58,6 +63,9 @@ REASONS: dict[str, str] = {
         "Only an owner, admin or project manager can send or answer change notifications."
     ),
     "partners.manage": "Only an account owner or admin can see the partner code or add partners.",
+    "time.view": "Only an owner, admin, project manager or field user can see time cards.",
+    "time.enter": "Only an owner, admin, project manager or field user can enter time.",
+    "time.approve": "Only an owner, admin or project manager can approve or reject time.",
 }
 
 

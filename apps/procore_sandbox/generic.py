@@ -5,7 +5,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpResponse, JsonResponse
 
-from . import filters, ids, references, shaping, store
+from . import filters, ids, references, shaping, store, time_rules
 from .context import SCOPE_KEYS, Context
 from .http import ApiError
 from .models import SandboxAttachment, SandboxRecord
@@ -112,6 +112,9 @@ def create_record(ctx: Context, resource: Resource, data: dict[str, Any]) -> San
     if parent_id is not None:
         data = {resource.parent_field or resource.parent: parent_id, **data}
     references.check(ctx.require_company(), data, project.id if project else None)
+    if resource.name == time_rules.TIMECARDS:
+        time_rules.check_timecard(ctx.require_company(), project.id if project else None, data)
+    data = {**data, **time_rules.derived(resource.name, data)}
     try:
         record = store.record_create(
             company=ctx.require_company(),
@@ -165,6 +168,9 @@ def create(ctx: Context, resource: Resource) -> HttpResponse:
 
 def update_record(record: SandboxRecord, changes: dict[str, Any]) -> SandboxRecord:
     references.check(record.company, changes, record.project_id)
+    if record.resource == time_rules.TIMECARDS:
+        time_rules.check_timecard(record.company, record.project_id, changes, record)
+    changes = {**changes, **time_rules.derived(record.resource, {**record.data, **changes})}
     try:
         return store.record_update(record, changes)
     except store.DuplicateOrigin as error:
@@ -180,7 +186,10 @@ def update(ctx: Context, resource: Resource) -> HttpResponse:
 
 
 def delete(ctx: Context, resource: Resource) -> HttpResponse:
-    store.record_delete(one(ctx, resource))
+    record = one(ctx, resource)
+    if record.resource == time_rules.TIMECARDS:
+        time_rules.check_timecard(record.company, record.project_id, {}, record)
+    store.record_delete(record)
     if ctx.op.success_status == 204:
         return HttpResponse(status=204)
     return JsonResponse({}, status=ctx.op.success_status)

@@ -18,6 +18,7 @@ REFERENCES: dict[str, tuple[str, ...]] = {
     "timecard_time_type_id": ("timecard_time_types",),
     "work_classification_id": ("work_classifications",),
     "party_id": ("people",),
+    "crew_id": ("crews",),
     "vendor_id": ("vendors",),
     "proposed_vendor_id": ("vendors",),
     "change_event_status_id": ("change_event_statuses",),

@@ -353,10 +353,15 @@ def _standard_cost_codes(build: Builder, count: int) -> None:
 
 
 def _cost_codes(build: Builder, project: int, biller: str) -> list[tuple[int, str, str]]:
-    """Divisions are the parent tier; their codes carry `parent{id}` (§6)."""
+    """Divisions are the parent tier; their codes carry `parent{id}` and cost types (§6)."""
     codes = []
     where = {"project_id": project}
     common = {"biller": biller, "biller_id": project, "biller_type": "Project", "budgeted": True}
+    # §6: a code's cost types; a labor one is what timecard entries need.
+    types = [
+        {"id": build.line_item_types[code], "name": name, "code": code, "base_type": base_type}
+        for code, name, base_type in LINE_ITEM_TYPES
+    ]
     for division_code, division, children in DIVISIONS:
         parent = build.add(
             "cost_codes",
@@ -371,7 +376,7 @@ def _cost_codes(build: Builder, project: int, biller: str) -> list[tuple[int, st
             code_id = build.add(
                 "cost_codes",
                 {"code": code, "name": child, "full_code": full, "sortable_code": full}
-                | {"parent": {"id": parent}, "position": position}
+                | {"parent": {"id": parent}, "position": position, "line_item_types": types}
                 | common,
                 **where,
             )

@@ -223,6 +223,17 @@ def timecard_data(ctx: Context) -> HttpResponse:
     return JsonResponse([shaping.fit(row, schema, people, ctx.request) for row in rows], safe=False)
 
 
+def timesheet_create(ctx: Context) -> HttpResponse:
+    """§9.2: a new timesheet is pending, named "<date> - <number>" (numbered per project day)."""
+    timesheets = resources.COLLECTIONS["/rest/v1.0/projects/{project_id}/timesheets"]
+    data = generic.fields(ctx, timesheets)
+    same_day = generic.scoped(ctx, timesheets).filter(data__date=data.get("date")).count()
+    number = same_day + 1
+    data = {"status": "pending", "number": number, "name": f"{data.get('date')} - {number:02d}"}
+    data |= generic.fields(ctx, timesheets)
+    return generic.render_one(ctx, generic.create_record(ctx, timesheets, data))
+
+
 def timesheets_approval(ctx: Context) -> HttpResponse:
     timesheets = resources.COLLECTIONS["/rest/v1.0/projects/{project_id}/timesheets"]
     last = None
@@ -274,6 +285,7 @@ HANDLERS: dict[tuple[str, str], Handler] = {
     ("get", "/rest/v1.0/companies/{company_id}/timesheets"): timecard_data,
     ("post", "/rest/v1.0/companies/{company_id}/timesheets"): timecards_bulk_create_company,
     ("patch", "/rest/v1.0/companies/{company_id}/timesheets"): timecards_bulk_update_company,
+    ("post", "/rest/v1.0/projects/{project_id}/timesheets"): timesheet_create,
     ("patch", "/rest/v1.0/projects/{project_id}/timesheets/update_approval"): timesheets_approval,
     ("patch", "/rest/v1.0/projects/{project_id}/work_breakdown_structure/wbs_codes/bulk_create"): (
         wbs_bulk_create

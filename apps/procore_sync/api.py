@@ -1,7 +1,9 @@
-"""REST API for sync activity (runs and their items) and for pushing CORs into Procore.
+"""REST API for sync activity (runs and their items), for pushing CORs into Procore and for
+exporting time cards.
 
-The push lives here, not in apps/cors, because domain apps never import the sync engine.
-`POST /api/v1/cor-pushes/` queues the push as a SyncRun and answers 202 with the run to poll.
+The push and the export live here, not in apps/cors or apps/timecards, because domain apps never
+import the sync engine. `POST /api/v1/cor-pushes/` and `POST /api/v1/time-exports/` queue a
+SyncRun and answer 202 with the run to poll.
 """
 
 import re
@@ -21,6 +23,7 @@ from rest_framework.response import Response
 
 from apps.core.api import error_body, require_api, service_call
 from apps.cors.models import ChangeOrderRequest
+from apps.offices.models import Office
 from apps.projects.models import Project
 
 from . import selectors
@@ -31,6 +34,8 @@ from .engine_models import Outcome, RunStatus, SyncItem, SyncRun
 from .project_mapping import project_mapping
 from .push_models import PushMode
 from .tasks import enqueue_run
+from .time_export.options import MODES
+from .time_export.services import time_export_queue
 
 FIRST_ITEMS = 500
 PROCORE_ID_MAX = 2**63 - 1
@@ -233,6 +238,55 @@ class CorPushViewSet(viewsets.GenericViewSet):
         run = service_call(
             lambda: push_queue(
                 project=project, cors=cors, options=options, user=user, enqueue=enqueue_run
+            )
+        )
+        body = SyncRunSerializer(run, context={"request": request}).data
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
+
+
+# Time exports ------------------------------------------------------------------------------------
+
+
+class TimeExportSerializer(serializers.Serializer):
+    office = serializers.IntegerField(help_text="The office whose time cards go to Procore.")
+    start = serializers.DateField(help_text="First project-local date of the time cards.")
+    end = serializers.DateField(help_text="Last project-local date (at most 366 days).")
+    mode = serializers.ChoiceField(
+        choices=MODES,
+        required=False,
+        allow_null=True,
+        help_text="timesheets or daily_logs; by default the office's setting.",
+    )
+
+
+class TimeExportViewSet(viewsets.GenericViewSet):
+    """Export time cards to Procore ("Export now"). Needs sync.run."""
+
+    serializer_class = TimeExportSerializer
+
+    def initial(self, request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        require_api(request, "sync.run")
+
+    @extend_schema(
+        request=TimeExportSerializer,
+        responses={202: SyncRunSerializer},
+        description="Queue the export as a SyncRun; poll its `url` for progress and items "
+        "(one per time card, or per daily-log row, with Procore's message and the fix).",
+    )
+    def create(self, request, *args, **kwargs) -> Response:
+        data = _valid(TimeExportSerializer(data=request.data))
+        office = Office.objects.for_account(request.account).filter(pk=data["office"]).first()
+        if office is None:
+            raise ValidationError({"office": [f"No office with id {data['office']}."]})
+        run = service_call(
+            lambda: time_export_queue(
+                office=office,
+                user=request.user,
+                start=data["start"],
+                end=data["end"],
+                mode=data.get("mode"),
+                enqueue=enqueue_run,
             )
         )
         body = SyncRunSerializer(run, context={"request": request}).data

@@ -9,7 +9,9 @@ class ProcoreSyncConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.cors.signals import cor_log_opened
+        from apps.timecards.signals import time_entries_changed
 
-        from .receivers import refresh_change_event_statuses
+        from .receivers import queue_time_exports, refresh_change_event_statuses
 
         cor_log_opened.connect(refresh_change_event_statuses, dispatch_uid="ce-statuses-on-log")
+        time_entries_changed.connect(queue_time_exports, dispatch_uid="time-export-on-change")

@@ -1,6 +1,7 @@
 """Runs a SyncRun: takes the office's lease for the flow, does the work, records the outcome.
 
-Flows: "entities" here; the change-order, time and AP flows register theirs in `FLOWS`.
+Flows: "entities" here; the change-order, time ("time_export", "daily_logs") and AP flows
+register theirs in `FLOWS`.
 """
 
 from collections.abc import Callable
@@ -22,11 +23,16 @@ from .importers.fetch import FETCHERS
 from .importers.upsert import ImportOptions, import_batch_seen, orphans_deactivate
 from .live import RunError, live_connection
 from .runs import RunRecorder, run_acquire, run_skip, sync_settings_for
+from .time_export.daily_logs import daily_logs_flow
+from .time_export.timesheets import time_export_flow
 
 # Re-read a little of what the last run saw: clocks differ and a write may land mid-run.
 CURSOR_OVERLAP = timedelta(minutes=2)
 # A push carries its own choices, so it waits its turn instead of folding into another run.
 WAIT_WHEN_BUSY = {"cor_push"}
+# An "Export now" of a date range waits too: the catch-up a busy run leaves behind covers only
+# what changed lately. Time cards named by a signal fold into that catch-up instead.
+WAIT_WHEN_BUSY_WITH_RANGE = {"time_export", "daily_logs"}
 BUSY = "Another run of this flow is in progress for this office; its work covers this request."
 
 
@@ -35,7 +41,7 @@ def run_execute(run_id: int) -> SyncRun | None:
     if run is None or run.is_finished:
         return run
     if not run_acquire(run):
-        if run.flow in WAIT_WHEN_BUSY:
+        if _waits(run):
             return run  # still queued: the task hands it back to the broker for later
         if not run.is_finished:
             request_rerun(run)
@@ -51,6 +57,12 @@ def run_execute(run_id: int) -> SyncRun | None:
     except ProcoreError as exc:
         return recorder.finish(error=f"{exc.message} The next run tries again.")
     return recorder.finish()
+
+
+def _waits(run: SyncRun) -> bool:
+    return run.flow in WAIT_WHEN_BUSY or (
+        run.flow in WAIT_WHEN_BUSY_WITH_RANGE and "start" in (run.params or {})
+    )
 
 
 def request_rerun(run: SyncRun) -> None:
@@ -146,4 +158,6 @@ FLOWS: dict[str, Callable[[SyncRun, RunRecorder], None]] = {
     "entities": entities_flow,
     "cor_push": cor_push_flow,
     "change_event_statuses": statuses_flow,
+    "time_export": time_export_flow,
+    "daily_logs": daily_logs_flow,
 }

@@ -1,9 +1,26 @@
 """What Procore sync does when the domain apps signal something."""
 
+import logging
+
 from .cor_push.statuses import refresh_if_stale
 from .tasks import enqueue_run
+from .time_export.services import time_changes_queue
+
+logger = logging.getLogger(__name__)
 
 
 def refresh_change_event_statuses(sender, *, account, **kwargs) -> None:
     """Opening the COR log checks pushed Change Events' statuses if they are getting old."""
     refresh_if_stale(account, enqueue=enqueue_run)
+
+
+def queue_time_exports(sender, *, account, entry_ids, action, **kwargs) -> None:
+    """Time cards were submitted, approved, rejected, edited or deleted: send what the offices'
+    settings want sent (their trigger, timesheets or daily logs) as SyncRuns.
+
+    The time card's own write has committed; a failure to queue must not fail the user's
+    request. Nothing is lost: the scheduled pass of the time flows sends every pending card."""
+    try:
+        time_changes_queue(account=account, entry_ids=entry_ids, action=action, enqueue=enqueue_run)
+    except Exception:  # logged; the scheduled pass catches up
+        logger.exception("Queueing the time export of %s time card(s) failed", len(entry_ids))

@@ -138,6 +138,27 @@ def run_retry_failed(*, run: SyncRun, user: User, enqueue: Callable[[int], None]
             params=params,
             enqueue=enqueue,
         )
+    if run.flow == "time_export":  # the time cards that did not go through, by id
+        entry_ids = sorted(set(failed.exclude(object_id=None).values_list("object_id", flat=True)))
+        params = {"entry_ids": entry_ids, "retry_of": run.pk}
+        return run_queue(
+            office=run.office,
+            flow=run.flow,
+            trigger=Trigger.USER,
+            user=user,
+            params=params,
+            enqueue=enqueue,
+        )
+    if run.flow == "daily_logs":  # the same days: those published in full are skipped
+        params = {**run.params, "retry_of": run.pk}
+        return run_queue(
+            office=run.office,
+            flow=run.flow,
+            trigger=Trigger.USER,
+            user=user,
+            params=params,
+            enqueue=enqueue,
+        )
     entities = sorted(set(failed.values_list("entity", flat=True)))
     params = {"entities": entities, "full": True, "retry_of": run.pk}
     return run_queue(

@@ -11,12 +11,23 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from .engine import FLOWS
 from .engine_models import RunStatus, SyncRun, SyncSettings, Trigger
 from .models import ConnectionStatus, ProcoreConnection
 from .notifications import notify_failures_and_recovery
 from .runs import run_queue
+from .time_export.options import DAILY_LOG_FLOW, DAILY_LOGS, TIME_FLOW, TimeOptions
 
 DEFAULT_INTERVAL_MINUTES = {"entities": 60, "change_event_statuses": 15}
+# Wizard switches whose runs go by another flow name (time goes one way or the other).
+SWITCHED_FLOWS = {"manpower": DAILY_LOG_FLOW, "quantities": DAILY_LOG_FLOW}
+
+
+def flow_of(settings: SyncSettings, switch: str) -> str:
+    """The engine flow a wizard switch runs: "time" by the office's time mode."""
+    if switch == "time":
+        return DAILY_LOG_FLOW if TimeOptions.of(settings).mode == DAILY_LOGS else TIME_FLOW
+    return SWITCHED_FLOWS.get(switch, switch)
 
 
 def interval_of(settings: SyncSettings, flow: str) -> timedelta:
@@ -57,12 +68,15 @@ def queue_due_runs(*, enqueue: Callable[[int], None]) -> int:
             .select_related("office")
         ):
             due = [f for f, on in settings.flows.items() if on and _is_due(settings, f, now)]
-            for flow in due:
+            # one daily-log run; a switch whose flow is not built yet queues nothing
+            flows = dict.fromkeys(f for f in (flow_of(settings, s) for s in due) if f in FLOWS)
+            for flow in flows:
                 run_queue(
                     office=settings.office, flow=flow, trigger=Trigger.SCHEDULE, enqueue=enqueue
                 )
-                settings.last_scheduled = {**settings.last_scheduled, flow: now.isoformat()}
                 queued += 1
+            for switch in due:
+                settings.last_scheduled = {**settings.last_scheduled, switch: now.isoformat()}
             if due:
                 settings.save(update_fields=["last_scheduled"])
     return queued

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import activity, connect, cor_push, links, project, webhook, wizard
+from .views import activity, connect, cor_push, links, project, time_export, webhook, wizard
 
 urlpatterns = [
     path("", activity.sync_activity, name="sync_activity"),
@@ -9,6 +9,7 @@ urlpatterns = [
     path("runs/<int:run_id>/retry/", activity.sync_run_retry, name="sync_run_retry"),
     path("offices/<int:office_id>/run/", activity.sync_run_now, name="sync_run_now"),
     path("cor-push/", cor_push.cor_push, name="cor_push"),
+    path("time-export/", time_export.time_export, name="time_export"),
     path("links/", links.links, name="procore_links"),
     path("links/<int:link_id>/toggle/", links.link_toggle, name="procore_link_toggle"),
 ]

@@ -38,6 +38,7 @@ FLOW_LABELS = {
     "payments": "Write payments back to Procore",
 }
 TIME_MODES = (("timesheets", "Procore timesheets"), ("daily_logs", "Daily-log timecards"))
+TIME_TRIGGERS = (("approved", "When it is approved"), ("submitted", "When it is submitted"))
 AP_MODES = (
     ("auto_queue", "Automatic, into a queue"),
     ("auto_route", "Automatic, and route to reviewers"),
@@ -219,12 +220,15 @@ class SettingsChoice:
     intervals: dict[str, int]
     time_mode: str
     ap_mode: str
+    time_trigger: str = ""  # "": keep the office's (approved when never chosen)
 
 
 def settings_save(*, office: Office, choice: SettingsChoice, user: User) -> SyncSettings:
     """Step 5. Time goes either to timesheets or to daily-log timecards, never both."""
     if choice.time_mode not in dict(TIME_MODES):
         raise ValidationError("Choose where time cards go.")
+    if choice.time_trigger and choice.time_trigger not in dict(TIME_TRIGGERS):
+        raise ValidationError("Choose when time cards go: on submit or on approval.")
     if choice.ap_mode not in dict(AP_MODES):
         raise ValidationError("Choose how invoices are imported.")
     bad = {v for v in choice.directions.values()} - set(Direction.values)
@@ -240,6 +244,8 @@ def settings_save(*, office: Office, choice: SettingsChoice, user: User) -> Sync
         "time_export": choice.time_mode,
         "ap_import": choice.ap_mode,
     }
+    if choice.time_trigger:
+        settings.options["time_trigger"] = choice.time_trigger
     settings.save()
     after = _settings_view(settings)
     changed = {k: {"from": before[k], "to": v} for k, v in after.items() if before[k] != v}

@@ -153,6 +153,7 @@ SPECTACULAR_SETTINGS = {
         "CorStatusEnum": "apps.cors.models.CorStatus",
         "NotificationStatusEnum": "apps.cors.models.NotificationStatus",
         "RunStatusEnum": "apps.procore_sync.engine_models.RunStatus",
+        "EntryStatusEnum": "apps.timecards.models.EntryStatus",
     },
 }
 

@@ -56,6 +56,9 @@ GATED = [
         {"enabled": "on"},
     ),
     ("sync.run", "post", "/sync/offices/{office}/run/", {"flow": "entities"}),
+    ("time.view", "get", "/timecards/", None),
+    ("time.enter", "get", "/timecards/new/", None),
+    ("time.approve", "get", "/timecards/approvals/", None),
 ]
 
 

@@ -16,10 +16,10 @@ from apps.cors.models import ChangeNotification, ChangeOrderRequest, CorAttachme
 from apps.offices.models import Office
 from apps.procore_sync.engine_models import ExternalRef, SyncRun
 from apps.projects.models import CostCode, Project
-from apps.timecards.models import Employee
+from apps.timecards.models import Employee, ProductionQuantity, TimeCardEntry
 
 TENANT_RECORDS = (Project, Employee, CostCode, Vendor, SyncRun, ExternalRef, ChangeOrderRequest)
-TENANT_RECORDS += (CorAttachment, ChangeNotification)
+TENANT_RECORDS += (CorAttachment, ChangeNotification, TimeCardEntry, ProductionQuantity)
 
 # Routes that take no tenant id, or whose id is a secret credential by design.
 NOT_TENANT_SCOPED = {
@@ -64,6 +64,8 @@ def outsider_value(name: str, param: str, outsider) -> str:
         "link_id": records["link"].pk,
         "notification_id": records["notification"].pk,
         "attachment_id": records["attachment"].pk,
+        "entry_id": records["time_entry"].pk,
+        "quantity_id": records["quantity"].pk,
         "format": "json",
     }
     by_route = {
@@ -79,6 +81,8 @@ def outsider_value(name: str, param: str, outsider) -> str:
         ("cor-line-detail", "pk"): records["line"].pk,
         ("sync-run-detail", "pk"): records["run"].pk,
         ("sync-run-items", "pk"): records["run"].pk,
+        ("time-entry-detail", "pk"): records["time_entry"].pk,
+        ("production-quantity-detail", "pk"): records["quantity"].pk,
         **{
             (f"change-notification-{route}", "pk"): records["notification"].pk
             for route in ("detail", "answer", "accept", "reject", "withdraw")
@@ -134,6 +138,18 @@ def outsider_records(outsider) -> dict:
         cor=records["cor"],
         name="theirs.txt",
         defaults={"file": ContentFile(b"theirs", name="theirs.txt"), "size": 6},
+    )[0]
+    records["time_entry"] = TimeCardEntry.objects.get_or_create(
+        project=records["project"],
+        employee=records["employee"],
+        date="2025-01-06",
+        defaults={"hours": 8},
+    )[0]
+    records["quantity"] = ProductionQuantity.objects.get_or_create(
+        project=records["project"],
+        cost_code=records["cost_code"],
+        date="2025-01-06",
+        defaults={"quantity": 10, "unit": "LF"},
     )[0]
     return records
 

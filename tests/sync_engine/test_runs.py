@@ -66,6 +66,14 @@ def test_the_schedule_queues_each_due_office_once_per_slot(procore, tenant):
     assert SyncRun.objects.filter(office=tenant.office, trigger="schedule").count() == 1
 
 
+def test_a_switch_whose_flow_is_not_built_queues_nothing(procore, tenant):
+    procore.settings.flows = {"entities": True, "ap_invoices": True}
+    procore.settings.save()
+    sent = []
+    assert schedules.queue_due_runs(enqueue=sent.append) == 1
+    assert list(SyncRun.objects.values_list("flow", flat=True)) == ["entities"]
+
+
 def test_admins_are_mailed_after_two_failed_scheduled_runs_and_on_recovery(procore, tenant):
     procore.connection.status = "needs_reconnect"
     procore.connection.save()

@@ -276,6 +276,39 @@ def timecard_entry_create(client: ProcoreClient, *, project_id: int, entry: Reco
     return client.post(path, {"timecard_entry": entry})
 
 
+def timecard_entries_bulk_create(
+    client: ProcoreClient, *, project_id: int, entries: list[Record]
+) -> list[Record]:
+    """At most 25 entries, created in one transaction (all or none); `origin_id` is a string
+    here (v1.1). A POST: never resent after an unknown outcome, look the entries up instead.
+    https://developers.procore.com/reference/rest/timesheets?version=1.1 (Bulk Create)"""
+    path = f"/rest/v1.1/projects/{project_id}/project_timecard_entries/bulk_create"
+    body = {"timecard_entries": [{"project_id": project_id, **entry} for entry in entries]}
+    return (client.post(path, body) or {}).get("timecard_entries") or []
+
+
+def timecard_entry_update(
+    client: ProcoreClient, entry_id: int, *, company_id: int, project_id: int, entry: Record
+) -> Record:
+    """The company endpoint: the one update that takes sub_job_id, crew_id and approval_status.
+    `date` is required. https://developers.procore.com/reference/rest/timecard-entries?version=1.0"""
+    path = f"/rest/v1.0/companies/{company_id}/timecard_entries/{entry_id}"
+    return client.patch(path, {"project_id": project_id, "timecard_entry": entry})
+
+
+def timecard_entry_delete(client: ProcoreClient, entry_id: int, *, project_id: int) -> None:
+    """https://developers.procore.com/reference/rest/timecard-entries?version=1.0"""
+    client.delete(f"/rest/v1.0/projects/{project_id}/timecard_entries/{entry_id}")
+
+
+def timesheets(
+    client: ProcoreClient, *, project_id: int, params: Params = None
+) -> Iterator[Record]:
+    """Per day; `status` pending or approved.
+    https://developers.procore.com/reference/rest/timesheets?version=1.0"""
+    return records(client, f"/rest/v1.0/projects/{project_id}/timesheets", params)
+
+
 def manpower_logs(
     client: ProcoreClient, *, project_id: int, params: Params = None
 ) -> Iterator[Record]:
@@ -288,6 +321,19 @@ def manpower_log_create(client: ProcoreClient, *, project_id: int, log: Record) 
     return client.post(f"/rest/v1.0/projects/{project_id}/manpower_logs", {"manpower_log": log})
 
 
+def manpower_log_update(
+    client: ProcoreClient, log_id: int, *, project_id: int, log: Record
+) -> Record:
+    """https://developers.procore.com/reference/rest/manpower-logs?version=1.0"""
+    path = f"/rest/v1.0/projects/{project_id}/manpower_logs/{log_id}"
+    return client.patch(path, {"manpower_log": log})
+
+
+def manpower_log_delete(client: ProcoreClient, log_id: int, *, project_id: int) -> None:
+    """https://developers.procore.com/reference/rest/manpower-logs?version=1.0"""
+    client.delete(f"/rest/v1.0/projects/{project_id}/manpower_logs/{log_id}")
+
+
 def quantity_logs(
     client: ProcoreClient, *, project_id: int, params: Params = None
 ) -> Iterator[Record]:
@@ -298,6 +344,19 @@ def quantity_logs(
 def quantity_log_create(client: ProcoreClient, *, project_id: int, log: Record) -> Record:
     """https://developers.procore.com/reference/rest/quantity-logs?version=1.0"""
     return client.post(f"/rest/v1.0/projects/{project_id}/quantity_logs", {"quantity_log": log})
+
+
+def quantity_log_update(
+    client: ProcoreClient, log_id: int, *, project_id: int, log: Record
+) -> Record:
+    """https://developers.procore.com/reference/rest/quantity-logs?version=1.0"""
+    path = f"/rest/v1.0/projects/{project_id}/quantity_logs/{log_id}"
+    return client.patch(path, {"quantity_log": log})
+
+
+def quantity_log_delete(client: ProcoreClient, log_id: int, *, project_id: int) -> None:
+    """https://developers.procore.com/reference/rest/quantity-logs?version=1.0"""
+    client.delete(f"/rest/v1.0/projects/{project_id}/quantity_logs/{log_id}")
 
 
 # --- invoices and payments -----------------------------------------------------------------

@@ -2,6 +2,7 @@ from django import template
 
 from ..project_mapping import mapped_project_ids
 from ..push_models import CorPush
+from ..time_export.states import entry_state_labels
 
 register = template.Library()
 
@@ -23,3 +24,16 @@ def change_event_label(catalog, change_event_id) -> str:
 def cor_push_of(cor, project):
     """`{% cor_push_of cor project as push %}`: where `project`'s office pushed `cor`, if it did."""
     return CorPush.objects.filter(office_id=project.office_id, cor=cor).first()
+
+
+@register.simple_tag
+def time_entry_states(entries) -> dict[int, str]:
+    """`{% time_entry_states entries as states %}`: {entry id: "Sent" | "Out of date" |
+    "Failed: <reason>" | "Not sent"}, in two queries for the whole list."""
+    return entry_state_labels(entries)
+
+
+@register.filter
+def get_item(mapping, key):
+    """`{{ states|get_item:entry.pk }}`: a dict's value by key (None when absent)."""
+    return mapping.get(key) if hasattr(mapping, "get") else None

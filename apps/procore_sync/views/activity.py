@@ -20,7 +20,12 @@ from ..engine_models import Outcome, RunStatus, SyncRun, Trigger
 from ..runs import run_queue, run_retry_failed
 from ..tasks import enqueue_run
 
-FLOW_CHOICES = [("", "All flows"), ("entities", "Entities")]
+FLOW_CHOICES = [
+    ("", "All flows"),
+    ("entities", "Entities"),
+    ("time_export", "Time cards to timesheets"),
+    ("daily_logs", "Daily logs"),
+]
 
 
 class RunFilterForm(forms.Form):

@@ -123,6 +123,7 @@ def _settings(request, wizard, ctx, name):
             intervals={f: _minutes(request.POST.get(f"interval_{f}")) for f in w.FLOWS},
             time_mode=request.POST.get("time_mode", ""),
             ap_mode=request.POST.get("ap_mode", ""),
+            time_trigger=request.POST.get("time_trigger", ""),
         )
         try:
             w.settings_save(office=wizard.office, choice=choice, user=request.user)
@@ -138,6 +139,7 @@ def _settings(request, wizard, ctx, name):
         "directions": Direction.choices,
         "flows": [(f, w.FLOW_LABELS[f]) for f in w.FLOWS],
         "time_modes": w.TIME_MODES,
+        "time_triggers": w.TIME_TRIGGERS,
         "ap_modes": w.AP_MODES,
     }
     return _render(request, wizard, ctx, context)

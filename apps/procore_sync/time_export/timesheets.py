@@ -1,0 +1,445 @@
+"""The "time_export" flow: each time card as one Procore timecard entry, never twice.
+
+Creates go through the v1.1 bulk create, BULK_SIZE per call (procore-api.md §9.1: one
+transaction, all or none), each with origin_id "trestle-time-<entry id>" (a string there, §3.7).
+The intent, an ExternalRef with that origin_id and no Procore id yet, is saved before the call:
+after a lost answer, a crash or a refused batch the next attempt lists the project's entries for
+those dates and links what landed instead of sending it again. A batch Procore refuses (422) is
+resent entry by entry, so one bad card fails alone. An edit updates the same Procore entry by id
+(the company endpoint, the only update that takes sub_job_id, crew_id and approval_status); a
+rejected or deleted card's entry is deleted. Procore keeps a deleted record's origin_id unique in
+the company, so a card sent again after a removal goes as "trestle-time-<id>-2", "-3", ...
+"""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from itertools import islice
+
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+
+from apps.offices.models import Office
+from apps.timecards.models import EntryStatus, TimeCardEntry
+
+from ..client import resources
+from ..client.errors import NotFound, OutcomeUnknown, ProcoreError
+from ..client.errors import ValidationError as ProcoreRejected
+from ..client.http import ProcoreClient
+from ..engine_models import ExternalRef, LinkState, Outcome, SyncItem, SyncRun
+from ..live import RunError, live_connection
+from ..runs import RunRecorder, sync_settings_for
+from .options import TIMESHEETS, TimeOptions
+from .preflight import Targets, entry_fields, entry_problems, problems_text, removal_problems
+from .states import GONE, TIMECARD_ENTRY, current_print, entry_content_type
+
+BULK_SIZE = 25  # the v1.1 bulk create takes at most 25 entries (OAS)
+ORIGIN = "trestle-time-"
+REF_FIELDS = ["procore_id", "origin_id", "fingerprint", "synced_at", "state", "error"]
+RETRY_FIX = "Retry failed (or the next export) looks it up first, so it is never sent twice."
+CREATE, UPDATE, REMOVE, SKIP = "create", "update", "remove", "skip"
+
+
+@dataclass
+class Work:
+    """What one time card needs: its link (an unsaved one for a first send) and the action."""
+
+    entry: TimeCardEntry
+    ref: ExternalRef
+    action: str
+    reason: str = ""
+
+    @property
+    def in_flight(self) -> bool:
+        """A create was attempted and its outcome is unknown: look before sending again."""
+        ref = self.ref
+        return ref.procore_id is None and bool(ref.origin_id) and ref.state not in GONE
+
+
+def time_export_flow(run: SyncRun, recorder: RunRecorder) -> None:
+    options = TimeOptions.of(sync_settings_for(run.office))
+    if options.mode != TIMESHEETS:
+        raise RunError(
+            "This office sends time to daily-log timecards, not timesheets: publish daily logs "
+            "instead (or change the time mode in Settings > Procore)."
+        )
+    connection = live_connection(run.office)
+    entries = list(entries_for(run.office, run.params, options))
+    works = plan(run.office, entries, options)
+    run.progress_total = len(works)
+    run.save(update_fields=["progress_total"])
+    skipped = [w for w in works if w.action == SKIP]
+    if skipped:
+        items = [_item(w.entry, Outcome.SKIPPED, w.reason, ref=w.ref) for w in skipped]
+        recorder.add(Counter(skipped=len(skipped)), items, done=len(skipped))
+    todo = [w for w in works if w.action != SKIP]
+    if not todo:
+        return
+    targets = Targets(run.office, connection)
+    targets.load(w.entry for w in todo)
+    exporter = Exporter(recorder, targets, ProcoreClient(connection), options)
+    by_project: dict[int, list[Work]] = defaultdict(list)
+    for work in todo:
+        by_project[work.entry.project_id].append(work)
+    for works_of_project in by_project.values():
+        exporter.project(works_of_project)
+
+
+# --- which time cards, and what each needs ---------------------------------------------------
+
+
+def entries_for(office: Office, params: dict, options: TimeOptions) -> QuerySet[TimeCardEntry]:
+    """By id (a signal, Retry failed), by date range (Export now), else every pending one."""
+    entries = TimeCardEntry.objects.filter(project__office=office).select_related(
+        "project", "employee", "sub_job", "cost_code", "time_type", "crew"
+    )
+    if params.get("entry_ids") is not None:
+        return entries.filter(pk__in=params["entry_ids"]).order_by("project_id", "date", "pk")
+    if params.get("start"):
+        start, end = parse_date(params["start"]), parse_date(params.get("end") or params["start"])
+        return entries.filter(date__range=(start, end)).order_by("project_id", "date", "pk")
+    return pending(entries, office, options).order_by("project_id", "date", "pk")
+
+
+def pending(entries: QuerySet, office: Office, options: TimeOptions) -> QuerySet:
+    """Time cards whose Procore twin may not match them: never sent, changed since, failed,
+    sent without an answer, or rejected/deleted with a twin still in Procore."""
+    refs = ExternalRef.objects.filter(
+        office=office,
+        procore_type=TIMECARD_ENTRY,
+        content_type=entry_content_type(),
+        object_id=OuterRef("pk"),
+    )
+    entries = entries.annotate(
+        ref_synced=Subquery(refs.values("synced_at")[:1]),
+        ref_state=Subquery(refs.values("state")[:1]),
+        ref_procore=Subquery(refs.values("procore_id")[:1]),
+        ref_origin=Subquery(refs.values("origin_id")[:1]),
+    )
+    wanted = Q(status__in=options.statuses, deleted_at__isnull=True)
+    changed = (
+        Q(ref_synced__isnull=True)
+        | Q(updated_at__gt=F("ref_synced"))
+        | Q(deleted_at__gt=F("ref_synced"))
+    )
+    return entries.filter(
+        (wanted & Q(ref_procore__isnull=True))  # never sent, removed earlier, or in flight
+        | Q(ref_state=LinkState.FAILED)
+        | (Q(ref_procore__isnull=True) & Q(ref_origin__gt="") & ~Q(ref_state__in=GONE))
+        | (Q(ref_procore__isnull=False) & changed)
+    )
+
+
+def plan(office: Office, entries: list[TimeCardEntry], options: TimeOptions) -> list[Work]:
+    content_type = entry_content_type()
+    refs = {
+        r.object_id: r
+        for r in ExternalRef.objects.filter(
+            office=office,
+            procore_type=TIMECARD_ENTRY,
+            content_type=content_type,
+            object_id__in=[e.pk for e in entries],
+        )
+    }
+    works = []
+    for entry in entries:
+        ref = refs.get(entry.pk) or ExternalRef(
+            office=office,
+            procore_type=TIMECARD_ENTRY,
+            content_type=content_type,
+            object_id=entry.pk,
+            state=LinkState.OUT_OF_DATE,
+        )
+        works.append(Work(entry, ref, *_action(entry, ref, options)))
+    return works
+
+
+def _action(entry: TimeCardEntry, ref: ExternalRef, options: TimeOptions) -> tuple[str, str]:
+    in_procore = ref.procore_id is not None
+    maybe = in_procore or Work(entry, ref, SKIP).in_flight
+    if entry.deleted_at is not None or entry.status == EntryStatus.REJECTED:
+        if maybe:
+            return REMOVE, ""
+        return SKIP, "Not in Procore: nothing to remove."
+    if entry.status not in options.statuses:
+        waiting = f"Sent once it is {options.trigger}."
+        if in_procore:
+            waiting += " Procore keeps the figures sent last until then."
+        return SKIP, waiting
+    if not in_procore:
+        return CREATE, ""
+    if ref.state == LinkState.FAILED or ref.fingerprint != current_print(entry):
+        return UPDATE, ""
+    return SKIP, "Already in Procore, unchanged."
+
+
+# --- sending ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Exporter:
+    recorder: RunRecorder
+    targets: Targets
+    client: ProcoreClient
+    options: TimeOptions
+    renumbered: set[int] = field(default_factory=set)  # cards given a new origin_id this run
+
+    def project(self, works: list[Work]) -> None:
+        ready = [w for w in works if not self._refused(w)]
+        self._adopt(ready)
+        creates = [w for w in ready if w.action == CREATE]
+        for work in [w for w in ready if w.action == REMOVE]:
+            self._remove(work)
+        for work in [w for w in ready if w.action == UPDATE]:
+            if self._update(work):
+                creates.append(work)  # gone from Procore: send it again
+        batches = iter(creates)
+        while batch := list(islice(batches, BULK_SIZE)):
+            self._create(batch)
+
+    def _procore_project(self, work: Work) -> int:
+        return self.targets.project_id(work.entry.project_id)
+
+    def _refused(self, work: Work) -> bool:
+        check = removal_problems if work.action == REMOVE else entry_problems
+        problems = check(self.targets, work.entry)
+        if not problems:
+            return False
+        message, fix = problems_text(problems)
+        self._fail([work], message, fix)
+        return True
+
+    def _adopt(self, works: list[Work]) -> None:
+        """Links the creates whose answer never came to what landed in Procore, if it did."""
+        flying = [w for w in works if w.in_flight]
+        if not flying:
+            return
+        try:
+            found = self._lookup(self._procore_project(flying[0]), [w.entry.date for w in flying])
+        except ProcoreError as exc:  # not knowing what landed, send nothing for these
+            self._error(flying, exc)
+            for work in flying:
+                work.action = SKIP
+            return
+        for work in flying:
+            record = found.get(work.ref.origin_id)
+            if record is None:
+                if work.action == REMOVE:  # it never landed: nothing to remove
+                    work.action = SKIP
+                    self._gone([work], "Not in Procore: nothing to remove.")
+                continue
+            sent_print = work.ref.fingerprint
+            self._link(work, record["id"])
+            if work.action == CREATE:
+                work.action = UPDATE if sent_print != current_print(work.entry) else SKIP
+                if work.action == SKIP:
+                    self._done([work], Outcome.LINKED, "Found in Procore from an earlier send.")
+
+    def _lookup(self, project_id: int, days: list[date]) -> dict[str, dict]:
+        """Our entries of the project on those days, by origin_id (one listing)."""
+        params = {"start_date": min(days).isoformat(), "end_date": max(days).isoformat()}
+        listed = resources.timecard_entries(self.client, project_id=project_id, params=params)
+        return {
+            str(r["origin_id"]): r
+            for r in listed
+            if isinstance(r, dict) and str(r.get("origin_id") or "").startswith(ORIGIN)
+        }
+
+    # -- the three writes ------------------------------------------------------------------
+
+    def _create(self, batch: list[Work]) -> None:
+        for work in batch:
+            work.ref.origin_id = next_origin(work.ref)
+            work.ref.procore_id, work.ref.state, work.ref.error = None, LinkState.OUT_OF_DATE, ""
+            work.ref.fingerprint = current_print(work.entry)
+        _save_refs([w.ref for w in batch])  # the intent, before anything leaves
+        project_id = self._procore_project(batch[0])
+        bodies = [self._body(w) for w in batch]
+        try:
+            created = resources.timecard_entries_bulk_create(
+                self.client, project_id=project_id, entries=bodies
+            )
+        except ProcoreRejected as exc:
+            self._rejected(batch, exc)
+            return
+        except OutcomeUnknown as exc:
+            self._unknown(batch, exc)
+            return
+        except ProcoreError as exc:
+            self._error(batch, exc)
+            return
+        by_origin = {str(r.get("origin_id")): r for r in created if isinstance(r, dict)}
+        landed = [w for w in batch if isinstance(by_origin.get(w.ref.origin_id, {}).get("id"), int)]
+        for work in landed:
+            self._link(work, by_origin[work.ref.origin_id]["id"])
+        self._done(landed, Outcome.CREATED, "Sent to Procore.")
+        missing = [w for w in batch if w not in landed]
+        if missing:
+            self._fail(missing, "Procore's answer did not list this entry.", RETRY_FIX)
+
+    def _body(self, work: Work) -> dict:
+        fields = entry_fields(self.targets, work.entry, approved=self._approved(work))
+        origin_data = f"Trestle time card {work.entry.pk}"
+        return {**fields, "origin_id": work.ref.origin_id, "origin_data": origin_data}
+
+    def _approved(self, work: Work) -> bool:
+        return work.entry.status == EntryStatus.APPROVED
+
+    def _rejected(self, batch: list[Work], exc: ProcoreRejected) -> None:
+        if len(batch) > 1:  # find the card Procore refuses; the others go through
+            for work in batch:
+                self._create([work])
+            return
+        work = batch[0]
+        if "origin_id" in (exc.detail or "") and work.entry.pk not in self.renumbered:
+            # taken: it landed earlier, or a deleted entry still holds it
+            found = self._lookup(self._procore_project(work), [work.entry.date])
+            if work.ref.origin_id in found:
+                self._link(work, found[work.ref.origin_id]["id"])
+                self._done(batch, Outcome.LINKED, "Found in Procore from an earlier send.")
+                return
+            self.renumbered.add(work.entry.pk)
+            work.ref.state = LinkState.ORPHANED  # next_origin numbers the next one
+            self._create(batch)
+            return
+        self._fail(batch, _said(exc), "Correct the time card (or the mapping), then export again.")
+
+    def _unknown(self, batch: list[Work], exc: OutcomeUnknown) -> None:
+        """The bulk create may or may not have landed: look, and link what did."""
+        try:
+            found = self._lookup(self._procore_project(batch[0]), [w.entry.date for w in batch])
+        except ProcoreError:
+            found = {}
+        landed = [w for w in batch if w.ref.origin_id in found]
+        for work in landed:
+            self._link(work, found[work.ref.origin_id]["id"])
+        self._done(landed, Outcome.CREATED, "Sent to Procore (confirmed by a look-up).")
+        rest = [w for w in batch if w not in landed]
+        if rest:
+            self._fail(rest, exc.message, RETRY_FIX)
+
+    def _update(self, work: Work) -> bool:
+        """True when the Procore entry is gone and the card must be created again."""
+        fields = entry_fields(self.targets, work.entry, approved=self._approved(work))
+        fields.pop("work_classification_id")  # not a field of the update (procore-api.md §9.1)
+        try:
+            resources.timecard_entry_update(
+                self.client,
+                work.ref.procore_id,
+                company_id=self.targets.connection.company_id,
+                project_id=self._procore_project(work),
+                entry=fields,
+            )
+        except NotFound:
+            work.ref.procore_id, work.ref.state = None, LinkState.ORPHANED
+            return True
+        except ProcoreRejected as exc:
+            self._fail([work], _said(exc), "Correct the time card, then export again.")
+            return False
+        except ProcoreError as exc:
+            self._error([work], exc)
+            return False
+        work.ref.fingerprint, work.ref.state = current_print(work.entry), LinkState.SYNCED
+        self._done([work], Outcome.UPDATED, "Updated in Procore.")
+        return False
+
+    def _remove(self, work: Work) -> None:
+        try:
+            resources.timecard_entry_delete(
+                self.client, work.ref.procore_id, project_id=self._procore_project(work)
+            )
+        except NotFound:
+            pass  # already gone (deleted in Procore, or our earlier delete's answer was lost)
+        except ProcoreRejected as exc:
+            self._fail([work], _said(exc), "It stays in Procore until this is resolved.")
+            return
+        except ProcoreError as exc:
+            self._error([work], exc)
+            return
+        why = "deleted" if work.entry.deleted_at else "rejected"
+        self._gone([work], f"Removed from Procore (the time card was {why}).")
+
+    # -- outcomes --------------------------------------------------------------------------
+
+    def _link(self, work: Work, procore_id: int) -> None:
+        work.ref.procore_id, work.ref.state, work.ref.error = procore_id, LinkState.SYNCED, ""
+
+    def _done(self, works: list[Work], outcome: str, message: str) -> None:
+        if not works:
+            return
+        now = timezone.now()
+        for work in works:
+            work.ref.state, work.ref.error, work.ref.synced_at = LinkState.SYNCED, "", now
+        self._record(works, outcome, message)
+
+    def _gone(self, works: list[Work], message: str) -> None:
+        now = timezone.now()
+        for work in works:
+            work.ref.procore_id, work.ref.state = None, LinkState.ORPHANED
+            work.ref.error, work.ref.synced_at = "", now
+        self._record(works, Outcome.DEACTIVATED, message)
+
+    def _fail(self, works: list[Work], message: str, fix: str) -> None:
+        for work in works:
+            work.ref.state, work.ref.error = LinkState.FAILED, f"{message} {fix}".strip()
+        self._record(works, Outcome.FAILED, message, fix)
+
+    def _error(self, works: list[Work], exc: ProcoreError) -> None:
+        if exc.status in (401, 403):
+            raise exc  # the connection or its permissions: the run stops with the reason
+        self._fail(works, _said(exc), RETRY_FIX)
+
+    def _record(self, works: list[Work], outcome: str, message: str, fix: str = "") -> None:
+        _save_refs([w.ref for w in works])
+        items = [_item(w.entry, outcome, message, ref=w.ref, fix=fix) for w in works]
+        self.recorder.add(Counter({outcome: len(works)}), items, done=len(works))
+
+
+def next_origin(ref: ExternalRef) -> str:
+    """Our origin_id: the one already tried, else a new one (numbered after a removal)."""
+    base = f"{ORIGIN}{ref.object_id}"
+    if not ref.origin_id:
+        return base
+    if ref.state not in GONE:
+        return ref.origin_id
+    number = ref.origin_id.removeprefix(base).lstrip("-")
+    return f"{base}-{int(number) + 1 if number.isdigit() else 2}"
+
+
+def _save_refs(refs: list[ExternalRef]) -> None:
+    """One statement for the batch, new links and known ones alike."""
+    if refs:
+        ExternalRef.objects.bulk_create(
+            refs,
+            update_conflicts=True,
+            unique_fields=["office", "procore_type", "content_type", "object_id"],
+            update_fields=REF_FIELDS,
+        )
+
+
+def _said(exc: ProcoreError) -> str:
+    return (
+        exc.message
+        if not exc.detail or exc.detail in exc.message
+        else f"{exc.message} {exc.detail}"
+    )
+
+
+def entry_label(entry: TimeCardEntry) -> str:
+    return f"{entry.employee} · {entry.date:%Y-%m-%d} · {entry.hours} h · {entry.project.number}"
+
+
+def _item(
+    entry: TimeCardEntry, outcome: str, message: str, *, ref: ExternalRef, fix: str = ""
+) -> SyncItem:
+    return SyncItem(
+        entity="time_card",
+        direction="out",
+        object_id=entry.pk,
+        procore_id=ref.procore_id,
+        label=entry_label(entry)[:200],
+        outcome=outcome,
+        message=message,
+        fix=fix,
+    )
