@@ -124,48 +124,23 @@ class RunRecorder:
 
 
 def run_retry_failed(*, run: SyncRun, user: User, enqueue: Callable[[int], None]) -> SyncRun:
-    """A full pass over the entities that had failures: every write is idempotent, so records
-    that went through before are left as they are and the failed ones are tried again."""
+    """Run again what failed: every write is idempotent, so records that went through before are
+    left as they are and the failed ones are tried again."""
     failed = run.items.filter(outcome="failed")
+    failed_ids = sorted(set(failed.exclude(object_id=None).values_list("object_id", flat=True)))
     if run.flow == "cor_push":  # the same push, for the CORs that did not go through
-        cor_ids = sorted(set(failed.values_list("object_id", flat=True)))
-        params = {**run.params, "cor_ids": cor_ids, "retry_of": run.pk}
-        return run_queue(
-            office=run.office,
-            flow=run.flow,
-            trigger=Trigger.USER,
-            user=user,
-            params=params,
-            enqueue=enqueue,
-        )
-    if run.flow == "time_export":  # the time cards that did not go through, by id
-        entry_ids = sorted(set(failed.exclude(object_id=None).values_list("object_id", flat=True)))
-        params = {"entry_ids": entry_ids, "retry_of": run.pk}
-        return run_queue(
-            office=run.office,
-            flow=run.flow,
-            trigger=Trigger.USER,
-            user=user,
-            params=params,
-            enqueue=enqueue,
-        )
-    if run.flow == "daily_logs":  # the same days: those published in full are skipped
-        params = {**run.params, "retry_of": run.pk}
-        return run_queue(
-            office=run.office,
-            flow=run.flow,
-            trigger=Trigger.USER,
-            user=user,
-            params=params,
-            enqueue=enqueue,
-        )
-    entities = sorted(set(failed.values_list("entity", flat=True)))
-    params = {"entities": entities, "full": True, "retry_of": run.pk}
+        params = {**run.params, "cor_ids": failed_ids}
+    elif run.flow == "time_export":  # the time cards that did not go through, by id
+        params = {"entry_ids": failed_ids}
+    elif run.flow == "daily_logs":  # the same days: those published in full are skipped
+        params = dict(run.params)
+    else:  # a full pass over the entities that had failures
+        params = {"entities": sorted(set(failed.values_list("entity", flat=True))), "full": True}
     return run_queue(
         office=run.office,
         flow=run.flow,
         trigger=Trigger.USER,
         user=user,
-        params=params,
+        params={**params, "retry_of": run.pk},
         enqueue=enqueue,
     )

@@ -135,3 +135,14 @@ def test_the_fingerprint_changes_with_what_a_push_sends_and_only_then(project, t
     )
     cor_update(cor=cor, user=tenant.owner, lines=[dearer], title="Outlets, two")
     assert cor.fingerprint not in (printed, retitled)
+
+
+@pytest.mark.django_db
+def test_the_log_pager_keeps_the_filters(project, tenant, owner_client):
+    from django.urls import reverse
+
+    for n in range(55):
+        cor_create(project=project, user=tenant.owner, title=f"Door {n}", lines=[labor("1")])
+    page = owner_client.get(reverse("cor_log"), {"q": "Door", "sort": "title"}).content.decode()
+    assert "Page 1 of 2 (55)" in page
+    assert 'href="?q=Door&amp;sort=title&amp;page=2">Next</a>' in page
