@@ -24,6 +24,7 @@ urlpatterns = [
     path("settings/vendors/", include(vendor_urlpatterns)),
     path("projects/", include("apps.projects.urls")),
     path("cors/", include("apps.cors.urls")),
+    path("ap-invoices/", include("apps.ap_invoices.urls")),
     path("change-notifications/", include("apps.cors.notification_urls")),
     path("timecards/", include("apps.timecards.urls")),
     path("projects/<int:record_id>/procore/", include(procore_project_urls)),

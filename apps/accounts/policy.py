@@ -39,6 +39,9 @@ ALLOWED: dict[str, frozenset[str]] = {
     "time.view": MANAGERS | {Role.PROJECT_MANAGER, Role.FIELD},
     "time.enter": MANAGERS | {Role.PROJECT_MANAGER, Role.FIELD},
     "time.approve": MANAGERS | {Role.PROJECT_MANAGER},
+    "ap.view": MANAGERS | {Role.AP_CLERK, Role.PROJECT_MANAGER},
+    "ap.manage": MANAGERS | {Role.AP_CLERK},
+    "ap.review": MANAGERS | {Role.PROJECT_MANAGER, Role.AP_CLERK},
 }
 
 REASONS: dict[str, str] = {
@@ -66,6 +69,9 @@ REASONS: dict[str, str] = {
     "time.view": "Only an owner, admin, project manager or field user can see time cards.",
     "time.enter": "Only an owner, admin, project manager or field user can enter time.",
     "time.approve": "Only an owner, admin or project manager can approve or reject time.",
+    "ap.view": "Only an owner, admin, AP clerk or project manager can see AP invoices.",
+    "ap.manage": "Only an owner, admin or AP clerk can enter, route or pay AP invoices.",
+    "ap.review": "Only an owner, admin, project manager or AP clerk can review AP invoice lines.",
 }
 
 

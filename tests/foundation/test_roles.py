@@ -59,6 +59,9 @@ GATED = [
     ("time.view", "get", "/timecards/", None),
     ("time.enter", "get", "/timecards/new/", None),
     ("time.approve", "get", "/timecards/approvals/", None),
+    ("ap.view", "get", "/ap-invoices/", None),
+    ("ap.manage", "get", "/ap-invoices/new/", None),
+    ("ap.review", "get", "/ap-invoices/reviews/", None),
 ]
 
 

@@ -11,7 +11,14 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from apps.accounts.models import Account, ApiToken, AuditEntry, Membership
 from apps.accounts.services import api_token_create
-from apps.ap_invoices.models import Vendor
+from apps.ap_invoices.models import (
+    ApInvoice,
+    ApInvoiceLine,
+    ApPayment,
+    ApQueue,
+    RoutingRule,
+    Vendor,
+)
 from apps.cors.models import ChangeNotification, ChangeOrderRequest, CorAttachment, CorLineItem
 from apps.offices.models import Office
 from apps.procore_sync.engine_models import ExternalRef, SyncRun
@@ -20,6 +27,7 @@ from apps.timecards.models import Employee, ProductionQuantity, TimeCardEntry
 
 TENANT_RECORDS = (Project, Employee, CostCode, Vendor, SyncRun, ExternalRef, ChangeOrderRequest)
 TENANT_RECORDS += (CorAttachment, ChangeNotification, TimeCardEntry, ProductionQuantity)
+TENANT_RECORDS += (ApInvoice, ApPayment, ApQueue, RoutingRule)
 
 # Routes that take no tenant id, or whose id is a secret credential by design.
 NOT_TENANT_SCOPED = {
@@ -66,6 +74,9 @@ def outsider_value(name: str, param: str, outsider) -> str:
         "attachment_id": records["attachment"].pk,
         "entry_id": records["time_entry"].pk,
         "quantity_id": records["quantity"].pk,
+        "invoice_id": records["ap_invoice"].pk,
+        "line_id": records["ap_line"].pk,
+        "payment_id": records["ap_payment"].pk,
         "format": "json",
     }
     by_route = {
@@ -76,6 +87,9 @@ def outsider_value(name: str, param: str, outsider) -> str:
         ("employee_edit", "record_id"): records["employee"].pk,
         ("cost_code_edit", "record_id"): records["cost_code"].pk,
         ("vendor_edit", "record_id"): records["vendor"].pk,
+        ("ap_queue_edit", "record_id"): records["ap_queue"].pk,
+        ("ap_routing_rule_edit", "record_id"): records["ap_rule"].pk,
+        ("ap_routing_rule_delete", "record_id"): records["ap_rule"].pk,
         ("cor-detail", "pk"): records["cor"].pk,
         ("cor-status", "pk"): records["cor"].pk,
         ("cor-line-detail", "pk"): records["line"].pk,
@@ -151,7 +165,33 @@ def outsider_records(outsider) -> dict:
         date="2025-01-06",
         defaults={"quantity": 10, "unit": "LF"},
     )[0]
+    records.update(outsider_ap_records(outsider, records["vendor"]))
     return records
+
+
+def outsider_ap_records(outsider, vendor) -> dict:
+    office = outsider.office
+    queue = ApQueue.objects.get_or_create(office=office, name="Theirs")[0]
+    invoice = ApInvoice.objects.get_or_create(
+        office=office,
+        invoice_number="THEIRS-1",
+        defaults={
+            "vendor": vendor,
+            "queue": queue,
+            "status": "approved",
+            "total": 10,
+            "document": ContentFile(b"%PDF-theirs", name="theirs.pdf"),
+        },
+    )[0]
+    return {
+        "ap_queue": queue,
+        "ap_invoice": invoice,
+        "ap_line": ApInvoiceLine.objects.get_or_create(invoice=invoice, description="Theirs")[0],
+        "ap_payment": ApPayment.objects.get_or_create(
+            invoice=invoice, date="2025-01-06", amount=5, method="check"
+        )[0],
+        "ap_rule": RoutingRule.objects.get_or_create(office=office, reviewer=outsider.owner)[0],
+    }
 
 
 def url_for(route_regex: str, name: str, params, outsider) -> str:

@@ -1,0 +1,140 @@
+from django import forms
+
+from apps.accounts import policy
+from apps.accounts.models import Membership
+from apps.offices.models import Office
+from apps.projects.models import CostCode, Project
+
+from .models import (
+    ApInvoice,
+    ApInvoiceLine,
+    ApPayment,
+    ApQueue,
+    Commitment,
+    InvoiceStatus,
+    RoutingRule,
+    Vendor,
+)
+from .services import IMPORTED_FIELDS
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+def _scope(form, account, **querysets) -> None:
+    for name, model in querysets.items():
+        if name in form.fields:
+            form.fields[name].queryset = model.objects.for_account(account).filter(active=True)
+
+
+class InvoiceForm(forms.ModelForm):
+    office = forms.ModelChoiceField(queryset=Office.objects.none())
+
+    class Meta:
+        model = ApInvoice
+        fields = (
+            "office",
+            "queue",
+            "project",
+            "vendor",
+            "commitment",
+            "invoice_number",
+            "billing_date",
+            "period_start",
+            "period_end",
+            "due_date",
+            "document",
+        )
+        widgets = {
+            name: DATE for name in ("billing_date", "period_start", "period_end", "due_date")
+        }
+
+    def __init__(self, *args, account, read_only: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["office"].queryset = Office.objects.for_account(account)
+        _scope(self, account, queue=ApQueue, project=Project, vendor=Vendor, commitment=Commitment)
+        if self.instance.pk:
+            self.fields["office"].disabled = True
+        for name in IMPORTED_FIELDS if read_only else ():
+            self.fields[name].disabled = True
+
+
+class LineForm(forms.ModelForm):
+    class Meta:
+        model = ApInvoiceLine
+        fields = ("description", "cost_code", "amount", "retainage")
+
+
+LineFormSet = forms.inlineformset_factory(
+    ApInvoice, ApInvoiceLine, form=LineForm, extra=2, can_delete=True
+)
+
+
+def line_formset(*args, account, read_only: bool = False, **kwargs):
+    formset = LineFormSet(*args, **kwargs)
+    codes = CostCode.objects.for_account(account).filter(active=True)
+    for form in formset.forms:
+        form.fields["cost_code"].queryset = codes
+        for field in form.fields.values() if read_only else ():
+            field.disabled = True
+    return formset
+
+
+class QueueFilterForm(forms.Form):
+    q = forms.CharField(required=False, label="Search")
+    queue = forms.IntegerField(required=False)
+    status = forms.ChoiceField(choices=[("", "Any status"), *InvoiceStatus.choices], required=False)
+    vendor = forms.IntegerField(required=False)
+    project = forms.IntegerField(required=False)
+
+
+class PaymentForm(forms.ModelForm):
+    class Meta:
+        model = ApPayment
+        fields = ("date", "amount", "method", "reference")
+        widgets = {"date": DATE}
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
+    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class QueueForm(forms.ModelForm):
+    class Meta:
+        model = ApQueue
+        fields = ("office", "name", "description", "active")
+
+
+class RoutingRuleForm(forms.ModelForm):
+    class Meta:
+        model = RoutingRule
+        fields = (
+            "office",
+            "priority",
+            "project",
+            "vendor",
+            "cost_code",
+            "min_amount",
+            "max_amount",
+            "reviewer",
+            "active",
+        )
+
+    def scope(self, account) -> None:
+        """Only the account's records, and reviewers who may review AP lines."""
+        _scope(self, account, project=Project, vendor=Vendor, cost_code=CostCode)
+        members = Membership.objects.for_account(account).select_related("user")
+        reviewers = [m.user_id for m in members if policy.can(m, "ap.review")]
+        self.fields["reviewer"].queryset = self.fields["reviewer"].queryset.filter(pk__in=reviewers)
+
+    def clean(self):
+        data = super().clean()
+        office = data.get("office")
+        for name in ("project", "vendor", "cost_code"):
+            record = data.get(name)
+            if office and record and record.office_id != office.pk:
+                self.add_error(name, "This belongs to another office.")
+        low, high = data.get("min_amount"), data.get("max_amount")
+        if low is not None and high is not None and low > high:
+            self.add_error("max_amount", "The maximum is below the minimum.")
+        return data

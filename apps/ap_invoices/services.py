@@ -1,0 +1,191 @@
+"""Writes on AP invoices: create and update with their lines, validate, review line by line."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from apps.accounts.audit import audit_record
+from apps.accounts.models import Membership, Role, User
+from apps.offices.models import Office
+from apps.projects.models import CostCode
+
+from .models import ApInvoice, ApInvoiceLine, InvoiceStatus, ReviewStatus
+from .routing import route_or_queue
+from .totals import ZERO, invoice_totals
+from .validation import invoice_validate as invoice_validate  # part of this module's API
+
+INVOICE_FIELDS = ("queue", "project", "vendor", "commitment", "invoice_number", "billing_date")
+INVOICE_FIELDS += ("period_start", "period_end", "due_date")
+# What Procore owns on an imported invoice: everything but the queue it waits in.
+IMPORTED_FIELDS = tuple(f for f in INVOICE_FIELDS if f != "queue")
+LINE_FIELDS = ["position", "description", "cost_code", "amount", "retainage"]
+EDITABLE_STATUSES = (InvoiceStatus.QUEUED, InvoiceStatus.IN_REVIEW, InvoiceStatus.REJECTED)
+REVIEWABLE_STATUSES = (InvoiceStatus.IN_REVIEW, InvoiceStatus.REJECTED)
+
+
+@dataclass(frozen=True)
+class Line:
+    description: str
+    amount: Decimal
+    retainage: Decimal = ZERO
+    cost_code: CostCode | None = None
+    id: int | None = None  # an existing line of the invoice, updated in place
+
+
+def _check(office: Office, lines: list[Line], fields: dict) -> None:
+    for name in ("queue", "project", "vendor", "commitment"):
+        record = fields.get(name)
+        if record is not None and record.office_id != office.pk:
+            raise ValidationError(f"That {name} belongs to another office.")
+    for n, line in enumerate(lines, start=1):
+        if line.retainage < 0:
+            raise ValidationError(f"Line {n}: retainage cannot be negative.")
+        if line.cost_code is not None and line.cost_code.office_id != office.pk:
+            raise ValidationError(f"Line {n}: that cost code belongs to another office.")
+
+
+def _save_lines(invoice: ApInvoice, lines: list[Line]) -> None:
+    """Lines given with the id of one of the invoice's lines update it; the rest are new, and
+    lines not given are deleted. Totals are recomputed from the lines."""
+    existing = set(invoice.lines.values_list("pk", flat=True))
+    rows = [
+        ApInvoiceLine(
+            pk=line.id if line.id in existing else None,
+            invoice=invoice,
+            position=n,
+            description=line.description,
+            cost_code=line.cost_code,
+            amount=line.amount,
+            retainage=line.retainage,
+        )
+        for n, line in enumerate(lines, start=1)
+    ]
+    invoice.lines.exclude(pk__in=[r.pk for r in rows if r.pk]).delete()
+    ApInvoiceLine.objects.bulk_update([r for r in rows if r.pk], LINE_FIELDS)
+    ApInvoiceLine.objects.bulk_create([r for r in rows if not r.pk])
+    totals = invoice_totals((line.amount, line.retainage) for line in lines)
+    invoice.subtotal, invoice.retainage, invoice.total = totals
+    invoice.save(update_fields=["subtotal", "retainage", "total", "updated_at"])
+
+
+@transaction.atomic
+def invoice_create(
+    *, office: Office, user: User, lines: list[Line], document=None, route: bool = True, **fields
+) -> ApInvoice:
+    """A new invoice with its lines; then routed, or left in the queue with the reasons."""
+    _check(office, lines, fields)
+    invoice = ApInvoice.objects.create(
+        office=office,
+        created_by=user,
+        document=document or "",
+        **{k: fields[k] for k in INVOICE_FIELDS if k in fields},
+    )
+    _save_lines(invoice, lines)
+    audit_record(account=office.account, actor=user, action="ap_invoice.created", target=invoice)
+    if route:
+        route_or_queue(invoice=invoice, user=user)
+    return invoice
+
+
+def _check_imported(invoice: ApInvoice, lines: list[Line] | None, fields: dict) -> None:
+    changed = [k for k in IMPORTED_FIELDS if k in fields and fields[k] != getattr(invoice, k)]
+    if lines is not None:
+        current = [
+            (line.description, line.amount, line.retainage, line.cost_code_id)
+            for line in invoice.lines.all()
+        ]
+        given = [
+            (li.description, li.amount, li.retainage, getattr(li.cost_code, "pk", None))
+            for li in lines
+        ]
+        if current != given:
+            changed.append("lines")
+    if changed:
+        raise ValidationError(
+            "This invoice was imported from Procore and its "
+            f"{', '.join(changed)} cannot be edited here (the office does not allow it)."
+        )
+
+
+@transaction.atomic
+def invoice_update(
+    *,
+    invoice: ApInvoice,
+    user: User,
+    lines: list[Line] | None = None,
+    document=None,
+    allow_imported_edits: bool = False,
+    **fields,
+) -> ApInvoice:
+    """Change an invoice that is not approved or paid, then route it again (reviews restart).
+    An imported invoice's Procore fields and lines are read-only unless the office allows it."""
+    if invoice.status not in EDITABLE_STATUSES:
+        raise ValidationError(
+            f"An {invoice.get_status_display().lower()} invoice cannot be edited."
+        )
+    if invoice.procore_requisition_id is not None and not allow_imported_edits:
+        _check_imported(invoice, lines, fields)
+    _check(invoice.office, lines or [], fields)
+    for name in INVOICE_FIELDS:
+        if name in fields:
+            setattr(invoice, name, fields[name])
+    if document:
+        invoice.document = document
+    invoice.save()
+    if lines is not None:
+        _save_lines(invoice, lines)
+    audit_record(
+        account=invoice.office.account, actor=user, action="ap_invoice.updated", target=invoice
+    )
+    route_or_queue(invoice=invoice, user=user)
+    return invoice
+
+
+def _may_review(line: ApInvoiceLine, user: User) -> bool:
+    if line.reviewer_id == user.pk:
+        return True
+    role = (
+        Membership.objects.filter(account_id=line.invoice.office.account_id, user=user)
+        .values_list("role", flat=True)
+        .first()
+    )
+    return role in (Role.OWNER, Role.ADMIN)
+
+
+def _status_from_lines(invoice: ApInvoice) -> str:
+    reviews = set(invoice.lines.values_list("review_status", flat=True))
+    if ReviewStatus.REJECTED in reviews:
+        return InvoiceStatus.REJECTED
+    if reviews == {ReviewStatus.APPROVED}:
+        return InvoiceStatus.APPROVED
+    return InvoiceStatus.IN_REVIEW
+
+
+@transaction.atomic
+def review_line(*, line: ApInvoiceLine, user: User, approve: bool, comment: str = "") -> str:
+    """Approve or reject one line (its reviewer, or an owner or admin); returns the invoice's
+    new status: approved once every line is, rejected while any line is."""
+    invoice = ApInvoice.objects.select_for_update().get(pk=line.invoice_id)
+    if invoice.status not in REVIEWABLE_STATUSES:
+        raise ValidationError(f"An invoice {invoice.get_status_display().lower()} is not reviewed.")
+    if not _may_review(line, user):
+        raise ValidationError("Only the line's reviewer, an owner or an admin can review it.")
+    comment = comment.strip()
+    if not approve and not comment:
+        raise ValidationError("Say why the line is rejected.")
+    line.review_status = ReviewStatus.APPROVED if approve else ReviewStatus.REJECTED
+    line.review_comment, line.reviewed_at = comment, timezone.now()
+    line.save(update_fields=["review_status", "review_comment", "reviewed_at"])
+    invoice.status = _status_from_lines(invoice)
+    invoice.save(update_fields=["status", "updated_at"])
+    audit_record(
+        account=invoice.office.account,
+        actor=user,
+        action="ap_invoice.line_reviewed",
+        target=invoice,
+        detail={"line": line.pk, "review": line.review_status, "comment": comment},
+    )
+    return invoice.status
