@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from .ap_import.flow import ap_import_flow
 from .client.errors import NeedsReconnect, PermissionDenied, ProcoreError
 from .client.http import ProcoreClient
 from .cor_push.push import cor_push_flow
@@ -160,4 +161,5 @@ FLOWS: dict[str, Callable[[SyncRun, RunRecorder], None]] = {
     "change_event_statuses": statuses_flow,
     "time_export": time_export_flow,
     "daily_logs": daily_logs_flow,
+    "ap_import": ap_import_flow,
 }

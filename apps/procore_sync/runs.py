@@ -134,6 +134,8 @@ def run_retry_failed(*, run: SyncRun, user: User, enqueue: Callable[[int], None]
         params = {"entry_ids": failed_ids}
     elif run.flow == "daily_logs":  # the same days: those published in full are skipped
         params = dict(run.params)
+    elif run.flow == "ap_import":  # re-read every approved invoice: imports are idempotent
+        params = {"full": True}
     else:  # a full pass over the entities that had failures
         params = {"entities": sorted(set(failed.values_list("entity", flat=True))), "full": True}
     return run_queue(

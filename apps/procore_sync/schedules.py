@@ -18,15 +18,18 @@ from .notifications import notify_failures_and_recovery
 from .runs import run_queue
 from .time_export.options import DAILY_LOG_FLOW, DAILY_LOGS, TIME_FLOW, TimeOptions
 
-DEFAULT_INTERVAL_MINUTES = {"entities": 60, "change_event_statuses": 15}
+DEFAULT_INTERVAL_MINUTES = {"entities": 60, "change_event_statuses": 15, "ap_invoices": 30}
 # Wizard switches whose runs go by another flow name (time goes one way or the other).
 SWITCHED_FLOWS = {"manpower": DAILY_LOG_FLOW, "quantities": DAILY_LOG_FLOW}
+AP_FLOW, AP_SCHEDULED = "ap_import", ("auto_queue", "auto_route")
 
 
 def flow_of(settings: SyncSettings, switch: str) -> str:
     """The engine flow a wizard switch runs: "time" by the office's time mode."""
     if switch == "time":
         return DAILY_LOG_FLOW if TimeOptions.of(settings).mode == DAILY_LOGS else TIME_FLOW
+    if switch == "ap_invoices":  # by hand ("manual") or never chosen: nothing scheduled
+        return AP_FLOW if settings.options.get("ap_import") in AP_SCHEDULED else ""
     return SWITCHED_FLOWS.get(switch, switch)
 
 

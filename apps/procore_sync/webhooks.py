@@ -30,6 +30,11 @@ RESOURCES: dict[str, tuple[str, str]] = {
     "Standard Cost Codes": ("entities", "cost_codes"),
     "Timecard Time Types": ("entities", "time_types"),
     "Change Events": ("change_event_statuses", "change_events"),
+    # §10.2 lists no "Requisitions" (nor "Subcontractor Invoices") resource: a trigger on an
+    # unknown name would fail registration, so invoices come with their commitments' events
+    # and the schedule.
+    "Work Order Contracts": ("ap_import", "commitments"),
+    "Purchase Order Contracts": ("ap_import", "commitments"),
 }
 EVENT_TYPES = ("create", "update", "delete")
 

@@ -259,6 +259,22 @@ def commitments(
     return records(client, "/rest/v1.0/commitments", query)
 
 
+def work_order_contracts(
+    client: ProcoreClient, *, project_id: int, params: Params = None
+) -> Iterator[Record]:
+    """Subcontracts. https://developers.procore.com/reference/rest/work-order-contracts?version=1.0"""
+    query = {"project_id": project_id, **(params or {})}
+    return records(client, "/rest/v1.0/work_order_contracts", query)
+
+
+def purchase_order_contracts(
+    client: ProcoreClient, *, project_id: int, params: Params = None
+) -> Iterator[Record]:
+    """https://developers.procore.com/reference/rest/purchase-order-contracts?version=1.0"""
+    query = {"project_id": project_id, **(params or {})}
+    return records(client, "/rest/v1.0/purchase_order_contracts", query)
+
+
 # --- time and field data -------------------------------------------------------------------
 
 

@@ -1,0 +1,48 @@
+"""An invoice's attachments as one PDF: every attachment must be a PDF (an invoice missing a
+page is worse than one not imported yet), combined in Procore's order with pypdf."""
+
+import io
+from urllib.parse import urljoin
+
+from django.conf import settings
+from pypdf import PdfReader, PdfWriter
+from pypdf.errors import PdfReadError
+
+from ..client import resources
+from ..client.http import ProcoreClient
+
+
+class DocumentError(Exception):
+    """An attachment that cannot be part of the invoice's PDF; the message says which and why."""
+
+
+def _name(attachment: dict) -> str:
+    return str(attachment.get("filename") or attachment.get("name") or attachment.get("id"))
+
+
+def download(client: ProcoreClient, attachment: dict) -> bytes:
+    # Procore's links are absolute and pre-signed; a relative one is resolved on the API host.
+    url = urljoin(settings.PROCORE_API_URL.rstrip("/") + "/", attachment["url"])
+    return resources.attachment_download(client, {**attachment, "url": url})
+
+
+def combine(files: list[tuple[str, bytes]]) -> tuple[bytes, int]:
+    """(filename, bytes) of each attachment -> the combined PDF and its page count."""
+    writer = PdfWriter()
+    for name, content in files:
+        if not content.lstrip()[:5].startswith(b"%PDF"):
+            raise DocumentError(
+                f"Attachment {name} is not a PDF: Procore invoices are imported as one PDF, so "
+                "attach the invoice as a PDF in Procore."
+            )
+        try:
+            writer.append(PdfReader(io.BytesIO(content)))
+        except (PdfReadError, ValueError, KeyError) as exc:
+            raise DocumentError(f"Attachment {name} could not be read as a PDF ({exc}).") from exc
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue(), len(writer.pages)
+
+
+def invoice_pdf(client: ProcoreClient, attachments: list[dict]) -> tuple[bytes, int]:
+    return combine([(_name(a), download(client, a)) for a in attachments])

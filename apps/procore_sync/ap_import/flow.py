@@ -1,0 +1,116 @@
+"""The "ap_import" run: per mapped project, commitments first (invoices link to them), then the
+approved and approved-as-noted requisitions changed since the cursor, each on its own: one
+that fails is recorded with the reason and the others go on."""
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from apps.ap_invoices.models import ApQueue
+from apps.projects.models import Project
+
+from ..client import resources
+from ..client.errors import NeedsReconnect, PermissionDenied, ProcoreError
+from ..client.http import ProcoreClient
+from ..engine_models import ExternalRef, Outcome, SyncItem, SyncRun
+from ..live import live_connection
+from ..runs import RunRecorder, sync_settings_for
+from .commitments import commitments_import
+from .documents import DocumentError, invoice_pdf
+from .invoices import Document, Target, existing_invoice, invoice_import, needs_document
+from .mapping import STATUSES, requisition_data
+
+CURSOR = "ap_import:requisitions"
+OVERLAP = timedelta(minutes=2)  # clocks differ and a write may land mid-run
+NO_ATTACHMENT = "No attachment: Procore invoices are imported with their document"
+MODES = ("auto_queue", "auto_route", "manual")
+
+
+def mapped_projects(office) -> list[tuple[Project, int]]:
+    refs = ExternalRef.objects.filter(
+        office=office,
+        procore_type="project",
+        content_type=ContentType.objects.get_for_model(Project),
+        procore_id__isnull=False,
+    ).exclude(state="unlinked")
+    projects = Project.objects.in_bulk([r.object_id for r in refs])
+    return [(projects[r.object_id], r.procore_id) for r in refs if r.object_id in projects]
+
+
+def ap_import_flow(run: SyncRun, recorder: RunRecorder) -> None:
+    settings = sync_settings_for(run.office)
+    client = ProcoreClient(live_connection(run.office))
+    started = timezone.now()
+    since = None if run.params.get("full") else _cursor(settings)
+    projects = mapped_projects(run.office)
+    run.progress_total = len(projects)
+    run.save(update_fields=["progress_total"])
+    for project, procore_project_id in projects:
+        recorder.add(*commitments_import(client, project, procore_project_id))
+        target = _target(settings, project, run)
+        for record in _requisitions(client, procore_project_id, since, started):
+            recorder.add(*_one(client, target, record))
+        recorder.add(Counter(), [], done=1)
+    if not recorder.counts.get("failed"):  # a failed invoice is read again by the next run
+        settings.cursors = {**settings.cursors, CURSOR: started.isoformat()}
+        settings.save(update_fields=["cursors"])
+
+
+def _cursor(settings) -> datetime | None:
+    value = settings.cursors.get(CURSOR)
+    return parse_datetime(value) - OVERLAP if value else None
+
+
+def _target(settings, project: Project, run: SyncRun) -> Target:
+    queue_id = settings.options.get("ap_queue_id")
+    queue = ApQueue.objects.filter(office=project.office, pk=queue_id).first() if queue_id else None
+    route = settings.options.get("ap_import") == "auto_route"
+    return Target(project=project, queue=queue, route=route, user=run.requested_by)
+
+
+def _requisitions(client: ProcoreClient, procore_project_id: int, since, until):
+    """`filters[status]` takes one value (§8.3), so one listing per imported status."""
+    for status in STATUSES:
+        params = {"filters[status]": status}
+        if since is not None:
+            params["filters[updated_at]"] = f"{_utc(since)}...{_utc(until + OVERLAP)}"
+        yield from resources.requisitions(client, project_id=procore_project_id, params=params)
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _one(client: ProcoreClient, target: Target, record: dict) -> tuple[Counter, list[SyncItem]]:
+    data = requisition_data(record)
+    item = SyncItem(
+        entity="ap_invoices",
+        direction="in",
+        procore_id=data.requisition_id,
+        label=f"Invoice {data.invoice_number} ({data.procore_status})"[:200],
+    )
+    invoice = existing_invoice(target, data)
+    attachments = record.get("attachments") or []
+    rebuild = needs_document(invoice, data)
+    if rebuild and not attachments:
+        item.outcome, item.message = Outcome.SKIPPED, NO_ATTACHMENT
+        return Counter({item.outcome: 1}), [item]
+    try:
+        document = Document(*invoice_pdf(client, attachments)) if rebuild else None
+        outcome, message, invoice = invoice_import(target, data, invoice, document)
+        item.outcome, item.message, item.object_id = outcome, message, invoice.pk
+    except ValidationError as exc:
+        item.outcome, item.message = Outcome.FAILED, " ".join(exc.messages)
+    except DocumentError as exc:
+        item.outcome, item.message = Outcome.FAILED, str(exc)
+        item.fix = "Fix the attachment in Procore; the next run imports the invoice."
+    except (NeedsReconnect, PermissionDenied):
+        raise  # the connection's problem, not this invoice's: the run stops with it
+    except ProcoreError as exc:
+        item.outcome, item.message = Outcome.FAILED, f"Downloading the attachments: {exc.message}"
+        item.fix = "Retry failed (or the next run) downloads them again."
+    return Counter({item.outcome: 1}), [item]

@@ -1,0 +1,154 @@
+"""One requisition -> one ApInvoice, keyed by `procore_requisition_id`.
+
+A new one is created through the domain service. Seen again, it is refreshed while nobody has
+processed it here yet (`processed_at` empty); once processed it is left as it is and flagged
+`procore_changed`, so a reviewer's work is never overwritten behind their back.
+"""
+
+from dataclasses import dataclass
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from apps.accounts.models import User
+from apps.ap_invoices.models import ApInvoice, ApInvoiceLine, ApQueue, Commitment, Vendor
+from apps.ap_invoices.routing import route_or_queue
+from apps.ap_invoices.services import Line, invoice_create
+from apps.ap_invoices.totals import invoice_totals
+from apps.projects.models import Project
+
+from ..engine_models import Outcome
+from .commitments import COMMITMENT, linked_ids
+from .mapping import RequisitionData
+
+FLAGGED = "Changed in Procore after it was processed here: flagged, not overwritten."
+UNCHANGED = "Unchanged in Procore since the last import."
+
+
+@dataclass
+class Target:
+    """Where the office's imported invoices go, and what happens next."""
+
+    project: Project
+    queue: ApQueue | None
+    route: bool
+    user: User | None
+
+
+@dataclass
+class Document:
+    content: bytes
+    pages: int
+
+
+def existing_invoice(target: Target, data: RequisitionData) -> ApInvoice | None:
+    return ApInvoice.objects.filter(
+        office=target.project.office, procore_requisition_id=data.requisition_id
+    ).first()
+
+
+def needs_document(invoice: ApInvoice | None, data: RequisitionData) -> bool:
+    """Only a new invoice, or an unprocessed one Procore changed, is (re)built."""
+    if invoice is None:
+        return True
+    return invoice.processed_at is None and invoice.procore_updated_at != data.updated_at
+
+
+def _fields(target: Target, data: RequisitionData) -> dict:
+    office = target.project.office
+    commitments = linked_ids(office, COMMITMENT, Commitment, [data.commitment_id])
+    vendors = linked_ids(office, "vendor", Vendor, [data.vendor_id])
+    return {
+        "project": target.project,
+        "vendor": Vendor.objects.filter(pk=vendors.get(data.vendor_id)).first(),
+        "commitment": Commitment.objects.filter(pk=commitments.get(data.commitment_id)).first(),
+        "invoice_number": data.invoice_number,
+        "billing_date": data.billing_date,
+        "period_start": data.period_start,
+        "period_end": data.period_end,
+    }
+
+
+def _lines(data: RequisitionData) -> list[Line]:
+    return [Line(description=d, amount=a, retainage=r) for d, a, r in data.lines]
+
+
+def _file(data: RequisitionData, document: Document) -> ContentFile:
+    return ContentFile(document.content, name=f"procore-invoice-{data.requisition_id}.pdf")
+
+
+@transaction.atomic
+def invoice_import(
+    target: Target, data: RequisitionData, invoice: ApInvoice | None, document: Document | None
+) -> tuple[str, str, ApInvoice]:
+    """(outcome, message, invoice). `document` is given whenever `needs_document` says so."""
+    if invoice is not None and invoice.processed_at is not None:
+        return _flag(invoice, data)
+    if invoice is not None and document is None:
+        return Outcome.SKIPPED, UNCHANGED, invoice
+    if invoice is None:
+        invoice = invoice_create(
+            office=target.project.office,
+            user=target.user,
+            lines=_lines(data),
+            document=_file(data, document),
+            route=False,
+            queue=target.queue,
+            **_fields(target, data),
+        )
+        outcome = Outcome.CREATED
+    else:
+        _refresh(invoice, target, data, document)
+        outcome = Outcome.UPDATED
+    invoice.procore_requisition_id = data.requisition_id
+    invoice.procore_status, invoice.procore_updated_at = data.procore_status, data.updated_at
+    invoice.document_pages = document.pages
+    invoice.save(
+        update_fields=[
+            "procore_requisition_id",
+            "procore_status",
+            "procore_updated_at",
+            "document_pages",
+            "updated_at",
+        ]
+    )
+    message = ""
+    if target.route:
+        reasons = route_or_queue(invoice=invoice, user=target.user)
+        message = "Routed to reviewers." if not reasons else "Queued: " + " ".join(reasons)
+    return outcome, message, invoice
+
+
+def _flag(invoice: ApInvoice, data: RequisitionData) -> tuple[str, str, ApInvoice]:
+    if (
+        invoice.procore_updated_at == data.updated_at
+        and invoice.procore_status == data.procore_status
+    ):
+        return Outcome.SKIPPED, UNCHANGED, invoice
+    invoice.procore_changed = True
+    invoice.save(update_fields=["procore_changed", "updated_at"])
+    return Outcome.SKIPPED, FLAGGED, invoice
+
+
+def _refresh(invoice: ApInvoice, target: Target, data: RequisitionData, document: Document) -> None:
+    """Procore's fields, lines and document of an invoice nobody processed yet; its queue and
+    status stay (the domain's `invoice_update` routes every time, which an "auto_queue" office
+    does not want)."""
+    for name, value in _fields(target, data).items():
+        setattr(invoice, name, value)
+    invoice.document.save(_file(data, document).name, _file(data, document), save=False)
+    lines = _lines(data)
+    invoice.lines.all().delete()
+    ApInvoiceLine.objects.bulk_create(
+        ApInvoiceLine(
+            invoice=invoice,
+            position=n,
+            description=li.description,
+            amount=li.amount,
+            retainage=li.retainage,
+        )
+        for n, li in enumerate(lines, start=1)
+    )
+    totals = invoice_totals((li.amount, li.retainage) for li in lines)
+    invoice.subtotal, invoice.retainage, invoice.total = totals
+    invoice.save()
