@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from apps.accounts.audit import audit_record
 from apps.accounts.models import User
+from apps.ap_invoices.models import ApQueue
 from apps.offices.models import Office
 
 from .client.http import ProcoreClient
@@ -39,6 +40,7 @@ FLOW_LABELS = {
 }
 TIME_MODES = (("timesheets", "Procore timesheets"), ("daily_logs", "Daily-log timecards"))
 TIME_TRIGGERS = (("approved", "When it is approved"), ("submitted", "When it is submitted"))
+DEFAULT_AP_QUEUE = "Procore invoices"
 AP_MODES = (
     ("auto_queue", "Automatic, into a queue"),
     ("auto_route", "Automatic, and route to reviewers"),
@@ -221,6 +223,8 @@ class SettingsChoice:
     time_mode: str
     ap_mode: str
     time_trigger: str = ""  # "": keep the office's (approved when never chosen)
+    ap_queue_id: int | None = None  # None: keep the office's, or make "Procore invoices"
+    ap_allow_edit: bool = False  # imported invoices stay read-only unless this is on
 
 
 def settings_save(*, office: Office, choice: SettingsChoice, user: User) -> SyncSettings:
@@ -234,6 +238,9 @@ def settings_save(*, office: Office, choice: SettingsChoice, user: User) -> Sync
     bad = {v for v in choice.directions.values()} - set(Direction.values)
     if bad or set(choice.directions) - set(ENTITIES):
         raise ValidationError("Choose a direction for each kind of record.")
+    queues = ApQueue.objects.filter(office=office, active=True)
+    if choice.ap_queue_id is not None and not queues.filter(pk=choice.ap_queue_id).exists():
+        raise ValidationError("Choose one of this office's AP queues for imported invoices.")
     settings = sync_settings_for(office)
     before = _settings_view(settings)
     settings.directions = choice.directions
@@ -246,6 +253,11 @@ def settings_save(*, office: Office, choice: SettingsChoice, user: User) -> Sync
     }
     if choice.time_trigger:
         settings.options["time_trigger"] = choice.time_trigger
+    settings.options["ap_allow_edit"] = choice.ap_allow_edit
+    queue_id = choice.ap_queue_id or settings.options.get("ap_queue_id")
+    if not queues.filter(pk=queue_id).exists():
+        queue_id = ApQueue.objects.get_or_create(office=office, name=DEFAULT_AP_QUEUE)[0].pk
+    settings.options["ap_queue_id"] = queue_id
     settings.save()
     after = _settings_view(settings)
     changed = {k: {"from": before[k], "to": v} for k, v in after.items() if before[k] != v}

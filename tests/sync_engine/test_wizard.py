@@ -3,6 +3,7 @@
 import pytest
 
 from apps.accounts.models import AuditEntry
+from apps.ap_invoices.models import ApQueue
 from apps.procore_sync.engine_models import ExternalRef, ImportWizard, SyncRun, SyncSettings
 from apps.projects.models import Project
 from apps.timecards.models import Employee
@@ -81,6 +82,8 @@ def test_the_last_step_saves_settings_and_starts_the_first_sync(owner_client, te
     assert settings.directions["employees"] == "both" and settings.directions["vendors"] == "off"
     assert settings.flows["entities"] and settings.flows["time"] and not settings.flows["cors"]
     assert settings.intervals["entities"] == 15
-    assert settings.options == {"time_export": "daily_logs", "ap_import": "auto_route"}
+    queue = ApQueue.objects.get(office=tenant.office)  # the office had none: one is made
+    assert settings.options == {"time_export": "daily_logs", "ap_import": "auto_route",
+                                "ap_queue_id": queue.pk, "ap_allow_edit": False}  # fmt: skip
     entry = AuditEntry.objects.filter(action="procore.settings_changed").last()
     assert "directions" in entry.detail

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 
 from apps.accounts.policy import permission_required
 from apps.accounts.tenancy import get_for_account_or_404
+from apps.ap_invoices.models import ApQueue
 from apps.offices.models import Office
 
 from .. import wizard as w
@@ -124,6 +125,8 @@ def _settings(request, wizard, ctx, name):
             time_mode=request.POST.get("time_mode", ""),
             ap_mode=request.POST.get("ap_mode", ""),
             time_trigger=request.POST.get("time_trigger", ""),
+            ap_queue_id=_int_or_none(request.POST.get("ap_queue")),
+            ap_allow_edit=request.POST.get("ap_allow_edit") == "on",
         )
         try:
             w.settings_save(office=wizard.office, choice=choice, user=request.user)
@@ -141,8 +144,13 @@ def _settings(request, wizard, ctx, name):
         "time_modes": w.TIME_MODES,
         "time_triggers": w.TIME_TRIGGERS,
         "ap_modes": w.AP_MODES,
+        "ap_queues": ApQueue.objects.filter(office=wizard.office, active=True),
     }
     return _render(request, wizard, ctx, context)
+
+
+def _int_or_none(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
 
 
 def _minutes(value: str | None) -> int:
