@@ -144,6 +144,23 @@ def invoice_update(
     return invoice
 
 
+@transaction.atomic
+def invoice_refresh_imported(*, invoice: ApInvoice, lines: list[Line], document, **fields):
+    """Procore's newer fields, lines and document for an imported invoice nobody processed yet.
+    Its queue, status and reviews stay: an office that only queues imports is not routed."""
+    _check(invoice.office, lines, fields)
+    for name in INVOICE_FIELDS:
+        if name in fields:
+            setattr(invoice, name, fields[name])
+    invoice.document = document
+    invoice.save()
+    _save_lines(invoice, lines)
+    audit_record(
+        account=invoice.office.account, actor=None, action="ap_invoice.refreshed", target=invoice
+    )
+    return invoice
+
+
 def _may_review(line: ApInvoiceLine, user: User) -> bool:
     if line.reviewer_id == user.pk:
         return True

@@ -11,10 +11,9 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from apps.accounts.models import User
-from apps.ap_invoices.models import ApInvoice, ApInvoiceLine, ApQueue, Commitment, Vendor
+from apps.ap_invoices.models import ApInvoice, ApQueue, Commitment, Vendor
 from apps.ap_invoices.routing import route_or_queue
-from apps.ap_invoices.services import Line, invoice_create
-from apps.ap_invoices.totals import invoice_totals
+from apps.ap_invoices.services import Line, invoice_create, invoice_refresh_imported
 from apps.projects.models import Project
 
 from ..engine_models import Outcome
@@ -131,24 +130,7 @@ def _flag(invoice: ApInvoice, data: RequisitionData) -> tuple[str, str, ApInvoic
 
 
 def _refresh(invoice: ApInvoice, target: Target, data: RequisitionData, document: Document) -> None:
-    """Procore's fields, lines and document of an invoice nobody processed yet; its queue and
-    status stay (the domain's `invoice_update` routes every time, which an "auto_queue" office
-    does not want)."""
-    for name, value in _fields(target, data).items():
-        setattr(invoice, name, value)
-    invoice.document.save(_file(data, document).name, _file(data, document), save=False)
-    lines = _lines(data)
-    invoice.lines.all().delete()
-    ApInvoiceLine.objects.bulk_create(
-        ApInvoiceLine(
-            invoice=invoice,
-            position=n,
-            description=li.description,
-            amount=li.amount,
-            retainage=li.retainage,
-        )
-        for n, li in enumerate(lines, start=1)
+    """An invoice nobody processed yet takes Procore's newer fields, lines and document."""
+    invoice_refresh_imported(
+        invoice=invoice, lines=_lines(data), document=_file(data, document), **_fields(target, data)
     )
-    totals = invoice_totals((li.amount, li.retainage) for li in lines)
-    invoice.subtotal, invoice.retainage, invoice.total = totals
-    invoice.save()
