@@ -100,7 +100,7 @@ def main() -> None:
                     "big": log_account("Bench Log", args.log_cors, args.log_projects),
                     "small": log_account("Bench Log Small", 10, 2),
                 }
-            analyze()  # statistics as a database in service has them, so plans are stable
+            stack.analyze()
             state_file = bench.run_dir / "state.json"
             state_file.write_text(json.dumps(state, default=str))
             results[phase] = stack.run_phase(bench, __file__, phase, state_file, PHASE_TIMEOUT)
@@ -111,7 +111,7 @@ def main() -> None:
 
 
 def prepare(args) -> dict:
-    from benchkit.office import connected_office
+    from benchkit.office import connected_office, owner_create
 
     office, connection = connected_office("Bench COR Push")
     user = owner_create(office.account, "owner@bench-cor-push.test")
@@ -120,14 +120,6 @@ def prepare(args) -> dict:
     state["statuses"] = change_event_statuses()
     state["push"] = target_create(state, "Bench Tower", "T-1", args)
     return state
-
-
-def owner_create(account, email: str):
-    from apps.accounts.models import Membership, Role, User
-
-    user = User.objects.create_user(email, "bench-password-1", full_name=f"Owner {account}")
-    Membership.objects.create(account=account, user=user, role=Role.OWNER)
-    return user
 
 
 def change_event_statuses() -> list[str]:
@@ -249,7 +241,7 @@ def log_account(name: str, count: int, projects: int) -> dict:
     import random
     from datetime import timedelta
 
-    from benchkit.office import office_create
+    from benchkit.office import office_create, owner_create
     from django.utils import timezone
 
     from apps.cors.fingerprint import cor_fingerprint
@@ -332,13 +324,6 @@ def log_account(name: str, count: int, projects: int) -> dict:
     }
 
 
-def analyze() -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-
-
 def check_sandbox(target: dict, before: dict | None) -> dict:
     """What the sandbox holds for the target's Procore project, against the CORs in Trestle."""
     from apps.cors.models import CorLineItem
@@ -406,17 +391,10 @@ def instrument(counter: meters.QueryCounter) -> None:
     from apps.procore_sync import runs
     from apps.procore_sync.cor_push import push, services
 
-    def labelled(original, label):
-        def wrapped(*args, **kwargs):
-            with counter.labelled(label):
-                return original(*args, **kwargs)
-
-        return wrapped
-
-    services.pushable = labelled(services.pushable, "push_queue's check (pushable)")
-    push.plan_push = labelled(push.plan_push, "pre-flight (plan_push)")
-    push.Pusher._record = labelled(push.Pusher._record, "CorPush rows (Pusher._record)")
-    runs.RunRecorder.add = labelled(runs.RunRecorder.add, "run items and row (RunRecorder)")
+    services.pushable = counter.wrap(services.pushable, "push_queue's check (pushable)")
+    push.plan_push = counter.wrap(push.plan_push, "pre-flight (plan_push)")
+    push.Pusher._record = counter.wrap(push.Pusher._record, "CorPush rows (Pusher._record)")
+    runs.RunRecorder.add = counter.wrap(runs.RunRecorder.add, "run items and row (RunRecorder)")
 
 
 def run_push(phase: str, state: dict) -> dict:
@@ -482,19 +460,8 @@ def run_push(phase: str, state: dict) -> dict:
         "rss_growth_mb": rss.growth_mb,
         "rss_peak_mb": rss.peak / 2**20,
         "faults": injected,
-        "profile": profile_top(profiler),
+        "profile": meters.profile_top(profiler),
     }
-
-
-def profile_top(profiler) -> str:
-    import io
-    import pstats
-
-    if profiler is None:
-        return ""
-    out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(30)
-    return out.getvalue()
 
 
 def run_summary(run) -> dict:

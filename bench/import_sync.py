@@ -61,7 +61,7 @@ def main() -> None:
         for phase in PHASES:
             if phase == "export":
                 state["changed"] = change_employees(state, args.changed)
-            analyze()  # statistics as a database in service has them, so plans are stable
+            stack.analyze()
             state_file = bench.run_dir / "state.json"
             state_file.write_text(json.dumps(state))
             results[phase] = stack.run_phase(bench, __file__, phase, state_file, PHASE_TIMEOUT)
@@ -75,7 +75,7 @@ def prepare(bench: stack.Stack, args) -> dict:
 
     with meters.Stopwatch() as watch:
         list_id = add_cost_code_list()
-        backdate_sandbox()
+        stack.sandbox_backdate()
     office, connection = connected_office("Bench Engine")
     # One live connection per Procore company: the floor's office borrows a token instead.
     floor_office = office_create("Bench Floor")
@@ -114,24 +114,6 @@ def add_cost_code_list() -> int:
             build.add("standard_cost_codes", data | {"parent_id": division}, parent_id=list_id)
     build.flush()
     return list_id
-
-
-def backdate_sandbox() -> None:
-    """Seeded an hour ago: a second run's cursor (minus its 2-minute overlap) skips the seed."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE procore_sandbox_sandboxrecord SET created_at = created_at - interval '1 hour',"
-            " updated_at = updated_at - interval '1 hour'"
-        )
-
-
-def analyze() -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
 
 
 def change_employees(state: dict, count: int) -> list[int]:
@@ -208,8 +190,6 @@ def instrument(counter: meters.QueryCounter, batches: list) -> None:
 
 def run_engine(phase: str, state: dict, folder: Path) -> dict:
     import cProfile
-    import io
-    import pstats
 
     from django.db import connection
 
@@ -235,11 +215,6 @@ def run_engine(phase: str, state: dict, folder: Path) -> dict:
     (folder / f"{phase}-pages.json").write_text(
         json.dumps([[s.label, s.url] for s in log if s.method == "GET"])
     )
-    profile = ""
-    if profiler:
-        out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(30)
-        profile = out.getvalue()
     return {
         "seconds": watch.seconds,
         "status": run.status,
@@ -255,7 +230,7 @@ def run_engine(phase: str, state: dict, folder: Path) -> dict:
         "batches": batches,
         "rss_growth_mb": rss.growth_mb,
         "rss_peak_mb": rss.peak / 2**20,
-        "profile": profile,
+        "profile": meters.profile_top(profiler),
     }
 
 

@@ -62,7 +62,7 @@ def main() -> None:
         for phase in PHASES:
             if phase == "edit":
                 state["edits"] = edit_cards(state)
-            analyze()
+            stack.analyze()
             state_file = bench.run_dir / "state.json"
             state_file.write_text(json.dumps(state, default=str))
             results[phase] = stack.run_phase(bench, __file__, phase, state_file, PHASE_TIMEOUT)
@@ -72,34 +72,18 @@ def main() -> None:
 
 def prepare(args) -> dict:
     """Trestle's side, linked to the seeded company, and the approved cards."""
-    from benchkit.office import connected_office, demo_company
-    from django.contrib.contenttypes.models import ContentType
+    from benchkit.office import connected_office, demo_company, link, owner_create
 
-    from apps.accounts.models import Membership, Role, User
     from apps.procore_sandbox.models import SandboxRecord
-    from apps.procore_sync.engine_models import ExternalRef, SyncSettings
+    from apps.procore_sync.engine_models import SyncSettings
     from apps.procore_sync.project_mapping import project_map
     from apps.projects.models import CostCode, Project
     from apps.timecards.models import Employee, TimeType
 
     office, connection = connected_office("Bench Time Export")
-    user = User.objects.create_user("owner@bench-time.test", "bench-password-1", full_name="Owner")
-    Membership.objects.create(account=office.account, user=user, role=Role.OWNER)
+    user = owner_create(office.account, "owner@bench-time.test")
     company = demo_company()
     records = SandboxRecord.objects.filter(company=company)
-
-    def link(objs, procore_type: str, procore_ids: list[int]) -> None:
-        content_type = ContentType.objects.get_for_model(type(objs[0]))
-        ExternalRef.objects.bulk_create(
-            ExternalRef(
-                office=office,
-                content_type=content_type,
-                object_id=obj.pk,
-                procore_type=procore_type,
-                procore_id=pid,
-            )
-            for obj, pid in zip(objs, procore_ids, strict=True)
-        )
 
     remote_projects = list(records.filter(resource="projects").order_by("id"))[: args.projects]
     projects = []
@@ -126,7 +110,7 @@ def prepare(args) -> dict:
         )
         for u in users
     )
-    link(employees, "company_user", [u.id for u in users])
+    link(office, employees, "company_user", [u.id for u in users])
     codes = sorted(
         {r.data["full_code"] for r in records.filter(resource="cost_codes") if r.data.get("parent")}
     )
@@ -135,7 +119,7 @@ def prepare(args) -> dict:
     )
     regular = records.get(resource="timecard_time_types", data__abbreviated_time_type="REG")
     time_type = TimeType.objects.create(office=office, name="Regular Time", abbreviation="REG")
-    link([time_type], "timecard_time_type", [regular.id])
+    link(office, [time_type], "timecard_time_type", [regular.id])
     SyncSettings.objects.filter(office=office).update(
         options={"time_export": "timesheets", "time_trigger": "approved"}, flows={"time": True}
     )
@@ -208,13 +192,6 @@ def edit_cards(state: dict) -> dict:
     return {"edited": EDITED, "rejected": REJECTED, "deleted": DELETED}
 
 
-def analyze() -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-
-
 def check_sandbox(state: dict) -> dict:
     """Procore's live entries of the projects against Trestle's approved cards, exactly."""
     from collections import defaultdict
@@ -274,16 +251,9 @@ def instrument(counter: meters.QueryCounter) -> None:
     from apps.procore_sync import runs
     from apps.procore_sync.time_export import timesheets
 
-    def labelled(original, label):
-        def wrapped(*args, **kwargs):
-            with counter.labelled(label):
-                return original(*args, **kwargs)
-
-        return wrapped
-
-    timesheets.plan = labelled(timesheets.plan, "cards and links (plan)")
-    timesheets._save_refs = labelled(timesheets._save_refs, "links (ExternalRef upserts)")
-    runs.RunRecorder.add = labelled(runs.RunRecorder.add, "run items and row (RunRecorder)")
+    timesheets.plan = counter.wrap(timesheets.plan, "cards and links (plan)")
+    timesheets.refs_save = counter.wrap(timesheets.refs_save, "links (ExternalRef upserts)")
+    runs.RunRecorder.add = counter.wrap(runs.RunRecorder.add, "run items and row (RunRecorder)")
 
 
 def run_export(phase: str, state: dict) -> dict:

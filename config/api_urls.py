@@ -5,6 +5,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
+from apps.ap_invoices.api import (
+    ApInvoiceViewSet,
+    ApPaymentViewSet,
+    ApQueueViewSet,
+    RoutingRuleViewSet,
+)
 from apps.cors.api import CorLineViewSet, CorViewSet
 from apps.cors.api_notifications import ChangeNotificationViewSet
 from apps.offices.api import OfficeViewSet
@@ -21,6 +27,12 @@ router.register("sync-runs", SyncRunViewSet, basename="sync-run")
 router.register("change-notifications", ChangeNotificationViewSet, basename="change-notification")
 router.register("time-entries", TimeEntryViewSet, basename="time-entry")
 router.register("production-quantities", ProductionQuantityViewSet, basename="production-quantity")
+router.register("ap-invoices", ApInvoiceViewSet, basename="ap-invoice")
+router.register(
+    r"ap-invoices/(?P<invoice_id>[0-9]+)/payments", ApPaymentViewSet, basename="ap-payment"
+)
+router.register("ap-queues", ApQueueViewSet, basename="ap-queue")
+router.register("ap-routing-rules", RoutingRuleViewSet, basename="ap-routing-rule")
 
 urlpatterns = [
     path("", include(router.urls)),

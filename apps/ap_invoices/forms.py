@@ -1,7 +1,5 @@
 from django import forms
 
-from apps.accounts import policy
-from apps.accounts.models import Membership
 from apps.offices.models import Office
 from apps.projects.models import CostCode, Project
 
@@ -15,6 +13,7 @@ from .models import (
     RoutingRule,
     Vendor,
 )
+from .routing import reviewer_ids, rule_problems
 from .services import IMPORTED_FIELDS
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -48,13 +47,14 @@ class InvoiceForm(forms.ModelForm):
             name: DATE for name in ("billing_date", "period_start", "period_end", "due_date")
         }
 
-    def __init__(self, *args, account, read_only: bool = False, **kwargs):
+    def __init__(self, *args, account, read_only: bool = False, locked=(), **kwargs):
+        """`locked` fields keep their initial value whatever is posted (a prefill's)."""
         super().__init__(*args, **kwargs)
         self.fields["office"].queryset = Office.objects.for_account(account)
         _scope(self, account, queue=ApQueue, project=Project, vendor=Vendor, commitment=Commitment)
         if self.instance.pk:
             self.fields["office"].disabled = True
-        for name in IMPORTED_FIELDS if read_only else ():
+        for name in (*locked, *(IMPORTED_FIELDS if read_only else ())):
             self.fields[name].disabled = True
 
 
@@ -69,8 +69,13 @@ LineFormSet = forms.inlineformset_factory(
 )
 
 
-def line_formset(*args, account, read_only: bool = False, **kwargs):
-    formset = LineFormSet(*args, **kwargs)
+def line_formset(*args, account, read_only: bool = False, lines=None, **kwargs):
+    """`lines` (dicts of a LineForm's values) fill a new invoice's first rows, which are kept
+    even when left unchanged (Django skips an unchanged extra row as blank)."""
+    formset = LineFormSet(*args, initial=lines, **kwargs)
+    if lines:
+        formset.min_num = len(lines)
+        formset.extra = max(LineFormSet.extra - len(lines), 0)
     codes = CostCode.objects.for_account(account).filter(active=True)
     for form in formset.forms:
         form.fields["cost_code"].queryset = codes
@@ -123,18 +128,12 @@ class RoutingRuleForm(forms.ModelForm):
     def scope(self, account) -> None:
         """Only the account's records, and reviewers who may review AP lines."""
         _scope(self, account, project=Project, vendor=Vendor, cost_code=CostCode)
-        members = Membership.objects.for_account(account).select_related("user")
-        reviewers = [m.user_id for m in members if policy.can(m, "ap.review")]
+        reviewers = reviewer_ids(account)
         self.fields["reviewer"].queryset = self.fields["reviewer"].queryset.filter(pk__in=reviewers)
 
     def clean(self):
         data = super().clean()
-        office = data.get("office")
-        for name in ("project", "vendor", "cost_code"):
-            record = data.get(name)
-            if office and record and record.office_id != office.pk:
-                self.add_error(name, "This belongs to another office.")
-        low, high = data.get("min_amount"), data.get("max_amount")
-        if low is not None and high is not None and low > high:
-            self.add_error("max_amount", "The maximum is below the minimum.")
+        names = ("office", "project", "vendor", "cost_code", "min_amount", "max_amount")
+        for name, message in rule_problems(**{n: data.get(n) for n in names}).items():
+            self.add_error(name, message)
         return data

@@ -12,6 +12,24 @@ from .models import ApInvoice, ApInvoiceLine, InvoiceStatus, ReviewStatus, Routi
 from .validation import invoice_validate
 
 
+def reviewer_ids(account) -> list[int]:
+    """The account's users whose role may review AP lines: who a rule may name."""
+    members = Membership.objects.for_account(account)
+    return [m.user_id for m in members if policy.can(m, "ap.review")]
+
+
+def rule_problems(*, office, project, vendor, cost_code, min_amount, max_amount) -> dict:
+    """{field: message} of what is wrong with a rule's conditions (the form's and the API's)."""
+    problems = {
+        name: "This belongs to another office."
+        for name, record in (("project", project), ("vendor", vendor), ("cost_code", cost_code))
+        if office is not None and record is not None and record.office_id != office.pk
+    }
+    if min_amount is not None and max_amount is not None and min_amount > max_amount:
+        problems["max_amount"] = "The maximum is below the minimum."
+    return problems
+
+
 def rule_matches(rule: RoutingRule, invoice: ApInvoice, line: ApInvoiceLine) -> bool:
     """Every condition the rule sets holds (a rule with none matches every line)."""
     return all(

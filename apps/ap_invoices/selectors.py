@@ -43,3 +43,9 @@ def review_line_list(*, account, user: User) -> QuerySet[ApInvoiceLine]:
         .filter(review_status=ReviewStatus.PENDING, invoice__status__in=("in_review", "rejected"))
         .select_related("invoice__vendor", "cost_code")
     )
+
+
+def allow_imported_edits(office) -> bool:
+    """The office's "allow edit of imported Procore invoices" setting (off without settings)."""
+    sync_settings = getattr(office, "sync_settings", None)  # reverse one-to-one: may be missing
+    return bool(sync_settings and (sync_settings.options or {}).get("ap_allow_edit", False))

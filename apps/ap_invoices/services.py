@@ -1,10 +1,11 @@
 """Writes on AP invoices: create and update with their lines, validate, review line by line."""
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.accounts.audit import audit_record
@@ -71,14 +72,59 @@ def _save_lines(invoice: ApInvoice, lines: list[Line]) -> None:
     invoice.save(update_fields=["subtotal", "retainage", "total", "updated_at"])
 
 
+@dataclass(frozen=True)
+class ProcoreKey:
+    """What makes an invoice Procore's requisition: its id is the key, once per office."""
+
+    requisition_id: int
+    status: str = ""
+    updated_at: datetime | None = None
+
+
+def _imported_already(office: Office, requisition_id: int) -> ValidationError:
+    invoice = ApInvoice.objects.filter(office=office, procore_requisition_id=requisition_id).first()
+    name = f"{invoice} (#{invoice.pk})" if invoice else "another invoice"
+    return ValidationError(
+        f"Procore invoice {requisition_id} is already in Trestle as {name}: it is imported "
+        "once, so open that invoice instead."
+    )
+
+
+def _insert(office: Office, procore: ProcoreKey | None, **values) -> ApInvoice:
+    if procore is None:
+        return ApInvoice.objects.create(office=office, **values)
+    key = procore.requisition_id
+    if ApInvoice.objects.filter(office=office, procore_requisition_id=key).exists():
+        raise _imported_already(office, key)
+    values |= {
+        "procore_requisition_id": key,
+        "procore_status": procore.status,
+        "procore_updated_at": procore.updated_at,
+    }
+    try:
+        with transaction.atomic():  # a savepoint: when a concurrent save wins, this one is refused
+            return ApInvoice.objects.create(office=office, **values)
+    except IntegrityError:
+        raise _imported_already(office, key) from None
+
+
 @transaction.atomic
 def invoice_create(
-    *, office: Office, user: User, lines: list[Line], document=None, route: bool = True, **fields
+    *,
+    office: Office,
+    user: User,
+    lines: list[Line],
+    document=None,
+    route: bool = True,
+    procore: ProcoreKey | None = None,
+    **fields,
 ) -> ApInvoice:
-    """A new invoice with its lines; then routed, or left in the queue with the reasons."""
+    """A new invoice with its lines; then routed, or left in the queue with the reasons.
+    With `procore` it is that Procore requisition's invoice: refused if the office has it."""
     _check(office, lines, fields)
-    invoice = ApInvoice.objects.create(
-        office=office,
+    invoice = _insert(
+        office,
+        procore,
         created_by=user,
         document=document or "",
         **{k: fields[k] for k in INVOICE_FIELDS if k in fields},
@@ -161,7 +207,8 @@ def invoice_refresh_imported(*, invoice: ApInvoice, lines: list[Line], document,
     return invoice
 
 
-def _may_review(line: ApInvoiceLine, user: User) -> bool:
+def may_review(line: ApInvoiceLine, user: User) -> bool:
+    """The line's reviewer, or an owner or admin of the account."""
     if line.reviewer_id == user.pk:
         return True
     role = (
@@ -188,7 +235,7 @@ def review_line(*, line: ApInvoiceLine, user: User, approve: bool, comment: str 
     invoice = ApInvoice.objects.select_for_update().get(pk=line.invoice_id)
     if invoice.status not in REVIEWABLE_STATUSES:
         raise ValidationError(f"An invoice {invoice.get_status_display().lower()} is not reviewed.")
-    if not _may_review(line, user):
+    if not may_review(line, user):
         raise ValidationError("Only the line's reviewer, an owner or an admin can review it.")
     comment = comment.strip()
     if not approve and not comment:

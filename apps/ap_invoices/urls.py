@@ -24,6 +24,11 @@ urlpatterns = [
     ),
     path("<int:invoice_id>/payments/", views.payment_add, name="ap_payment_record"),
     path(
+        "<int:invoice_id>/payments/<int:payment_id>/edit/",
+        views.payment_edit,
+        name="ap_payment_edit",
+    ),
+    path(
         "<int:invoice_id>/payments/<int:payment_id>/void/",
         views.payment_cancel,
         name="ap_payment_void",

@@ -29,14 +29,14 @@ from .forms import (
 )
 from .models import ApInvoice, ApPayment, ApQueue, InvoiceStatus, RoutingRule, Vendor
 from .payments import paid_total
+from .prefill import imported_as, prefill_done, prefill_locks, prefill_of, procore_key
 from .routing import route_or_queue
-from .selectors import invoice_list, invoice_reconcile_list, review_line_list
-
-
-def allow_imported_edits(office) -> bool:
-    """The office's "allow edit of imported Procore invoices" setting (off without settings)."""
-    sync_settings = getattr(office, "sync_settings", None)  # reverse one-to-one: may be missing
-    return bool(sync_settings and (sync_settings.options or {}).get("ap_allow_edit", False))
+from .selectors import (
+    allow_imported_edits,
+    invoice_list,
+    invoice_reconcile_list,
+    review_line_list,
+)
 
 
 def _invoice(request, invoice_id: int) -> ApInvoice:
@@ -84,7 +84,7 @@ def _lines(formset) -> list[services.Line]:
     ]
 
 
-def _save(request, invoice, form, formset, read_only: bool) -> ApInvoice:
+def _save(request, invoice, form, formset, read_only: bool, procore=None) -> ApInvoice:
     fields = {k: form.cleaned_data[k] for k in services.INVOICE_FIELDS}
     document = form.cleaned_data.get("document") or None
     if invoice is None:
@@ -93,6 +93,7 @@ def _save(request, invoice, form, formset, read_only: bool) -> ApInvoice:
             user=request.user,
             lines=_lines(formset),
             document=document,
+            procore=procore,
             **fields,
         )
     lines = None if read_only else _lines(formset)
@@ -109,24 +110,60 @@ def _save(request, invoice, form, formset, read_only: bool) -> ApInvoice:
     return invoice
 
 
+def _forms(request, invoice: ApInvoice | None, prefill: dict | None):
+    """The invoice form and its lines, and whether the invoice is read-only: an imported
+    invoice's Procore fields are, unless the office allows editing them."""
+    imported = invoice is not None and invoice.procore_requisition_id is not None
+    read_only = imported and not allow_imported_edits(invoice.office)
+    locked, lines_locked = prefill_locks(request, prefill)
+    data, files = (request.POST, request.FILES) if request.method == "POST" else (None, None)
+    prefill = prefill or {}
+    form = InvoiceForm(
+        data,
+        files,
+        instance=invoice,
+        account=request.account,
+        read_only=read_only,
+        locked=locked,
+        initial=prefill.get("initial"),
+    )
+    formset = line_formset(
+        data,
+        instance=invoice,
+        account=request.account,
+        read_only=read_only or lines_locked,
+        lines=prefill.get("lines"),
+    )
+    return form, formset, read_only
+
+
 @login_required
 @permission_required("ap.manage")
 def invoice_edit(request, invoice_id: int | None = None):
     invoice = _invoice(request, invoice_id) if invoice_id is not None else None
-    imported = invoice is not None and invoice.procore_requisition_id is not None
-    read_only = imported and not allow_imported_edits(invoice.office)
-    data, files = (request.POST, request.FILES) if request.method == "POST" else (None, None)
-    form = InvoiceForm(data, files, instance=invoice, account=request.account, read_only=read_only)
-    formset = line_formset(data, instance=invoice, account=request.account, read_only=read_only)
+    token, prefill = prefill_of(request) if invoice is None else ("", None)
+    if token and prefill is None:
+        messages.error(request, "That invoice to import is no longer here: pick it again.")
+        return redirect("ap_invoice_create")
+    form, formset, read_only = _forms(request, invoice, prefill)
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         try:
-            invoice = _save(request, invoice, form, formset, read_only)
+            invoice = _save(request, invoice, form, formset, read_only, procore_key(prefill))
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
+            prefill_done(request, token)
             messages.success(request, f"{invoice} saved.")
             return redirect("ap_invoice_detail", invoice_id=invoice.pk)
-    context = {"form": form, "formset": formset, "invoice": invoice, "read_only": read_only}
+    context = {
+        "form": form,
+        "formset": formset,
+        "invoice": invoice,
+        "read_only": read_only,
+        "prefill": prefill,
+        "prefill_token": token,
+        "imported_as": imported_as(request, prefill),
+    }
     status = 400 if request.method == "POST" else 200
     return render(request, "ap_invoices/invoice_form.html", context, status=status)
 
@@ -248,6 +285,30 @@ def payment_cancel(request, invoice_id: int, payment_id: int):
     else:
         messages.success(request, "Payment voided.")
     return redirect("ap_invoice_detail", invoice_id=invoice_id)
+
+
+@login_required
+@permission_required("ap.manage")
+def payment_edit(request, invoice_id: int, payment_id: int):
+    payment = get_for_account_or_404(
+        ApPayment.objects.select_related("invoice"),
+        request.account,
+        pk=payment_id,
+        invoice_id=invoice_id,
+        voided_at=None,
+    )
+    form = PaymentForm(request.POST or None, instance=payment)
+    if request.method == "POST" and form.is_valid():
+        try:
+            payments.payment_update(payment=payment, user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Payment saved.")
+            return redirect("ap_invoice_detail", invoice_id=invoice_id)
+    status = 400 if request.method == "POST" else 200
+    context = {"form": form, "payment": payment, "invoice": payment.invoice}
+    return render(request, "ap_invoices/payment_form.html", context, status=status)
 
 
 class QueueViews:

@@ -5,7 +5,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpResponse, JsonResponse
 
-from . import filters, ids, references, shaping, store, time_rules
+from . import filters, ids, locks, references, shaping, store, time_rules
 from .context import SCOPE_KEYS, Context
 from .http import ApiError
 from .models import SandboxAttachment, SandboxRecord
@@ -167,6 +167,7 @@ def create(ctx: Context, resource: Resource) -> HttpResponse:
 
 
 def update_record(record: SandboxRecord, changes: dict[str, Any]) -> SandboxRecord:
+    locks.check_update(record, changes)
     references.check(record.company, changes, record.project_id)
     if record.resource == time_rules.TIMECARDS:
         time_rules.check_timecard(record.company, record.project_id, changes, record)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from .ap_import.flow import ap_import_flow
+from .ap_payments.writeback import ap_payments_flow
 from .client.errors import NeedsReconnect, PermissionDenied, ProcoreError
 from .client.http import ProcoreClient
 from .cor_push.push import cor_push_flow
@@ -162,4 +163,5 @@ FLOWS: dict[str, Callable[[SyncRun, RunRecorder], None]] = {
     "time_export": time_export_flow,
     "daily_logs": daily_logs_flow,
     "ap_import": ap_import_flow,
+    "ap_payments": ap_payments_flow,
 }

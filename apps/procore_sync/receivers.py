@@ -2,6 +2,7 @@
 
 import logging
 
+from .ap_payments.queueing import payment_change_queue
 from .cor_push.statuses import refresh_if_stale
 from .tasks import enqueue_run
 from .time_export.services import time_changes_queue
@@ -24,3 +25,14 @@ def queue_time_exports(sender, *, account, entry_ids, action, **kwargs) -> None:
         time_changes_queue(account=account, entry_ids=entry_ids, action=action, enqueue=enqueue_run)
     except Exception:  # logged; the scheduled pass catches up
         logger.exception("Queueing the time export of %s time card(s) failed", len(entry_ids))
+
+
+def queue_payment_writeback(sender, *, account, payment_id, action, **kwargs) -> None:
+    """A payment was recorded, edited or voided: carry it to Procore if the office says so.
+    As for time cards, a failure to queue is logged and the scheduled pass catches up."""
+    try:
+        payment_change_queue(account=account, payment_id=payment_id, enqueue=enqueue_run)
+    except Exception:  # logged; the scheduled pass catches up
+        logger.exception(
+            "Queueing the Procore write-back of payment %s (%s) failed", payment_id, action
+        )

@@ -136,6 +136,8 @@ def run_retry_failed(*, run: SyncRun, user: User, enqueue: Callable[[int], None]
         params = dict(run.params)
     elif run.flow == "ap_import":  # re-read every approved invoice: imports are idempotent
         params = {"full": True}
+    elif run.flow == "ap_payments":  # the payments that did not go through, by id
+        params = {"payment_ids": failed_ids}
     else:  # a full pass over the entities that had failures
         params = {"entities": sorted(set(failed.values_list("entity", flat=True))), "full": True}
     return run_queue(

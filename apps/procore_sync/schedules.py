@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from .ap_payments.queueing import FLOW as PAYMENTS_FLOW
 from .engine import FLOWS
 from .engine_models import RunStatus, SyncRun, SyncSettings, Trigger
 from .models import ConnectionStatus, ProcoreConnection
@@ -18,9 +19,18 @@ from .notifications import notify_failures_and_recovery
 from .runs import run_queue
 from .time_export.options import DAILY_LOG_FLOW, DAILY_LOGS, TIME_FLOW, TimeOptions
 
-DEFAULT_INTERVAL_MINUTES = {"entities": 60, "change_event_statuses": 15, "ap_invoices": 30}
+DEFAULT_INTERVAL_MINUTES = {
+    "entities": 60,
+    "change_event_statuses": 15,
+    "ap_invoices": 30,
+    "payments": 30,
+}
 # Wizard switches whose runs go by another flow name (time goes one way or the other).
-SWITCHED_FLOWS = {"manpower": DAILY_LOG_FLOW, "quantities": DAILY_LOG_FLOW}
+SWITCHED_FLOWS = {
+    "manpower": DAILY_LOG_FLOW,
+    "quantities": DAILY_LOG_FLOW,
+    "payments": PAYMENTS_FLOW,
+}
 AP_FLOW, AP_SCHEDULED = "ap_import", ("auto_queue", "auto_route")
 
 

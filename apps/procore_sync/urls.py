@@ -1,6 +1,17 @@
 from django.urls import path
 
-from .views import activity, connect, cor_push, links, project, time_export, webhook, wizard
+from .views import (
+    activity,
+    ap_import,
+    ap_payments,
+    connect,
+    cor_push,
+    links,
+    project,
+    time_export,
+    webhook,
+    wizard,
+)
 
 urlpatterns = [
     path("", activity.sync_activity, name="sync_activity"),
@@ -10,6 +21,12 @@ urlpatterns = [
     path("offices/<int:office_id>/run/", activity.sync_run_now, name="sync_run_now"),
     path("cor-push/", cor_push.cor_push, name="cor_push"),
     path("time-export/", time_export.time_export, name="time_export"),
+    path("ap-import/", ap_import.ap_manual_import, name="ap_manual_import"),
+    path(
+        "ap/<int:invoice_id>/payments/<int:payment_id>/retry/",
+        ap_payments.ap_payment_retry,
+        name="ap_payment_retry",
+    ),
     path("links/", links.links, name="procore_links"),
     path("links/<int:link_id>/toggle/", links.link_toggle, name="procore_link_toggle"),
 ]

@@ -36,7 +36,7 @@ FLOW_LABELS = {
     "manpower": "Publish manpower to daily logs",
     "quantities": "Publish production quantities to daily logs",
     "ap_invoices": "Import approved subcontractor invoices",
-    "payments": "Write payments back to Procore",
+    "payments": "Create payments in Procore",
 }
 TIME_MODES = (("timesheets", "Procore timesheets"), ("daily_logs", "Daily-log timecards"))
 TIME_TRIGGERS = (("approved", "When it is approved"), ("submitted", "When it is submitted"))

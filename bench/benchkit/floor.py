@@ -4,15 +4,18 @@ It does the work a sync cannot avoid and nothing else: fetch each page once (`re
 `json.loads`), map it with the same pure mapping functions, and write the page's records and
 their links (ExternalRef, so a later run can tell what changed) with psycopg 3 `cursor.copy`:
 per page one id-block query, one COPY of records, one COPY of links, in one transaction. It
-writes into an office of its own so it never meets the engine's rows. Import after
-`stack.django_setup()`.
+writes into an office of its own so it never meets the engine's rows. The AP import's floor
+(`InvoiceFloor`) adds what an invoice cannot do without: its attachments downloaded, combined
+with pypdf and the PDF written to disk. Import after `stack.django_setup()`.
 """
 
+import io
 import json
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -23,7 +26,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from pypdf import PdfReader, PdfWriter
 
+from apps.ap_invoices.models import ApInvoice, ApInvoiceLine
+from apps.ap_invoices.totals import invoice_totals
+from apps.procore_sync.ap_import.mapping import RequisitionData, requisition_data
 from apps.procore_sync.entities import ENTITIES, Batch, Entity
 from apps.procore_sync.importers.upsert import synced_print
 from apps.procore_sync.mapping.common import MappingError
@@ -253,3 +260,90 @@ def _send(url: str, bodies: list[dict], headers: dict[str, str], result: FloorRe
     result.written["employees"] = len(saved)
     assert result.requests == math.ceil(len(bodies) / 1000)
     return saved
+
+
+class InvoiceFloor:
+    """The floor of an AP import: its list pages fetched and parsed, each requisition's
+    attachments downloaded (`requests.get`) and combined with pypdf, the PDF written to `folder`,
+    and per page the invoices and their lines written with one id-block query and two COPYs into
+    `office`, linked to the vendor and commitments `links` names (Procore id -> pk)."""
+
+    def __init__(self, dsn: str, office_id: int, links: dict, headers: dict, folder: Path) -> None:
+        self.conn = psycopg.connect(dsn)
+        self.office_id, self.links, self.headers, self.folder = office_id, links, headers, folder
+        self.result = FloorResult()
+        self.seconds_combine = 0.0  # pypdf: read each attachment, write the combined PDF
+
+    def run(self, urls: list[str]) -> FloorResult:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for url in urls:
+            with Stopwatch() as watch:
+                response = requests.get(url, headers=self.headers, timeout=60)
+                response.raise_for_status()
+                records = json.loads(response.content)
+            self.result.seconds_http += watch.seconds
+            self.result.requests += 1
+            self.result.records += len(records)
+            if "/requisitions" in urlsplit(url).path and records:
+                self.write([self.invoice(record) for record in records])
+        self.conn.close()
+        return self.result
+
+    def invoice(self, record: dict[str, Any]) -> tuple[RequisitionData, str, int]:
+        files = []
+        for attachment in record["attachments"]:
+            with Stopwatch() as watch:
+                response = requests.get(attachment["url"], timeout=60)
+                response.raise_for_status()
+            self.result.seconds_http += watch.seconds
+            self.result.requests += 1
+            files.append(response.content)
+        with Stopwatch() as watch:
+            writer = PdfWriter()
+            for content in files:
+                writer.append(PdfReader(io.BytesIO(content)))
+            buffer = io.BytesIO()
+            writer.write(buffer)
+        self.seconds_combine += watch.seconds
+        name = f"procore-invoice-{record['id']}.pdf"
+        (self.folder / name).write_bytes(buffer.getvalue())
+        return requisition_data(record), name, len(writer.pages)
+
+    def write(self, invoices: list[tuple[RequisitionData, str, int]]) -> None:
+        with self.conn.transaction(), self.conn.cursor() as cur:
+            ids = reserve_ids(cur, ApInvoice, len(invoices))
+            rows, lines = [], []
+            for (data, name, pages), pk in zip(invoices, ids, strict=True):
+                rows.append(self.invoice_row(data, name, pages) | {"id": pk})
+                lines += [
+                    {"invoice_id": pk, "position": n, "description": d, "amount": a,
+                     "retainage": r}
+                    for n, (d, a, r) in enumerate(data.lines, start=1)
+                ]  # fmt: skip
+            copy_rows(cur, ApInvoice, rows)
+            copy_rows(cur, ApInvoiceLine, lines)
+        self.result.statements += 3
+        self.result.written["ap_invoices"] += len(rows)
+
+    def invoice_row(self, data: RequisitionData, name: str, pages: int) -> dict[str, Any]:
+        totals = invoice_totals((a, r) for _, a, r in data.lines)
+        return {
+            "office_id": self.office_id,
+            "queue_id": self.links["queue"],
+            "project_id": self.links["project"],
+            "vendor_id": self.links["vendors"].get(str(data.vendor_id)),
+            "commitment_id": self.links["commitments"].get(str(data.commitment_id)),
+            "invoice_number": data.invoice_number,
+            "billing_date": data.billing_date,
+            "period_start": data.period_start,
+            "period_end": data.period_end,
+            "subtotal": totals.subtotal,
+            "retainage": totals.retainage,
+            "total": totals.total,
+            "document": name,
+            "document_pages": pages,
+            "procore_requisition_id": data.requisition_id,
+            "procore_status": data.procore_status,
+            "procore_updated_at": data.updated_at,
+            "created_by_id": self.links["user"],
+        }

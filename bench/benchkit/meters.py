@@ -1,9 +1,12 @@
 """Meters: HTTP requests sent, SQL statements run, and the peak memory of a stretch of code."""
 
 import contextlib
+import cProfile
+import io
 import json
 import math
 import os
+import pstats
 import re
 import threading
 import time
@@ -40,6 +43,7 @@ class Sent:
         folded; a list read with `filters[...]` is marked, as it is a lookup, not a listing."""
         path = re.sub(r"^.*?(?=/rest/|/oauth/)", "", self.path)
         path = re.sub(r"/\d+(?=/|$)", "/{id}", path)
+        path = re.sub(r"/attachments/\{id\}/[^/]+$", "/attachments/{id}/{filename}", path)
         filtered = "filters[" in urlsplit(self.url).query or "filters%5B" in self.url
         return f"{self.method} {path}{' (filters)' if filtered else ''}"
 
@@ -172,6 +176,7 @@ class QueryCounter:
         self.label = "other"
         self.counts: Counter = Counter()
         self.seconds: Counter = Counter()
+        self.wall: Counter = Counter()  # time inside the functions `wrap` labelled, SQL included
 
     def __call__(self, execute: Callable, sql: str, params: Any, many: bool, context: Any):
         self.counts[self.label] += 1
@@ -188,6 +193,29 @@ class QueryCounter:
             yield
         finally:
             self.label = before
+
+    def wrap(self, original: Callable, label: str) -> Callable:
+        """`original` with its statements counted and its time summed under `label` (it is
+        called unchanged)."""
+
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                with self.labelled(label):
+                    return original(*args, **kwargs)
+            finally:
+                self.wall[label] += time.perf_counter() - started
+
+        return wrapped
+
+
+def profile_top(profiler: cProfile.Profile | None, lines: int = 30) -> str:
+    """The top `lines` functions of a cProfile by cumulative time ("" without a profiler)."""
+    if profiler is None:
+        return ""
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(lines)
+    return out.getvalue()
 
 
 class Stopwatch:

@@ -6,18 +6,44 @@ Import after `stack.django_setup()`.
 import time
 from typing import Any
 
-from apps.accounts.models import Account
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from apps.accounts.models import Account, Membership, Role, User
 from apps.offices.models import Office
 from apps.procore_sandbox import oauth, registry, seed
 from apps.procore_sandbox.models import SandboxCompany
 from apps.procore_sync.client.oauth import save_tokens
-from apps.procore_sync.engine_models import SyncSettings
+from apps.procore_sync.engine_models import ExternalRef, SyncSettings
 from apps.procore_sync.models import ProcoreConnection
 
 
 def office_create(name: str) -> Office:
     account = Account.objects.create(name=name)
     return Office.objects.create(account=account, name=f"{name} HQ", city="Austin", state="TX")
+
+
+def owner_create(account: Account, email: str) -> User:
+    user = User.objects.create_user(email, "bench-password-1", full_name=f"Owner {account}")
+    Membership.objects.create(account=account, user=user, role=Role.OWNER)
+    return user
+
+
+def link(
+    office: Office, objs: list[models.Model], procore_type: str, procore_ids: list[int]
+) -> None:
+    """Trestle records linked to Procore ones as the imports link them (one ExternalRef each)."""
+    content_type = ContentType.objects.get_for_model(type(objs[0]))
+    ExternalRef.objects.bulk_create(
+        ExternalRef(
+            office=office,
+            content_type=content_type,
+            object_id=obj.pk,
+            procore_type=procore_type,
+            procore_id=procore_id,
+        )
+        for obj, procore_id in zip(objs, procore_ids, strict=True)
+    )
 
 
 def sandbox_token() -> Any:

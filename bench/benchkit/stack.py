@@ -63,6 +63,7 @@ def bench_environ(port: int, run_dir: Path) -> dict[str, str]:
         "DEBUG": "0",  # DEBUG keeps every SQL statement in memory: it would skew the meters
         "LOG_LEVEL": "WARNING",
         "TRESTLE_RUN_DIR": str(run_dir),
+        "MEDIA_ROOT": str(run_dir / "media"),  # uploaded files (invoice PDFs) go with the run
         "PROCORE_SANDBOX_ENABLED": "1",
         "SITE_URL": base,
         "PROCORE_API_URL": f"{base}/procore-sandbox",
@@ -118,7 +119,8 @@ def _start_server(stack: Stack) -> subprocess.Popen:
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise RuntimeError(f"gunicorn exited: {(stack.run_dir / 'server.log').read_text()}")
-        with contextlib.suppress(requests.ConnectionError):
+        # a worker still loading Django on a busy machine may not answer in time: ask again
+        with contextlib.suppress(requests.ConnectionError, requests.Timeout):
             requests.get(f"{stack.base_url}/healthz", timeout=5)
             return server
         time.sleep(0.2)
@@ -152,6 +154,26 @@ def django_setup() -> None:
     import django
 
     django.setup()
+
+
+def analyze() -> None:
+    """Statistics as a database in service has them, so query plans are stable between phases."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def sandbox_backdate() -> None:
+    """Every sandbox record made an hour ago: a later run's cursor (minus its 2-minute overlap)
+    skips what was seeded, and sees only what a phase changes."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE procore_sandbox_sandboxrecord SET created_at = created_at - interval '1 hour',"
+            " updated_at = updated_at - interval '1 hour'"
+        )
 
 
 @contextlib.contextmanager

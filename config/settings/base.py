@@ -154,6 +154,7 @@ SPECTACULAR_SETTINGS = {
         "NotificationStatusEnum": "apps.cors.models.NotificationStatus",
         "RunStatusEnum": "apps.procore_sync.engine_models.RunStatus",
         "EntryStatusEnum": "apps.timecards.models.EntryStatus",
+        "InvoiceStatusEnum": "apps.ap_invoices.models.InvoiceStatus",
     },
 }
 

@@ -5,7 +5,7 @@ import pytest
 from django.core.files.base import ContentFile
 
 from apps.ap_invoices.models import ApInvoice, ApPayment, InvoiceStatus, RoutingRule
-from apps.ap_invoices.views import allow_imported_edits
+from apps.ap_invoices.selectors import allow_imported_edits
 
 from .conftest import make_invoice
 

@@ -97,6 +97,13 @@ def outsider_value(name: str, param: str, outsider) -> str:
         ("sync-run-items", "pk"): records["run"].pk,
         ("time-entry-detail", "pk"): records["time_entry"].pk,
         ("production-quantity-detail", "pk"): records["quantity"].pk,
+        ("ap-invoice-detail", "pk"): records["ap_invoice"].pk,
+        ("ap-invoice-route", "pk"): records["ap_invoice"].pk,
+        ("ap-invoice-line-review", "pk"): records["ap_invoice"].pk,
+        ("ap-payment-detail", "pk"): records["ap_payment"].pk,
+        ("ap-payment-void", "pk"): records["ap_payment"].pk,
+        ("ap-queue-detail", "pk"): records["ap_queue"].pk,
+        ("ap-routing-rule-detail", "pk"): records["ap_rule"].pk,
         **{
             (f"change-notification-{route}", "pk"): records["notification"].pk
             for route in ("detail", "answer", "accept", "reject", "withdraw")

@@ -456,3 +456,23 @@ def test_the_headers_report_the_window_closest_to_running_out(sandbox):
     faults.set_faults(rate_limit_hourly=5, rate_limit_spike=100)
     first = sandbox.call("GET", "/rest/v1.0/me")
     assert (first["X-Rate-Limit-Limit"], first["X-Rate-Limit-Remaining"]) == ("5", "4")
+
+
+def test_a_contract_payment_with_an_origin_id_is_locked_but_can_be_deleted(sandbox):
+    """procore-api.md §3.7: a synced payment keeps all but attachments and origin fields."""
+    contract = sandbox.add("work_order_contracts", title="Steel")
+    scope = {"project_id": sandbox.project.id, "contract_id": contract.id}
+    created = sandbox.call(
+        "POST",
+        "/rest/v1.0/contract_payments",
+        {**scope, "contract_payment": {"amount": "100.00", "origin_id": "pay-9"}},
+    ).json()
+    path = f"/rest/v1.0/contract_payments/{created['id']}"
+    refused = sandbox.call("PATCH", path, {**scope, "contract_payment": {"amount": "200.00"}})
+    assert refused.status_code == 422
+    assert "locked" in refused.json()["errors"]["amount"][0]
+    allowed = sandbox.call("PATCH", path, {**scope, "contract_payment": {"origin_data": "x"}})
+    assert allowed.status_code == 200 and allowed.json()["amount"] == "100.00"
+    query = f"?project_id={sandbox.project.id}&contract_id={contract.id}"
+    assert sandbox.call("DELETE", path + query).status_code == 200
+    assert sandbox.call("GET", path + query).status_code == 404

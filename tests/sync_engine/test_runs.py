@@ -67,7 +67,7 @@ def test_the_schedule_queues_each_due_office_once_per_slot(procore, tenant):
 
 
 def test_a_switch_whose_flow_is_not_built_queues_nothing(procore, tenant):
-    procore.settings.flows = {"entities": True, "payments": True}
+    procore.settings.flows = {"entities": True, "cors": True}
     procore.settings.save()
     sent = []
     assert schedules.queue_due_runs(enqueue=sent.append) == 1

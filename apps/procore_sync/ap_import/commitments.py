@@ -30,6 +30,18 @@ def linked_ids(office: Office, procore_type: str, model, procore_ids) -> dict[in
     return dict(refs.values_list("procore_id", "object_id"))
 
 
+def procore_ids_of(office: Office, procore_type: str, model, object_ids) -> dict[int, int]:
+    """The pk of a Trestle record -> the Procore id it is linked to."""
+    refs = ExternalRef.objects.filter(
+        office=office,
+        procore_type=procore_type,
+        content_type=ContentType.objects.get_for_model(model),
+        object_id__in=[i for i in object_ids if i],
+        procore_id__isnull=False,
+    ).exclude(state="unlinked")
+    return dict(refs.values_list("object_id", "procore_id"))
+
+
 def _contracts(client: ProcoreClient, procore_project_id: int):
     for resource in KINDS:
         for record in getattr(resources, resource)(client, project_id=procore_project_id):

@@ -52,7 +52,7 @@ def ap_import_flow(run: SyncRun, recorder: RunRecorder) -> None:
     for project, procore_project_id in projects:
         recorder.add(*commitments_import(client, project, procore_project_id))
         target = _target(settings, project, run)
-        for record in _requisitions(client, procore_project_id, since, started):
+        for record in approved_requisitions(client, procore_project_id, since, started):
             recorder.add(*_one(client, target, record))
         recorder.add(Counter(), [], done=1)
     if not recorder.counts.get("failed"):  # a failed invoice is read again by the next run
@@ -65,15 +65,21 @@ def _cursor(settings) -> datetime | None:
     return parse_datetime(value) - OVERLAP if value else None
 
 
-def _target(settings, project: Project, run: SyncRun) -> Target:
+def import_queue(settings, office) -> ApQueue | None:
+    """The queue the office's Procore invoices go to (the wizard's choice)."""
     queue_id = settings.options.get("ap_queue_id")
-    queue = ApQueue.objects.filter(office=project.office, pk=queue_id).first() if queue_id else None
+    return ApQueue.objects.filter(office=office, pk=queue_id).first() if queue_id else None
+
+
+def _target(settings, project: Project, run: SyncRun) -> Target:
+    queue = import_queue(settings, project.office)
     route = settings.options.get("ap_import") == "auto_route"
     return Target(project=project, queue=queue, route=route, user=run.requested_by)
 
 
-def _requisitions(client: ProcoreClient, procore_project_id: int, since, until):
-    """`filters[status]` takes one value (§8.3), so one listing per imported status."""
+def approved_requisitions(client: ProcoreClient, procore_project_id: int, since=None, until=None):
+    """`filters[status]` takes one value (§8.3), so one listing per imported status; all of
+    them without `since`, else those changed from `since` to `until`."""
     for status in STATUSES:
         params = {"filters[status]": status}
         if since is not None:

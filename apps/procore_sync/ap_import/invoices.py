@@ -5,7 +5,7 @@ processed it here yet (`processed_at` empty); once processed it is left as it is
 `procore_changed`, so a reviewer's work is never overwritten behind their back.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -13,7 +13,7 @@ from django.db import transaction
 from apps.accounts.models import User
 from apps.ap_invoices.models import ApInvoice, ApQueue, Commitment, Vendor
 from apps.ap_invoices.routing import route_or_queue
-from apps.ap_invoices.services import Line, invoice_create, invoice_refresh_imported
+from apps.ap_invoices.services import Line, ProcoreKey, invoice_create, invoice_refresh_imported
 from apps.projects.models import Project
 
 from ..engine_models import Outcome
@@ -24,6 +24,21 @@ FLAGGED = "Changed in Procore after it was processed here: flagged, not overwrit
 UNCHANGED = "Unchanged in Procore since the last import."
 
 
+class LinkedRecords:
+    """The Trestle vendor and commitment linked to a Procore id, looked up once per run (a
+    project's invoices name the same few)."""
+
+    def __init__(self, office) -> None:
+        self.office, self._found = office, {}
+
+    def get(self, model, procore_type: str, procore_id: int | None):
+        key = (procore_type, procore_id)
+        if key not in self._found:
+            pk = linked_ids(self.office, procore_type, model, [procore_id]).get(procore_id)
+            self._found[key] = model.objects.filter(pk=pk).first() if pk else None
+        return self._found[key]
+
+
 @dataclass
 class Target:
     """Where the office's imported invoices go, and what happens next."""
@@ -32,6 +47,10 @@ class Target:
     queue: ApQueue | None
     route: bool
     user: User | None
+    links: LinkedRecords = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.links = LinkedRecords(self.project.office)
 
 
 @dataclass
@@ -53,19 +72,21 @@ def needs_document(invoice: ApInvoice | None, data: RequisitionData) -> bool:
     return invoice.processed_at is None and invoice.procore_updated_at != data.updated_at
 
 
-def _fields(target: Target, data: RequisitionData) -> dict:
-    office = target.project.office
-    commitments = linked_ids(office, COMMITMENT, Commitment, [data.commitment_id])
-    vendors = linked_ids(office, "vendor", Vendor, [data.vendor_id])
+def invoice_fields(project: Project, data: RequisitionData, links: LinkedRecords) -> dict:
+    """The invoice's fields, with the vendor and commitment linked to Procore's (None if not)."""
     return {
-        "project": target.project,
-        "vendor": Vendor.objects.filter(pk=vendors.get(data.vendor_id)).first(),
-        "commitment": Commitment.objects.filter(pk=commitments.get(data.commitment_id)).first(),
+        "project": project,
+        "vendor": links.get(Vendor, "vendor", data.vendor_id),
+        "commitment": links.get(Commitment, COMMITMENT, data.commitment_id),
         "invoice_number": data.invoice_number,
         "billing_date": data.billing_date,
         "period_start": data.period_start,
         "period_end": data.period_end,
     }
+
+
+def procore_key(data: RequisitionData) -> ProcoreKey:
+    return ProcoreKey(data.requisition_id, data.procore_status, data.updated_at)
 
 
 def _lines(data: RequisitionData) -> list[Line]:
@@ -93,7 +114,8 @@ def invoice_import(
             document=_file(data, document),
             route=False,
             queue=target.queue,
-            **_fields(target, data),
+            procore=procore_key(data),
+            **invoice_fields(target.project, data, target.links),
         )
         outcome = Outcome.CREATED
     else:
@@ -132,5 +154,8 @@ def _flag(invoice: ApInvoice, data: RequisitionData) -> tuple[str, str, ApInvoic
 def _refresh(invoice: ApInvoice, target: Target, data: RequisitionData, document: Document) -> None:
     """An invoice nobody processed yet takes Procore's newer fields, lines and document."""
     invoice_refresh_imported(
-        invoice=invoice, lines=_lines(data), document=_file(data, document), **_fields(target, data)
+        invoice=invoice,
+        lines=_lines(data),
+        document=_file(data, document),
+        **invoice_fields(target.project, data, target.links),
     )

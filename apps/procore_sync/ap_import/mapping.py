@@ -58,6 +58,8 @@ class RequisitionData:
     procore_status: str
     updated_at: datetime | None
     lines: list[tuple[str, Decimal, Decimal]]  # (description, amount, retainage)
+    vendor_name: str = ""  # Procore's names, shown where the linked records are not known
+    contract_name: str = ""
 
 
 def requisition_data(record: dict) -> RequisitionData:
@@ -82,4 +84,6 @@ def requisition_data(record: dict) -> RequisitionData:
         procore_status=STATUSES.get(record.get("status"), str(record.get("status") or ""))[:40],
         updated_at=parse_datetime(record["updated_at"]) if record.get("updated_at") else None,
         lines=[line],
+        vendor_name=str(record.get("vendor_name") or ""),
+        contract_name=str(record.get("contract_name") or ""),
     )

@@ -421,6 +421,14 @@ def contract_payment_create(
     return client.post("/rest/v1.0/contract_payments", body)
 
 
+def contract_payment_delete(
+    client: ProcoreClient, payment_id: int, *, project_id: int, contract_id: int
+) -> None:
+    """https://developers.procore.com/reference/rest/contract-payments?version=1.0"""
+    params = {"project_id": project_id, "contract_id": contract_id}
+    client.delete(f"/rest/v1.0/contract_payments/{payment_id}", params)
+
+
 # --- webhooks and custom fields ------------------------------------------------------------
 
 

@@ -1,5 +1,7 @@
 from django import template
 
+from ..ap_import.manual import import_office_list
+from ..ap_payments.states import PaymentState, payment_states
 from ..project_mapping import mapped_project_ids
 from ..push_models import CorPush
 from ..time_export.states import entry_state_labels
@@ -31,6 +33,20 @@ def time_entry_states(entries) -> dict[int, str]:
     """`{% time_entry_states entries as states %}`: {entry id: "Sent" | "Out of date" |
     "Failed: <reason>" | "Not sent"}, in two queries for the whole list."""
     return entry_state_labels(entries)
+
+
+@register.simple_tag
+def payment_procore_states(payments) -> dict[int, PaymentState]:
+    """`{% payment_procore_states payments as states %}`: {payment id: its Procore state} for
+    the payments of imported invoices, in two queries."""
+    return payment_states(payments)
+
+
+@register.simple_tag
+def procore_import_offices(account) -> list:
+    """`{% procore_import_offices request.account as offices %}`: the account's offices connected
+    to Procore, from which the invoice entry page can import an approved invoice."""
+    return import_office_list(account) if account is not None else []
 
 
 @register.filter

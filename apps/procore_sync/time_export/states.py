@@ -14,12 +14,12 @@ from apps.timecards.fingerprint import entry_fingerprint
 from apps.timecards.models import TimeCardEntry
 
 from ..engine_models import ExternalRef, LinkState, SyncSettings
+from ..outbound import GONE
 from .options import DAILY_LOGS, TimeOptions
 
 TIMECARD_ENTRY = "timecard_entry"
 DAILY_LOG_TIMECARD = "daily_log_timecard"
 SENT, OUT_OF_DATE, NOT_SENT, FAILED = "Sent", "Out of date", "Not sent", "Failed"
-GONE = (LinkState.ORPHANED, LinkState.UNLINKED)  # removed from Procore, or never to be synced
 
 
 def entry_content_type() -> ContentType:

@@ -29,6 +29,7 @@ from ..client.errors import ValidationError as ProcoreRejected
 from ..client.http import ProcoreClient
 from ..engine_models import ExternalRef, LinkState, Outcome, SyncItem, SyncRun
 from ..live import RunError, live_connection
+from ..outbound import next_origin, procore_said, refs_save
 from ..runs import RunRecorder, sync_settings_for
 from .options import TIMESHEETS, TimeOptions
 from .preflight import Targets, entry_fields, entry_problems, problems_text, removal_problems
@@ -36,7 +37,6 @@ from .states import GONE, TIMECARD_ENTRY, current_print, entry_content_type
 
 BULK_SIZE = 25  # the v1.1 bulk create takes at most 25 entries (OAS)
 ORIGIN = "trestle-time-"
-REF_FIELDS = ["procore_id", "origin_id", "fingerprint", "synced_at", "state", "error"]
 RETRY_FIX = "Retry failed (or the next export) looks it up first, so it is never sent twice."
 CREATE, UPDATE, REMOVE, SKIP = "create", "update", "remove", "skip"
 
@@ -250,10 +250,10 @@ class Exporter:
 
     def _create(self, batch: list[Work]) -> None:
         for work in batch:
-            work.ref.origin_id = next_origin(work.ref)
+            work.ref.origin_id = next_origin(work.ref, ORIGIN)
             work.ref.procore_id, work.ref.state, work.ref.error = None, LinkState.OUT_OF_DATE, ""
             work.ref.fingerprint = current_print(work.entry)
-        _save_refs([w.ref for w in batch])  # the intent, before anything leaves
+        refs_save([w.ref for w in batch])  # the intent, before anything leaves
         project_id = self._procore_project(batch[0])
         bodies = [self._body(w) for w in batch]
         try:
@@ -303,7 +303,9 @@ class Exporter:
             work.ref.state = LinkState.ORPHANED  # next_origin numbers the next one
             self._create(batch)
             return
-        self._fail(batch, _said(exc), "Correct the time card (or the mapping), then export again.")
+        self._fail(
+            batch, procore_said(exc), "Correct the time card (or the mapping), then export again."
+        )
 
     def _unknown(self, batch: list[Work], exc: OutcomeUnknown) -> None:
         """The bulk create may or may not have landed: look, and link what did."""
@@ -335,7 +337,7 @@ class Exporter:
             work.ref.procore_id, work.ref.state = None, LinkState.ORPHANED
             return True
         except ProcoreRejected as exc:
-            self._fail([work], _said(exc), "Correct the time card, then export again.")
+            self._fail([work], procore_said(exc), "Correct the time card, then export again.")
             return False
         except ProcoreError as exc:
             self._error([work], exc)
@@ -352,7 +354,7 @@ class Exporter:
         except NotFound:
             pass  # already gone (deleted in Procore, or our earlier delete's answer was lost)
         except ProcoreRejected as exc:
-            self._fail([work], _said(exc), "It stays in Procore until this is resolved.")
+            self._fail([work], procore_said(exc), "It stays in Procore until this is resolved.")
             return
         except ProcoreError as exc:
             self._error([work], exc)
@@ -388,42 +390,12 @@ class Exporter:
     def _error(self, works: list[Work], exc: ProcoreError) -> None:
         if exc.status in (401, 403):
             raise exc  # the connection or its permissions: the run stops with the reason
-        self._fail(works, _said(exc), RETRY_FIX)
+        self._fail(works, procore_said(exc), RETRY_FIX)
 
     def _record(self, works: list[Work], outcome: str, message: str, fix: str = "") -> None:
-        _save_refs([w.ref for w in works])
+        refs_save([w.ref for w in works])
         items = [_item(w.entry, outcome, message, ref=w.ref, fix=fix) for w in works]
         self.recorder.add(Counter({outcome: len(works)}), items, done=len(works))
-
-
-def next_origin(ref: ExternalRef) -> str:
-    """Our origin_id: the one already tried, else a new one (numbered after a removal)."""
-    base = f"{ORIGIN}{ref.object_id}"
-    if not ref.origin_id:
-        return base
-    if ref.state not in GONE:
-        return ref.origin_id
-    number = ref.origin_id.removeprefix(base).lstrip("-")
-    return f"{base}-{int(number) + 1 if number.isdigit() else 2}"
-
-
-def _save_refs(refs: list[ExternalRef]) -> None:
-    """One statement for the batch, new links and known ones alike."""
-    if refs:
-        ExternalRef.objects.bulk_create(
-            refs,
-            update_conflicts=True,
-            unique_fields=["office", "procore_type", "content_type", "object_id"],
-            update_fields=REF_FIELDS,
-        )
-
-
-def _said(exc: ProcoreError) -> str:
-    return (
-        exc.message
-        if not exc.detail or exc.detail in exc.message
-        else f"{exc.message} {exc.detail}"
-    )
 
 
 def entry_label(entry: TimeCardEntry) -> str:
