@@ -317,7 +317,7 @@ def instrument(counter: meters.QueryCounter) -> list[str]:
 
     steps = [
         (flow, "commitments_import", "commitments (lists + upserts)"),
-        (flow, "existing_invoice", "invoice look-up (existing_invoice)"),
+        (flow, "existing_invoices", "invoice look-up (existing_invoices)"),
         (flow, "invoice_pdf", "attachments (invoice_pdf: downloads + combine)"),
         (documents, "combine", "  of which pypdf (combine)"),
         (flow, "invoice_import", "invoice write (invoice_import)"),

@@ -4,13 +4,14 @@ that fails is recorded with the reason and the others go on."""
 
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from apps.ap_invoices.models import ApQueue
+from apps.ap_invoices.models import ApInvoice, ApQueue
 from apps.projects.models import Project
 
 from ..client import resources
@@ -21,12 +22,13 @@ from ..live import live_connection
 from ..runs import RunRecorder, sync_settings_for
 from .commitments import commitments_import
 from .documents import DocumentError, invoice_pdf
-from .invoices import Document, Target, existing_invoice, invoice_import, needs_document
+from .invoices import Document, Target, existing_invoices, invoice_import, needs_document
 from .mapping import STATUSES, requisition_data
 
 CURSOR = "ap_import:requisitions"
 OVERLAP = timedelta(minutes=2)  # clocks differ and a write may land mid-run
 NO_ATTACHMENT = "No attachment: Procore invoices are imported with their document"
+CHUNK = 100  # invoices looked up, and their run items written, together
 MODES = ("auto_queue", "auto_route", "manual")
 
 
@@ -52,8 +54,16 @@ def ap_import_flow(run: SyncRun, recorder: RunRecorder) -> None:
     for project, procore_project_id in projects:
         recorder.add(*commitments_import(client, project, procore_project_id))
         target = _target(settings, project, run)
-        for record in approved_requisitions(client, procore_project_id, since, started):
-            recorder.add(*_one(client, target, record))
+        records = approved_requisitions(client, procore_project_id, since, started)
+        while chunk := list(islice(records, CHUNK)):
+            known = existing_invoices(target, [int(r["id"]) for r in chunk])
+            counts, items = Counter(), []
+            try:
+                for record in chunk:
+                    one_counts, one_items = _one(client, target, record, known)
+                    counts, items = counts + one_counts, items + one_items
+            finally:  # what was imported is recorded even when the run stops mid-chunk
+                recorder.add(counts, items)
         recorder.add(Counter(), [], done=1)
     if not recorder.counts.get("failed"):  # a failed invoice is read again by the next run
         settings.cursors = {**settings.cursors, CURSOR: started.isoformat()}
@@ -91,7 +101,9 @@ def _utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _one(client: ProcoreClient, target: Target, record: dict) -> tuple[Counter, list[SyncItem]]:
+def _one(
+    client: ProcoreClient, target: Target, record: dict, known: dict[int, ApInvoice]
+) -> tuple[Counter, list[SyncItem]]:
     data = requisition_data(record)
     item = SyncItem(
         entity="ap_invoices",
@@ -99,7 +111,7 @@ def _one(client: ProcoreClient, target: Target, record: dict) -> tuple[Counter, 
         procore_id=data.requisition_id,
         label=f"Invoice {data.invoice_number} ({data.procore_status})"[:200],
     )
-    invoice = existing_invoice(target, data)
+    invoice = known.get(data.requisition_id)
     attachments = record.get("attachments") or []
     rebuild = needs_document(invoice, data)
     if rebuild and not attachments:

@@ -59,10 +59,12 @@ class Document:
     pages: int
 
 
-def existing_invoice(target: Target, data: RequisitionData) -> ApInvoice | None:
-    return ApInvoice.objects.filter(
-        office=target.project.office, procore_requisition_id=data.requisition_id
-    ).first()
+def existing_invoices(target: Target, requisition_ids: list[int]) -> dict[int, ApInvoice]:
+    """{requisition id: its invoice} of those already in Trestle, in one query."""
+    invoices = ApInvoice.objects.filter(
+        office=target.project.office, procore_requisition_id__in=requisition_ids
+    )
+    return {invoice.procore_requisition_id: invoice for invoice in invoices}
 
 
 def needs_document(invoice: ApInvoice | None, data: RequisitionData) -> bool:
