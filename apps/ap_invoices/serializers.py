@@ -9,6 +9,7 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from apps.accounts.models import User
+from apps.core.api import AccountRecordField, optional_record
 from apps.offices.models import Office
 from apps.projects.models import CostCode, Project
 
@@ -116,22 +117,6 @@ class RoutingRuleSerializer(serializers.ModelSerializer):
 # Input -------------------------------------------------------------------------------------------
 
 
-class AccountRecordField(serializers.PrimaryKeyRelatedField):
-    """A record of the caller's account; another account's is "does not exist". The services
-    (or the serializer, for queues and rules) check it is of the right office."""
-
-    def __init__(self, model, **kwargs):
-        self.model = model
-        super().__init__(queryset=model.objects.all(), **kwargs)
-
-    def get_queryset(self):
-        return self.model.objects.for_account(self.context["request"].account)
-
-
-def _optional(model) -> AccountRecordField:
-    return AccountRecordField(model, required=False, allow_null=True)
-
-
 class ReviewerField(serializers.PrimaryKeyRelatedField):
     """A user of the caller's account whose role may review AP lines (as the rule form offers)."""
 
@@ -170,10 +155,10 @@ def _fits_the_columns(lines: list[dict]) -> list[dict]:
 
 
 class ApInvoiceUpdateSerializer(serializers.Serializer):
-    queue = _optional(ApQueue)
-    project = _optional(Project)
-    vendor = _optional(Vendor)
-    commitment = _optional(Commitment)
+    queue = optional_record(ApQueue)
+    project = optional_record(Project)
+    vendor = optional_record(Vendor)
+    commitment = optional_record(Commitment)
     invoice_number = serializers.CharField(max_length=100)
     billing_date = serializers.DateField(required=False, allow_null=True)
     period_start = serializers.DateField(required=False, allow_null=True)
@@ -257,9 +242,9 @@ class RoutingRuleUpdateSerializer(serializers.Serializer):
     priority = serializers.IntegerField(
         min_value=0, max_value=2**31 - 1, required=False, help_text="Lower wins; default 100."
     )
-    project = _optional(Project)
-    vendor = _optional(Vendor)
-    cost_code = _optional(CostCode)
+    project = optional_record(Project)
+    vendor = optional_record(Vendor)
+    cost_code = optional_record(CostCode)
     min_amount = serializers.DecimalField(**MONEY, required=False, allow_null=True)
     max_amount = serializers.DecimalField(**MONEY, required=False, allow_null=True)
     reviewer = ReviewerField()

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.settings import api_settings
 
@@ -31,3 +32,19 @@ def service_call(call: Callable[[], T]) -> T:
         return call()
     except DjangoValidationError as exc:
         raise ValidationError(error_body(exc)) from exc
+
+
+class AccountRecordField(serializers.PrimaryKeyRelatedField):
+    """A record of the caller's account; another account's is "does not exist". The services
+    check it is of the right office."""
+
+    def __init__(self, model, **kwargs):
+        self.model = model
+        super().__init__(queryset=model.objects.all(), **kwargs)
+
+    def get_queryset(self):
+        return self.model.objects.for_account(self.context["request"].account)
+
+
+def optional_record(model) -> AccountRecordField:
+    return AccountRecordField(model, required=False, allow_null=True)

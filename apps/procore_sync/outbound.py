@@ -2,6 +2,8 @@
 before a create (its origin_id finds the record again after a lost answer), the origin_id to
 send, and Procore's words for a refusal."""
 
+from django.db.models import QuerySet, Subquery
+
 from .client.errors import ProcoreError
 from .engine_models import ExternalRef, LinkState
 
@@ -37,4 +39,15 @@ def procore_said(exc: ProcoreError) -> str:
         exc.message
         if not exc.detail or exc.detail in exc.message
         else f"{exc.message} {exc.detail}"
+    )
+
+
+def with_ref(records: QuerySet, refs: QuerySet[ExternalRef]) -> QuerySet:
+    """Each record with its link's state beside it (`refs` filtered on OuterRef("pk")), for the
+    "what is pending" queries of the flows that create in Procore."""
+    return records.annotate(
+        ref_synced=Subquery(refs.values("synced_at")[:1]),
+        ref_state=Subquery(refs.values("state")[:1]),
+        ref_procore=Subquery(refs.values("procore_id")[:1]),
+        ref_origin=Subquery(refs.values("origin_id")[:1]),
     )

@@ -16,7 +16,7 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
 from apps.accounts import policy
-from apps.core.api import require_api, service_call
+from apps.core.api import AccountRecordField, optional_record, require_api, service_call
 from apps.projects.models import CostCode, Project, SubJob
 
 from . import quantities, services
@@ -63,22 +63,6 @@ class ProductionQuantitySerializer(serializers.ModelSerializer):
 # Input -------------------------------------------------------------------------------------------
 
 
-class AccountRecordField(serializers.PrimaryKeyRelatedField):
-    """A record of the caller's account; another account's is "does not exist". The services
-    check it is of the project's office."""
-
-    def __init__(self, model, **kwargs):
-        self.model = model
-        super().__init__(queryset=model.objects.all(), **kwargs)
-
-    def get_queryset(self):
-        return self.model.objects.for_account(self.context["request"].account)
-
-
-def _optional(model) -> AccountRecordField:
-    return AccountRecordField(model, required=False, allow_null=True)
-
-
 class AwareDateTimeField(serializers.DateTimeField):
     """A timestamp with its offset: without one, the project's local time would be a guess."""
 
@@ -119,11 +103,11 @@ def _resolve_day(data: dict, project: Project) -> dict:
 class TimeEntryUpdateSerializer(DayMixin):
     employee = AccountRecordField(Employee)
     hours = serializers.DecimalField(**HOURS)
-    sub_job = _optional(SubJob)
-    cost_code = _optional(CostCode)
-    time_type = _optional(TimeType)
-    work_classification = _optional(WorkClassification)
-    crew = _optional(Crew)
+    sub_job = optional_record(SubJob)
+    cost_code = optional_record(CostCode)
+    time_type = optional_record(TimeType)
+    work_classification = optional_record(WorkClassification)
+    crew = optional_record(Crew)
     billable = serializers.BooleanField(required=False)
     description = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
@@ -154,8 +138,8 @@ class EntryRejectSerializer(EntryIdsSerializer):
 class CrewMemberHoursSerializer(serializers.Serializer):
     employee = AccountRecordField(Employee)
     hours = serializers.DecimalField(**HOURS)
-    cost_code = _optional(CostCode)
-    time_type = _optional(TimeType)
+    cost_code = optional_record(CostCode)
+    time_type = optional_record(TimeType)
 
 
 class CrewDaySerializer(DayMixin):
@@ -171,9 +155,9 @@ class CrewDaySerializer(DayMixin):
         help_text="Hours per member instead of `hours`; a cost code or time type left out is "
         "the day's.",
     )
-    sub_job = _optional(SubJob)
-    cost_code = _optional(CostCode)
-    time_type = _optional(TimeType)
+    sub_job = optional_record(SubJob)
+    cost_code = optional_record(CostCode)
+    time_type = optional_record(TimeType)
     billable = serializers.BooleanField(required=False, default=True)
     description = serializers.CharField(
         max_length=500, required=False, allow_blank=True, default=""

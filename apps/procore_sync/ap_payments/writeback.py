@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from apps.ap_invoices.models import ApPayment, Commitment
@@ -28,7 +28,7 @@ from ..client.errors import ValidationError as ProcoreRejected
 from ..client.http import ProcoreClient
 from ..engine_models import ExternalRef, LinkState, Outcome, SyncItem, SyncRun
 from ..live import RunError, live_connection
-from ..outbound import GONE, next_origin, procore_said, refs_save
+from ..outbound import GONE, next_origin, procore_said, refs_save, with_ref
 from ..runs import RunRecorder, sync_settings_for
 from .payload import ORIGIN, payment_body, payment_print
 
@@ -103,13 +103,7 @@ def pending(payments: QuerySet, office: Office) -> QuerySet:
         content_type=payment_content_type(),
         object_id=OuterRef("pk"),
     )
-    payments = payments.annotate(
-        ref_synced=Subquery(refs.values("synced_at")[:1]),
-        ref_state=Subquery(refs.values("state")[:1]),
-        ref_procore=Subquery(refs.values("procore_id")[:1]),
-        ref_origin=Subquery(refs.values("origin_id")[:1]),
-    )
-    return payments.filter(
+    return with_ref(payments, refs).filter(
         Q(voided_at=None, ref_procore__isnull=True)  # not in Procore (yet, or since a replace)
         | Q(ref_state=LinkState.FAILED)
         | (Q(ref_procore__isnull=True) & Q(ref_origin__gt="") & ~Q(ref_state__in=GONE))

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
 
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
@@ -29,7 +29,7 @@ from ..client.errors import ValidationError as ProcoreRejected
 from ..client.http import ProcoreClient
 from ..engine_models import ExternalRef, LinkState, Outcome, SyncItem, SyncRun
 from ..live import RunError, live_connection
-from ..outbound import next_origin, procore_said, refs_save
+from ..outbound import next_origin, procore_said, refs_save, with_ref
 from ..runs import RunRecorder, sync_settings_for
 from .options import TIMESHEETS, TimeOptions
 from .preflight import Targets, entry_fields, entry_problems, problems_text, removal_problems
@@ -111,12 +111,7 @@ def pending(entries: QuerySet, office: Office, options: TimeOptions) -> QuerySet
         content_type=entry_content_type(),
         object_id=OuterRef("pk"),
     )
-    entries = entries.annotate(
-        ref_synced=Subquery(refs.values("synced_at")[:1]),
-        ref_state=Subquery(refs.values("state")[:1]),
-        ref_procore=Subquery(refs.values("procore_id")[:1]),
-        ref_origin=Subquery(refs.values("origin_id")[:1]),
-    )
+    entries = with_ref(entries, refs)
     wanted = Q(status__in=options.statuses, deleted_at__isnull=True)
     changed = (
         Q(ref_synced__isnull=True)
