@@ -87,3 +87,12 @@ def test_the_last_step_saves_settings_and_starts_the_first_sync(owner_client, te
                                 "ap_queue_id": queue.pk, "ap_allow_edit": False}  # fmt: skip
     entry = AuditEntry.objects.filter(action="procore.settings_changed").last()
     assert "directions" in entry.detail
+
+
+def test_the_settings_step_shows_the_intervals_the_scheduler_uses(owner_client, tenant, wizard_url):
+    url, _ = wizard_url
+    ImportWizard.objects.create(office=tenant.office, step=5)
+    page = owner_client.get(url).content.decode()
+    assert 'name="interval_entities" value="60"' in page
+    assert 'name="interval_ap_invoices" value="30"' in page  # AP's default, not a flat 60
+    assert 'name="interval_payments" value="30"' in page

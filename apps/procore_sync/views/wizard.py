@@ -16,6 +16,7 @@ from ..client.errors import ProcoreError
 from ..engine_models import Direction
 from ..entities import ENTITIES
 from ..live import RunError
+from ..schedules import interval_of
 from ..tasks import enqueue_run
 
 EDITABLE = {
@@ -140,7 +141,7 @@ def _settings(request, wizard, ctx, name):
         "step": name,
         "entities": list(ENTITIES.values()),
         "directions": Direction.choices,
-        "flows": [(f, w.FLOW_LABELS[f]) for f in w.FLOWS],
+        "flows": [(f, w.FLOW_LABELS[f], _minutes_of(ctx.settings, f)) for f in w.FLOWS],
         "time_modes": w.TIME_MODES,
         "time_triggers": w.TIME_TRIGGERS,
         "ap_modes": w.AP_MODES,
@@ -155,3 +156,8 @@ def _int_or_none(value: str | None) -> int | None:
 
 def _minutes(value: str | None) -> int:
     return int(value) if value and value.isdigit() else 60
+
+
+def _minutes_of(settings, flow: str) -> int:
+    """The interval the scheduler uses now (the office's, else the flow's default)."""
+    return int(interval_of(settings, flow).total_seconds() // 60)
