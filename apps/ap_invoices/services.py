@@ -207,6 +207,38 @@ def invoice_refresh_imported(*, invoice: ApInvoice, lines: list[Line], document,
     return invoice
 
 
+@transaction.atomic
+def invoice_reopen_imported(*, invoice: ApInvoice, user: User) -> ApInvoice:
+    """A processed invoice that changed in Procore goes back to unprocessed, so the next import
+    takes Procore's version (fields, lines, document) and reviews start over."""
+    invoice = (
+        ApInvoice.objects.select_for_update(of=("self",))
+        .select_related("office")
+        .get(pk=invoice.pk)
+    )
+    if invoice.procore_requisition_id is None:
+        raise ValidationError("Only an invoice imported from Procore can take Procore's changes.")
+    if invoice.status == InvoiceStatus.PAID or invoice.payments.filter(voided_at=None).exists():
+        raise ValidationError("An invoice with payments keeps its figures: void them first.")
+    invoice.status, invoice.queue_reason = InvoiceStatus.QUEUED, ""
+    invoice.processed_at, invoice.procore_changed = None, False
+    invoice.procore_updated_at = None  # rebuilt by the next import, whatever Procore's timestamp
+    invoice.save(
+        update_fields=[
+            "status",
+            "queue_reason",
+            "processed_at",
+            "procore_changed",
+            "procore_updated_at",
+            "updated_at",
+        ]
+    )
+    audit_record(
+        account=invoice.office.account, actor=user, action="ap_invoice.reopened", target=invoice
+    )
+    return invoice
+
+
 def may_review(line: ApInvoiceLine, user: User) -> bool:
     """The line's reviewer, or an owner or admin of the account."""
     if line.reviewer_id == user.pk:

@@ -23,6 +23,11 @@ urlpatterns = [
     path("time-export/", time_export.time_export, name="time_export"),
     path("ap-import/", ap_import.ap_manual_import, name="ap_manual_import"),
     path(
+        "ap/<int:invoice_id>/take-procore/",
+        ap_import.ap_invoice_take_procore,
+        name="ap_invoice_take_procore",
+    ),
+    path(
         "ap/<int:invoice_id>/payments/<int:payment_id>/retry/",
         ap_payments.ap_payment_retry,
         name="ap_payment_retry",

@@ -6,6 +6,7 @@ import pytest
 from pypdf import PdfReader
 
 from apps.ap_invoices.models import ApInvoice, Commitment, InvoiceStatus
+from apps.procore_sync.engine import run_execute
 from apps.procore_sync.engine_models import ExternalRef, RunStatus
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -130,3 +131,42 @@ def test_a_processed_invoice_is_flagged_not_overwritten(books):
     invoice = ApInvoice.objects.get()
     assert invoice.procore_changed and invoice.subtotal == D("10000.00")
     assert "flagged" in run.items.get(entity="ap_invoices").message
+
+
+def test_a_flagged_invoice_takes_procores_changes_when_asked(books, client, monkeypatch):
+    from apps.ap_invoices import payments
+    from apps.ap_invoices.routing import route_or_queue
+    from apps.procore_sync.views import ap_import as view
+
+    queued: list[int] = []
+    monkeypatch.setattr(view, "enqueue_run", queued.append)
+    requisition = books.requisition()
+    books.run()
+    invoice = ApInvoice.objects.get()
+    route_or_queue(invoice=invoice)  # processed here, then changed in Procore
+    books.procore.change(requisition, total_claimed_amount="12000.00", invoice_number="INV-1A")
+    books.run()
+    client.force_login(books.tenant.owner)
+    url = f"/sync/ap/{invoice.pk}/take-procore/"
+    assert url in client.get(f"/ap-invoices/{invoice.pk}/").content.decode()
+
+    assert client.post(url).status_code == 302
+    [run_id] = queued
+    assert run_execute(run_id).items.get(entity="ap_invoices").outcome == "updated"
+    invoice.refresh_from_db()
+    assert (invoice.invoice_number, invoice.subtotal) == ("INV-1A", D("12000.00"))
+    assert not invoice.procore_changed and invoice.status == InvoiceStatus.QUEUED
+
+    invoice.status = InvoiceStatus.APPROVED  # paid here: its figures are kept
+    invoice.save()
+    payments.payment_record(
+        invoice=invoice,
+        date=invoice.billing_date,
+        amount=D("1.00"),
+        method="check",
+        user=books.tenant.owner,
+    )
+    ApInvoice.objects.filter(pk=invoice.pk).update(procore_changed=True)
+    page = client.post(url, follow=True).content.decode()
+    assert "keeps its figures" in page and len(queued) == 1
+    assert ApInvoice.objects.get(pk=invoice.pk).procore_changed

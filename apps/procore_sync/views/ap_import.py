@@ -1,20 +1,27 @@
 """AP Invoices > New invoice > Procore Import: pick an approved Procore invoice, listed live, to
-fill the entry form with (without its attachments); the entry page saves it."""
+fill the entry form with (without its attachments); the entry page saves it. And "Take
+Procore's changes" for an invoice changed in Procore after it was processed here."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from apps.accounts.policy import permission_required
 from apps.accounts.tenancy import get_for_account_or_404
+from apps.ap_invoices.models import ApInvoice
 from apps.ap_invoices.prefill import invoice_prefill_offer
+from apps.ap_invoices.services import invoice_reopen_imported
 from apps.offices.models import Office
 
 from ..ap_import.manual import import_office_list, importable_list, invoice_prefill
 from ..client.errors import ProcoreError
+from ..engine_models import Trigger
 from ..live import RunError
+from ..runs import run_queue
+from ..tasks import enqueue_run
 
 NOT_CONNECTED = (
     "Procore is not connected for any office of this account: an owner or admin connects it "
@@ -76,3 +83,28 @@ def _int(value) -> int:
     if not str(value or "").isdigit():
         raise ValidationError("Pick an invoice in the list.")
     return int(value)
+
+
+@login_required
+@require_POST
+@permission_required("ap.manage")
+def ap_invoice_take_procore(request, invoice_id: int):
+    """An invoice flagged "Changed in Procore" takes Procore's version: it is reopened, and an
+    import re-reads Procore's approved invoices, which refreshes it (and routes it, if the office
+    routes imports)."""
+    invoice = get_for_account_or_404(ApInvoice.objects.all(), request.account, pk=invoice_id)
+    try:
+        invoice = invoice_reopen_imported(invoice=invoice, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        run_queue(
+            office=invoice.office,
+            flow="ap_import",
+            trigger=Trigger.USER,
+            user=request.user,
+            params={"full": True},
+            enqueue=enqueue_run,
+        )
+        messages.success(request, "Taking Procore's changes: the invoice is refreshed in a moment.")
+    return redirect("ap_invoice_detail", invoice_id=invoice_id)
