@@ -8,7 +8,7 @@ saves its own copy of the invoice, so every answer re-reads it.
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import SAFE_METHODS
@@ -16,7 +16,7 @@ from rest_framework.response import Response
 
 from apps.accounts.audit import audit_record
 from apps.accounts.tenancy import get_for_account_or_404
-from apps.core.api import require_api, service_call
+from apps.core.api import require_api, service_call, validated
 
 from . import payments, services
 from .models import ApInvoice, ApPayment, ApQueue, RoutingRule
@@ -45,11 +45,6 @@ NOT_YOUR_LINE = "Only the line's reviewer, an owner or an admin can review it."
 
 
 # Helpers -----------------------------------------------------------------------------------------
-
-
-def _valid(serializer: serializers.Serializer) -> dict:
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 def _line(data: dict) -> services.Line:
@@ -112,13 +107,13 @@ class ApInvoiceViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         return Response(ApInvoiceSerializer(invoice).data, status=code)
 
     def list(self, request, *args, **kwargs) -> Response:
-        filters = _valid(ApInvoiceFilterSerializer(data=request.query_params))
+        filters = validated(ApInvoiceFilterSerializer(data=request.query_params))
         invoices = invoice_list(account=request.account, **filters).order_by("-created_at", "-pk")
         page = self.paginate_queryset(invoices)
         return self.get_paginated_response(ApInvoiceListSerializer(page, many=True).data)
 
     def create(self, request, *args, **kwargs) -> Response:
-        data = _valid(ApInvoiceCreateSerializer(data=request.data, context={"request": request}))
+        data = validated(ApInvoiceCreateSerializer(data=request.data, context={"request": request}))
         office, lines = data.pop("office"), [_line(line) for line in data.pop("lines", [])]
         invoice = service_call(
             lambda: services.invoice_create(office=office, user=request.user, lines=lines, **data)
@@ -130,7 +125,7 @@ class ApInvoiceViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         serializer = ApInvoiceUpdateSerializer(
             data=request.data, partial=partial, context={"request": request}
         )
-        data = _valid(serializer)
+        data = validated(serializer)
         lines = None
         if "lines" in data:
             _check_line_ids(invoice, data["lines"])
@@ -180,7 +175,7 @@ class ApInvoiceViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         # The service refuses anyone else too; here it is a 403 rather than a 400.
         if not services.may_review(line, request.user):
             raise PermissionDenied(NOT_YOUR_LINE)
-        data = _valid(LineReviewSerializer(data=request.data))
+        data = validated(LineReviewSerializer(data=request.data))
         approve = data["decision"] == "approve"
         service_call(
             lambda: services.review_line(
@@ -224,7 +219,7 @@ class ApPaymentViewSet(
 
     def create(self, request, *args, **kwargs) -> Response:
         invoice = self.get_invoice()
-        data = _valid(ApPaymentInputSerializer(data=request.data))
+        data = validated(ApPaymentInputSerializer(data=request.data))
         payment = service_call(
             lambda: payments.payment_record(invoice=invoice, user=request.user, **data)
         )
@@ -232,7 +227,7 @@ class ApPaymentViewSet(
 
     def update(self, request, *args, partial: bool = False, **kwargs) -> Response:
         payment = self.get_object()
-        data = _valid(ApPaymentInputSerializer(data=request.data, partial=partial))
+        data = validated(ApPaymentInputSerializer(data=request.data, partial=partial))
         current = {k: getattr(payment, k) for k in ("date", "amount", "method", "reference")}
         payment = service_call(
             lambda: payments.payment_update(
@@ -286,7 +281,7 @@ class OfficeRecordViewSet(ApPolicyMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(self.get_serializer(record).data, status=code)
 
     def list(self, request, *args, **kwargs) -> Response:
-        filters = _valid(ApRecordFilterSerializer(data=request.query_params))
+        filters = validated(ApRecordFilterSerializer(data=request.query_params))
         if filters.get("active") is None:
             filters.pop("active", None)
         page = self.paginate_queryset(self.get_queryset().filter(**filters))
@@ -294,14 +289,14 @@ class OfficeRecordViewSet(ApPolicyMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     def create(self, request, *args, **kwargs) -> Response:
         serializer = self.create_serializer_class(data=request.data, context={"request": request})
-        return self._save(self.model(), _valid(serializer), status.HTTP_201_CREATED)
+        return self._save(self.model(), validated(serializer), status.HTTP_201_CREATED)
 
     def update(self, request, *args, partial: bool = False, **kwargs) -> Response:
         record = self.get_object()
         serializer = self.update_serializer_class(
             record, data=request.data, partial=partial, context={"request": request}
         )
-        return self._save(record, _valid(serializer))
+        return self._save(record, validated(serializer))
 
     def partial_update(self, request, *args, **kwargs) -> Response:
         return self.update(request, *args, partial=True, **kwargs)

@@ -52,6 +52,22 @@ def _settle(invoice: ApInvoice) -> None:
     invoice.save(update_fields=["status", "updated_at"])
 
 
+def _settled(invoice: ApInvoice, payment: ApPayment, user: User, action: str) -> None:
+    """After any payment change: the invoice's status, the audit entry, and the announcement."""
+    _settle(invoice)
+    detail = {"invoice": invoice.pk}
+    if action != "voided":
+        detail["amount"] = str(payment.amount)
+    audit_record(
+        account=invoice.office.account,
+        actor=user,
+        action=f"ap_payment.{action}",
+        target=payment,
+        detail=detail,
+    )
+    _announce(payment, invoice.office.account, action)
+
+
 def _locked(invoice_id: int) -> ApInvoice:
     # Locked so two clerks paying at once cannot overpay the invoice together.
     return ApInvoice.objects.select_for_update().select_related("office").get(pk=invoice_id)
@@ -77,15 +93,7 @@ def payment_record(
         reference=reference.strip(),
         created_by=user,
     )
-    _settle(invoice)
-    audit_record(
-        account=invoice.office.account,
-        actor=user,
-        action="ap_payment.created",
-        target=payment,
-        detail={"invoice": invoice.pk, "amount": str(amount)},
-    )
-    _announce(payment, invoice.office.account, "created")
+    _settled(invoice, payment, user, "created")
     return payment
 
 
@@ -106,15 +114,7 @@ def payment_update(
     payment.date, payment.amount, payment.method = date, amount, method
     payment.reference = reference.strip()
     payment.save()
-    _settle(invoice)
-    audit_record(
-        account=invoice.office.account,
-        actor=user,
-        action="ap_payment.updated",
-        target=payment,
-        detail={"invoice": invoice.pk, "amount": str(amount)},
-    )
-    _announce(payment, invoice.office.account, "updated")
+    _settled(invoice, payment, user, "updated")
     return payment
 
 
@@ -126,13 +126,5 @@ def payment_void(*, payment: ApPayment, user: User) -> ApPayment:
         raise ValidationError("This payment is already void.")
     payment.voided_at = timezone.now()
     payment.save(update_fields=["voided_at", "updated_at"])
-    _settle(invoice)
-    audit_record(
-        account=invoice.office.account,
-        actor=user,
-        action="ap_payment.voided",
-        target=payment,
-        detail={"invoice": invoice.pk},
-    )
-    _announce(payment, invoice.office.account, "voided")
+    _settled(invoice, payment, user, "voided")
     return payment

@@ -48,3 +48,9 @@ class AccountRecordField(serializers.PrimaryKeyRelatedField):
 
 def optional_record(model) -> AccountRecordField:
     return AccountRecordField(model, required=False, allow_null=True)
+
+
+def validated(serializer: serializers.Serializer) -> dict:
+    """The serializer's data, or the 400 that names every field it refuses."""
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)

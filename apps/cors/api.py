@@ -18,7 +18,7 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
 from apps.accounts.tenancy import get_for_account_or_404
-from apps.core.api import require_api, service_call
+from apps.core.api import require_api, service_call, validated
 from apps.projects.models import CostCode, Project
 
 from . import services
@@ -146,11 +146,6 @@ class CorFilterSerializer(serializers.Serializer):
 # Helpers -----------------------------------------------------------------------------------------
 
 
-def _valid(serializer: serializers.Serializer) -> dict:
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
 def _line(data: dict) -> services.Line:
     fields = {k: v for k, v in data.items() if k in LineFieldsSerializer._declared_fields}
     return services.Line(id=data.get("id"), **fields)
@@ -228,12 +223,12 @@ class CorViewSet(
         return cors.select_related("project__office__account")
 
     def list(self, request, *args, **kwargs) -> Response:
-        filters = _valid(CorFilterSerializer(data=request.query_params))
+        filters = validated(CorFilterSerializer(data=request.query_params))
         page = self.paginate_queryset(cor_list(account=request.account, **filters))
         return self.get_paginated_response(CorListSerializer(page, many=True).data)
 
     def create(self, request, *args, **kwargs) -> Response:
-        data = _valid(CorCreateSerializer(data=request.data, context={"request": request}))
+        data = validated(CorCreateSerializer(data=request.data, context={"request": request}))
         project, lines = data.pop("project"), [_line(line) for line in data.pop("lines", [])]
         cor = service_call(
             lambda: services.cor_create(project=project, user=request.user, lines=lines, **data)
@@ -245,7 +240,7 @@ class CorViewSet(
         serializer = CorUpdateSerializer(
             data=request.data, partial=partial, context={"request": request}
         )
-        data = _valid(serializer)
+        data = validated(serializer)
         with transaction.atomic():
             cor = _locked(cor)
             if "lines" in data:
@@ -268,7 +263,7 @@ class CorViewSet(
     def set_status(self, request, *args, **kwargs) -> Response:
         """Move the COR to another status (draft, sent, approved, rejected, void)."""
         cor = self.get_object()
-        new_status = _valid(CorStatusSerializer(data=request.data))["status"]
+        new_status = validated(CorStatusSerializer(data=request.data))["status"]
         service_call(lambda: services.cor_set_status(cor=cor, status=new_status, user=request.user))
         return Response(CorSerializer(cor).data)
 
@@ -307,7 +302,9 @@ class CorLineViewSet(
 
     def create(self, request, *args, **kwargs) -> Response:
         cor = self.get_cor()
-        new = _line(_valid(LineFieldsSerializer(data=request.data, context={"request": request})))
+        new = _line(
+            validated(LineFieldsSerializer(data=request.data, context={"request": request}))
+        )
         with transaction.atomic():
             cor = _locked(cor)
             before = set(cor.lines.values_list("pk", flat=True))
@@ -321,7 +318,7 @@ class CorLineViewSet(
         serializer = LineFieldsSerializer(
             data=request.data, partial=partial, context={"request": request}
         )
-        changes = _valid(serializer)
+        changes = validated(serializer)
         with transaction.atomic():
             cor = _locked(line.cor)
             lines = _saved_lines(cor)

@@ -21,7 +21,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from apps.core.api import error_body, require_api, service_call
+from apps.core.api import error_body, require_api, service_call, validated
 from apps.cors.models import ChangeOrderRequest
 from apps.offices.models import Office
 from apps.projects.models import Project
@@ -92,11 +92,6 @@ class SyncRunFilterSerializer(serializers.Serializer):
     date_to = serializers.DateField(required=False, help_text="Created on or before.")
 
 
-def _valid(serializer: serializers.Serializer) -> dict:
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
 @extend_schema_view(
     list=extend_schema(
         parameters=[SyncRunFilterSerializer], responses=SyncRunSerializer(many=True)
@@ -119,7 +114,7 @@ class SyncRunViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         return SyncRun.objects.for_account(self.request.account)
 
     def list(self, request, *args, **kwargs) -> Response:
-        filters = _valid(SyncRunFilterSerializer(data=request.query_params))
+        filters = validated(SyncRunFilterSerializer(data=request.query_params))
         page = self.paginate_queryset(selectors.sync_run_list(account=request.account, **filters))
         body = SyncRunSerializer(page, many=True, context=self.get_serializer_context()).data
         return self.get_paginated_response(body)
@@ -232,7 +227,7 @@ class CorPushViewSet(viewsets.GenericViewSet):
         description="Queue the push as a SyncRun; poll its `url` for progress and items.",
     )
     def create(self, request, *args, **kwargs) -> Response:
-        data = _valid(CorPushSerializer(data=request.data))
+        data = validated(CorPushSerializer(data=request.data))
         project, cors = _push_target(request.account, data)
         options, user = data["options"], request.user
         run = service_call(
@@ -275,7 +270,7 @@ class TimeExportViewSet(viewsets.GenericViewSet):
         "(one per time card, or per daily-log row, with Procore's message and the fix).",
     )
     def create(self, request, *args, **kwargs) -> Response:
-        data = _valid(TimeExportSerializer(data=request.data))
+        data = validated(TimeExportSerializer(data=request.data))
         office = Office.objects.for_account(request.account).filter(pk=data["office"]).first()
         if office is None:
             raise ValidationError({"office": [f"No office with id {data['office']}."]})

@@ -16,7 +16,7 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
 from apps.accounts import policy
-from apps.core.api import AccountRecordField, optional_record, require_api, service_call
+from apps.core.api import AccountRecordField, optional_record, require_api, service_call, validated
 from apps.projects.models import CostCode, Project, SubJob
 
 from . import quantities, services
@@ -185,11 +185,6 @@ class QuantityFilterSerializer(serializers.Serializer):
 # Helpers -----------------------------------------------------------------------------------------
 
 
-def _valid(serializer: serializers.Serializer) -> dict:
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
 def _entries(entries) -> list:
     return TimeEntrySerializer(entries, many=True).data
 
@@ -236,13 +231,13 @@ class TimeEntryViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         return policy.can(self.request.membership, "time.approve")
 
     def list(self, request, *args, **kwargs) -> Response:
-        filters = _valid(TimeEntryFilterSerializer(data=request.query_params))
+        filters = validated(TimeEntryFilterSerializer(data=request.query_params))
         entries = entry_list(account=request.account, **filters).order_by("date", "pk")
         page = self.paginate_queryset(entries.select_related(*RELATED))
         return self.get_paginated_response(_entries(page))
 
     def create(self, request, *args, **kwargs) -> Response:
-        data = _valid(TimeEntryCreateSerializer(data=request.data, context={"request": request}))
+        data = validated(TimeEntryCreateSerializer(data=request.data, context={"request": request}))
         project = data.pop("project")
         _resolve_day(data, project)
         entry = service_call(
@@ -255,7 +250,7 @@ class TimeEntryViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         serializer = TimeEntryUpdateSerializer(
             data=request.data, partial=partial, context={"request": request}
         )
-        changes = _resolve_day(_valid(serializer), entry.project)
+        changes = _resolve_day(validated(serializer), entry.project)
         entry = service_call(
             lambda: services.entry_update(
                 entry=entry, user=request.user, as_approver=self._as_approver(), **changes
@@ -276,7 +271,7 @@ class TimeEntryViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _bulk(self, request, serializer_class, service, **extra) -> Response:
-        data = _valid(serializer_class(data=request.data))
+        data = validated(serializer_class(data=request.data))
         extra.update({k: v for k, v in data.items() if k != "ids"})
         entries = service_call(
             lambda: service(
@@ -307,7 +302,7 @@ class TimeEntryViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     @action(detail=False, methods=["post"], url_path="crew-day", url_name="crew-day")
     def crew_day(self, request, *args, **kwargs) -> Response:
         """A draft entry per crew member for one day, in one transaction (all or none)."""
-        data = _valid(CrewDaySerializer(data=request.data, context={"request": request}))
+        data = validated(CrewDaySerializer(data=request.data, context={"request": request}))
         _resolve_day(data, data["project"])
         members = data.pop("members", None)
         lines = [services.CrewLine(**member) for member in members] if members else None
@@ -346,13 +341,13 @@ class ProductionQuantityViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewS
         return records.select_related("project__office__account", "cost_code")
 
     def list(self, request, *args, **kwargs) -> Response:
-        filters = _valid(QuantityFilterSerializer(data=request.query_params))
+        filters = validated(QuantityFilterSerializer(data=request.query_params))
         records = quantity_list(account=request.account, **filters).order_by("date", "pk")
         page = self.paginate_queryset(records)
         return self.get_paginated_response(ProductionQuantitySerializer(page, many=True).data)
 
     def create(self, request, *args, **kwargs) -> Response:
-        data = _valid(QuantityCreateSerializer(data=request.data, context={"request": request}))
+        data = validated(QuantityCreateSerializer(data=request.data, context={"request": request}))
         record = service_call(lambda: quantities.quantity_create(user=request.user, **data))
         return Response(ProductionQuantitySerializer(record).data, status=status.HTTP_201_CREATED)
 
@@ -361,7 +356,7 @@ class ProductionQuantityViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewS
         serializer = QuantityUpdateSerializer(
             data=request.data, partial=partial, context={"request": request}
         )
-        changes = _valid(serializer)
+        changes = validated(serializer)
         record = service_call(
             lambda: quantities.quantity_update(record=record, user=request.user, **changes)
         )

@@ -12,10 +12,8 @@ from apps.ap_invoices.models import ApQueue, Vendor
 from apps.procore_sandbox import ids
 from apps.procore_sandbox.generic import attachment_json
 from apps.procore_sandbox.models import SandboxAttachment, SandboxRecord
-from apps.procore_sync.engine import run_execute
-from apps.procore_sync.engine_models import SyncRun, Trigger
+from apps.procore_sync.engine_models import SyncRun
 from apps.procore_sync.project_mapping import project_map
-from apps.procore_sync.runs import run_queue
 from apps.projects.models import Project
 from tests.sync_engine.conftest import Procore, procore  # noqa: F401  (the fixture)
 from tests.time_export.conftest import link
@@ -92,15 +90,7 @@ class Books:
         return self._vendor_procore_id
 
     def run(self, flow: str = "ap_import", **params) -> SyncRun:
-        run = run_queue(
-            office=self.tenant.office,
-            flow=flow,
-            trigger=Trigger.USER,
-            user=self.tenant.owner,
-            params=params,
-            enqueue=lambda run_id: None,
-        )
-        return run_execute(run.pk)
+        return self.procore.run(flow, self.tenant.owner, **params)
 
 
 @pytest.fixture

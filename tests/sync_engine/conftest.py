@@ -9,8 +9,10 @@ import pytest
 from apps.procore_sandbox import faults, oauth, registry, store
 from apps.procore_sandbox.models import SandboxCompany, SandboxRecord
 from apps.procore_sync.client.oauth import save_tokens
-from apps.procore_sync.engine_models import SyncSettings
+from apps.procore_sync.engine import run_execute
+from apps.procore_sync.engine_models import SyncRun, SyncSettings, Trigger
 from apps.procore_sync.models import ProcoreConnection
+from apps.procore_sync.runs import run_queue
 
 
 @dataclass
@@ -33,6 +35,18 @@ class Procore:
 
     def change(self, record: SandboxRecord, **changes: Any) -> SandboxRecord:
         return store.record_update(record, changes)
+
+    def run(self, flow: str, user, **params) -> SyncRun:
+        """Queue a run of the office and execute it here, as the worker would."""
+        run = run_queue(
+            office=self.connection.office,
+            flow=flow,
+            trigger=Trigger.USER,
+            user=user,
+            params=params,
+            enqueue=lambda run_id: None,
+        )
+        return run_execute(run.pk)
 
     def records(self, resource: str) -> list[dict]:
         rows = SandboxRecord.objects.filter(

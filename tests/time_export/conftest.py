@@ -19,9 +19,9 @@ from django.utils import timezone
 
 from apps.procore_sandbox.models import SandboxRecord
 from apps.procore_sync.engine import run_execute
-from apps.procore_sync.engine_models import ExternalRef, SyncRun, Trigger
+from apps.procore_sync.engine_models import ExternalRef, SyncRun
 from apps.procore_sync.project_mapping import project_map
-from apps.procore_sync.runs import run_queue, run_retry_failed
+from apps.procore_sync.runs import run_retry_failed
 from apps.projects.models import CostCode, Project, SubJob
 from apps.timecards.fingerprint import entry_fingerprint
 from apps.timecards.models import (
@@ -109,15 +109,7 @@ class Site:
 
     def run(self, flow: str = "time_export", **params) -> SyncRun:
         """Queue a run and execute it here, as the worker would."""
-        run = run_queue(
-            office=self.tenant.office,
-            flow=flow,
-            trigger=Trigger.USER,
-            user=self.tenant.owner,
-            params=params,
-            enqueue=lambda run_id: None,
-        )
-        return run_execute(run.pk)
+        return self.procore.run(flow, self.tenant.owner, **params)
 
     def export(self, start: date = MONDAY, end: date | None = None) -> SyncRun:
         return self.run(start=start.isoformat(), end=(end or start).isoformat())
