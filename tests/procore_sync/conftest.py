@@ -8,6 +8,7 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from apps.procore_sync.client.http import ProcoreClient, RetryPolicy
@@ -109,3 +110,20 @@ def paged(items: list, *, path: str):
 def url(path: str) -> re.Pattern:
     """Match `path` with any query string."""
     return re.compile(re.escape(f"{API}{path}") + r"(\?.*)?$")
+
+
+@pytest.fixture(params=["redis", "database"])
+def counter_backend(request, settings, db) -> str:
+    """Run the test against each shared-counter backend: Redis (production), and the database
+    beside Django's DatabaseCache (`make run` without Redis)."""
+    if request.param == "database":
+        prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                "LOCATION": "trestle_cache",
+                "KEY_PREFIX": prefix,
+            }
+        }
+        call_command("createcachetable", verbosity=0)
+    return request.param

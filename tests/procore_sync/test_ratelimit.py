@@ -5,6 +5,9 @@ import pytest
 from apps.procore_sync.client.errors import RateLimited
 from apps.procore_sync.client.ratelimit import RateBudget
 
+# Each test runs on Redis and on the database counters (`make run`).
+pytestmark = pytest.mark.usefixtures("counter_backend")
+
 
 def headers(remaining: int, reset: float) -> dict[str, str]:
     return {

@@ -1,12 +1,14 @@
-"""A circuit breaker per connection, shared through the cache: outages must not hammer Procore.
+"""A circuit breaker per connection, shared by every process: outages must not hammer Procore.
 
 After `threshold` consecutive failed attempts (5xx, timeouts, dropped connections) from any worker,
 the connection pauses for `cooldown` seconds. The first attempt after the pause is the probe: a
-success closes the circuit, a failure opens it again at once.
+success closes the circuit, a failure opens it again at once. The failure count is an atomic
+shared counter (`counters.py`), the open flag a cache key that expires with the cooldown.
 """
 
 from django.core.cache import cache
 
+from . import counters
 from .errors import ProcoreUnavailable
 
 
@@ -24,10 +26,9 @@ class CircuitBreaker:
             )
 
     def succeeded(self) -> None:
-        cache.delete(self.failures_key)
+        counters.reset(self.failures_key)
 
     def failed(self) -> None:
         # Failures older than ten cooldowns are forgotten, consecutive or not.
-        cache.add(self.failures_key, 0, timeout=self.cooldown * 10)
-        if cache.incr(self.failures_key) >= self.threshold:
+        if counters.increment(self.failures_key, ttl=self.cooldown * 10) >= self.threshold:
             cache.set(self.open_key, True, timeout=self.cooldown)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 
+from . import counters
 from .errors import RateLimited
 
 SPIKE_WINDOW_SECONDS = 10
@@ -92,9 +93,5 @@ class RateBudget:
         if reset <= self.clock():
             return None
         counter = f"{self.prefix}:{window}:{reset}:{remaining}"
-        cache.add(counter, 0, max(1, math.ceil(reset - self.clock()) + 1))
-        try:
-            taken = cache.incr(counter)
-        except ValueError:  # expired between add and incr: the window just reset
-            return None
+        taken = counters.increment(counter, ttl=max(1, math.ceil(reset - self.clock()) + 1))
         return None if taken <= remaining else reset
