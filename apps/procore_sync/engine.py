@@ -4,6 +4,7 @@ Flows: "entities" here; the change-order, time ("time_export", "daily_logs") and
 register theirs in `FLOWS`.
 """
 
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -12,11 +13,11 @@ from django.utils.dateparse import parse_datetime
 
 from .ap_import.flow import ap_import_flow
 from .ap_payments.writeback import ap_payments_flow
-from .client.errors import NeedsReconnect, PermissionDenied, ProcoreError
+from .client.errors import ProcoreError
 from .client.http import ProcoreClient
 from .cor_push.push import cor_push_flow
 from .cor_push.statuses import statuses_flow
-from .engine_models import Direction, SyncRun
+from .engine_models import Direction, RunStatus, SyncRun
 from .entities import ENTITIES, Entity
 from .exporters.entities import export_entity
 from .importers.context import SyncContext
@@ -24,9 +25,12 @@ from .importers.custom_fields import custom_fields_refresh
 from .importers.fetch import FETCHERS
 from .importers.upsert import ImportOptions, import_batch_seen, orphans_deactivate
 from .live import RunError, live_connection
-from .runs import RunRecorder, run_acquire, run_skip, sync_settings_for
+from .runs import RunRecorder, lease_kept, run_acquire, run_skip, run_wait, sync_settings_for
 from .time_export.daily_logs import daily_logs_flow
 from .time_export.timesheets import time_export_flow
+from .work import KIND
+
+logger = logging.getLogger(__name__)
 
 # Re-read a little of what the last run saw: clocks differ and a write may land mid-run.
 CURSOR_OVERLAP = timedelta(minutes=2)
@@ -36,29 +40,47 @@ WAIT_WHEN_BUSY = {"cor_push"}
 # what changed lately. Time cards named by a signal fold into that catch-up instead.
 WAIT_WHEN_BUSY_WITH_RANGE = {"time_export", "daily_logs"}
 BUSY = "Another run of this flow is in progress for this office; its work covers this request."
+RETRY_FIX = "Retry failed sends what was not done; what went through is not sent twice."
 
 
 def run_execute(run_id: int) -> SyncRun | None:
+    """Run a queued run to its end. Whatever stops a flow, Procore's error or ours, ends every
+    unit it had not done as a failed item with the reason, and the run as failed."""
     run = SyncRun.objects.select_related("office").filter(pk=run_id).first()
     if run is None or run.is_finished:
         return run
     if not run_acquire(run):
+        run.refresh_from_db(fields=["status"])
+        if run.status != RunStatus.QUEUED:
+            return run  # ended, or running elsewhere: this message has nothing to do
         if _waits(run):
-            return run  # still queued: the task hands it back to the broker for later
-        if not run.is_finished:
+            run_wait(run)  # the run now holding the lease hands this one on when it ends
+        else:
             request_rerun(run)
             run_skip(run, BUSY)
         return run
     recorder = RunRecorder(run)
-    try:
-        FLOWS[run.flow](run, recorder)
-    except RunError as exc:
-        return recorder.finish(error=str(exc))
-    except (NeedsReconnect, PermissionDenied) as exc:
-        return recorder.finish(error=exc.message)
-    except ProcoreError as exc:
-        return recorder.finish(error=f"{exc.message} The next run tries again.")
+    with lease_kept(run):
+        try:
+            FLOWS[run.flow](run, recorder)
+        except Exception as exc:  # every failure ends on the run, not only in a log
+            reason = _reason(run, exc)
+            recorder.fail_undone(reason, RETRY_FIX)
+            return recorder.finish(error=reason)
     return recorder.finish()
+
+
+def _reason(run: SyncRun, exc: Exception) -> str:
+    """What stopped the run, in words a person can act on."""
+    if isinstance(exc, RunError):
+        return str(exc)
+    if isinstance(exc, ProcoreError):
+        return exc.message
+    logger.exception("run %s (%s) stopped on an unexpected error", run.pk, run.flow)
+    return (
+        f"Trestle stopped this run on an unexpected error ({type(exc).__name__}); it is logged "
+        "for the developers."
+    )
 
 
 def _waits(run: SyncRun) -> bool:
@@ -107,6 +129,7 @@ def entities_flow(run: SyncRun, recorder: RunRecorder) -> None:
     ctx = _context(run)
     full = bool(run.params.get("full"))
     entities = entities_of(run, ctx.settings)
+    recorder.plan(KIND, [e.name for e in entities])
     if any("custom_fields" in e.fields for e in entities):
         ctx.cache["custom_fields"] = custom_fields_refresh(ctx)
     run.progress_total = len(entities)
@@ -118,6 +141,7 @@ def entities_flow(run: SyncRun, recorder: RunRecorder) -> None:
             _import(ctx, entity, recorder, full, auto, direction == Direction.BOTH)
         if direction in (Direction.OUT, Direction.BOTH) and entity.exportable:
             _export(ctx, entity, recorder, full, auto)
+        recorder.unit_done(entity.name)
         recorder.add({}, [], done=1)
 
 

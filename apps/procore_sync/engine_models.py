@@ -96,6 +96,7 @@ class Trigger(models.TextChoices):
     WEBHOOK = "webhook", "Webhook"
     USER = "user", "User"
     OPERATOR = "operator", "Operator"
+    RECOVERY = "recovery", "Recovery"  # what a crashed run left undone, queued by the sweeper
 
 
 class RunStatus(models.TextChoices):
@@ -120,12 +121,17 @@ class SyncRun(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     params = models.JSONField(default=dict, blank=True)
+    # What the run resolved its request into ({"entity": "cor", "ids": [...], "done": [...]});
+    # with the items, what is still undone after a crash (see work.py).
+    work = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=20, choices=RunStatus.choices, default=RunStatus.QUEUED)
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(null=True, blank=True)
     counts = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # When a message for the run last went to the broker; empty while it waits without one.
+    enqueued_at = models.DateTimeField(null=True, blank=True, default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
@@ -143,6 +149,13 @@ class SyncRun(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in FINISHED
+
+    @property
+    def can_retry(self) -> bool:
+        """Finished with something undone: failed items, or the run itself failed."""
+        return self.is_finished and bool(
+            self.status == RunStatus.FAILED or (self.counts or {}).get("failed")
+        )
 
     @property
     def percent(self) -> int:

@@ -1,27 +1,29 @@
 """The life of a SyncRun: queue it, hold the one lease per office and flow, count, finish.
 
 A lease (not a process-local lock) keeps one run per office and flow at a time across every worker
-and machine: it lives in PostgreSQL, is renewed as the run makes progress, and expires if the worker
-dies, so the next run takes over and the dead one is marked failed with the reason.
+and machine: it lives in the database, a heartbeat renews it while the run's worker lives, and it
+expires within LEASE of the worker dying; recovery.py then ends the run and queues what it left.
 """
 
+import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.offices.models import Office
 
+from . import work
 from .engine_models import RunStatus, SyncItem, SyncRun, SyncSettings, Trigger
 
-LEASE = timedelta(minutes=3)
-WORKER_LOST = (
-    "The worker running this stopped before it finished (it was restarted or killed). "
-    "Nothing is lost: the next run starts again from the last saved point."
-)
+# A dead worker's run is noticed within LEASE (plus a sweep); the heartbeat renews it thrice per
+# LEASE, so a live run never loses it even while one Procore call waits out a rate limit.
+LEASE = timedelta(seconds=60)
+HEARTBEAT = LEASE / 3
 
 
 def sync_settings_for(office: Office) -> SyncSettings:
@@ -47,24 +49,23 @@ def run_queue(
 
 
 def run_acquire(run: SyncRun) -> bool:
-    """Start `run` if no other live run holds the office's lease for its flow.
-
-    Runs whose lease ran out are marked failed first, so nothing stays "running" forever.
-    """
+    """Start `run` if no live run holds the office's lease for its flow (itself included: a
+    second message for a run already running must not run it twice). A run whose lease ran out
+    is left to recovery.py, which ends it and queues what it left undone."""
     now = timezone.now()
     with transaction.atomic():
         Office.objects.select_for_update().filter(pk=run.office_id).first()  # serialize acquirers
-        same_flow = SyncRun.objects.filter(
-            office_id=run.office_id, flow=run.flow, status=RunStatus.RUNNING
-        ).exclude(pk=run.pk)
-        same_flow.filter(lease_expires_at__lte=now).update(
-            status=RunStatus.FAILED, error=WORKER_LOST, ended_at=now
+        holders = SyncRun.objects.filter(
+            office_id=run.office_id,
+            flow=run.flow,
+            status=RunStatus.RUNNING,
+            lease_expires_at__gt=now,
         )
-        if same_flow.exists():
+        if holders.exists():
             return False
         fresh = SyncRun.objects.select_for_update().get(pk=run.pk)
-        if fresh.is_finished:
-            return False  # a redelivered task for a run that already ended
+        if fresh.status != RunStatus.QUEUED:
+            return False  # ended, or a dead attempt that recovery ends and continues
         fresh.status, fresh.lease_expires_at = RunStatus.RUNNING, now + LEASE
         fresh.started_at = fresh.started_at or now
         fresh.save(update_fields=["status", "lease_expires_at", "started_at"])
@@ -72,14 +73,50 @@ def run_acquire(run: SyncRun) -> bool:
     return True
 
 
+def run_wait(run: SyncRun) -> None:
+    """The run stays queued with no message of its own: the run holding the lease hands it on
+    when it ends (recovery.hand_on), and the sweeper does if that hand-on is lost."""
+    SyncRun.objects.filter(pk=run.pk, status=RunStatus.QUEUED).update(enqueued_at=None)
+
+
 def run_skip(run: SyncRun, reason: str) -> None:
     run.status, run.error, run.ended_at = RunStatus.SKIPPED, reason, timezone.now()
     run.save(update_fields=["status", "error", "ended_at"])
 
 
+@contextmanager
+def lease_kept(run: SyncRun) -> Iterator[None]:
+    """Renew the run's lease from a thread while the body runs; a killed worker stops renewing.
+
+    Inside an open transaction (a test's) the run row is not committed, so another connection
+    could only wait on it: the lease then lives as long as the run, and the body just runs.
+    """
+    if connection.in_atomic_block:
+        yield
+        return
+    stop = threading.Event()
+    beat = threading.Thread(target=_heartbeat, args=(run.pk, stop), daemon=True)
+    beat.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        beat.join()
+
+
+def _heartbeat(run_id: int, stop: threading.Event) -> None:
+    try:
+        while not stop.wait(HEARTBEAT.total_seconds()):
+            SyncRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
+                lease_expires_at=timezone.now() + LEASE
+            )
+    finally:
+        connection.close()  # this thread's own connection
+
+
 class RunRecorder:
     """Counts and items of a running run. Items are written per batch; the run row (progress,
-    counts, lease) at most every SAVE_EVERY, at each step and at the end."""
+    counts, work) at most every SAVE_EVERY, at each step and at the end."""
 
     SAVE_EVERY = timedelta(seconds=2)
 
@@ -87,6 +124,16 @@ class RunRecorder:
         self.run = run
         self.counts: Counter[str] = Counter(run.counts or {})
         self.saved_at = timezone.now()
+
+    def plan(self, entity: str, units: Iterable) -> None:
+        """Say which units (item entity, ids) this run works on, before sending any of them."""
+        self.run.work = {"entity": entity, "ids": list(units), "done": []}
+        self.run.save(update_fields=["work"])
+
+    def unit_done(self, unit) -> None:
+        """A planned unit that records no item of its own went through (an entity kind)."""
+        self.run.work = {**self.run.work, "done": [*self.run.work.get("done", []), unit]}
+        self.run.save(update_fields=["work"])
 
     def add(self, counts: Counter[str], items: list[SyncItem], done: int = 0) -> None:
         if items:
@@ -98,9 +145,13 @@ class RunRecorder:
         now = timezone.now()
         if done or now - self.saved_at >= self.SAVE_EVERY:
             self.run.counts = dict(self.counts)
-            self.run.lease_expires_at = now + LEASE
-            self.run.save(update_fields=["counts", "progress_done", "lease_expires_at"])
+            self.run.save(update_fields=["counts", "progress_done"])
             self.saved_at = now
+
+    def fail_undone(self, reason: str, fix: str) -> None:
+        """Every unit not done gets a failed item with the reason (the run stops here)."""
+        items = work.failed_units(self.run, reason, fix)
+        self.add(Counter(failed=len(items)), items)
 
     def finish(self, error: str = "") -> SyncRun:
         status = RunStatus.SUCCEEDED
@@ -124,27 +175,16 @@ class RunRecorder:
 
 
 def run_retry_failed(*, run: SyncRun, user: User, enqueue: Callable[[int], None]) -> SyncRun:
-    """Run again what failed: every write is idempotent, so records that went through before are
-    left as they are and the failed ones are tried again."""
-    failed = run.items.filter(outcome="failed")
-    failed_ids = sorted(set(failed.exclude(object_id=None).values_list("object_id", flat=True)))
-    if run.flow == "cor_push":  # the same push, for the CORs that did not go through
-        params = {**run.params, "cor_ids": failed_ids}
-    elif run.flow == "time_export":  # the time cards that did not go through, by id
-        params = {"entry_ids": failed_ids}
-    elif run.flow == "daily_logs":  # the same days: those published in full are skipped
-        params = dict(run.params)
-    elif run.flow == "ap_import":  # re-read every approved invoice: imports are idempotent
-        params = {"full": True}
-    elif run.flow == "ap_payments":  # the payments that did not go through, by id
-        params = {"payment_ids": failed_ids}
-    else:  # a full pass over the entities that had failures
-        params = {"entities": sorted(set(failed.values_list("entity", flat=True))), "full": True}
+    """Run again exactly what `run` left undone (work.py). Every write is idempotent, so what
+    went through is never sent twice. Raises work.NothingLeft when everything went through."""
+    params = work.left_params(run)
+    if not run.is_finished or params is None:
+        raise work.NothingLeft(run)
     return run_queue(
         office=run.office,
         flow=run.flow,
         trigger=Trigger.USER,
         user=user,
-        params={**params, "retry_of": run.pk},
+        params=params,
         enqueue=enqueue,
     )

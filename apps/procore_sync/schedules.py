@@ -16,6 +16,7 @@ from .engine import FLOWS
 from .engine_models import RunStatus, SyncRun, SyncSettings, Trigger
 from .models import ConnectionStatus, ProcoreConnection
 from .notifications import notify_failures_and_recovery
+from .recovery import hand_on
 from .runs import run_queue
 from .time_export.options import DAILY_LOG_FLOW, DAILY_LOGS, TIME_FLOW, TimeOptions
 
@@ -53,22 +54,6 @@ def _is_due(settings: SyncSettings, flow: str, now) -> bool:
     return last is None or parse_datetime(last) + interval_of(settings, flow) <= now
 
 
-STALE_QUEUED = timedelta(minutes=10)
-
-
-def requeue_stale_runs(*, enqueue: Callable[[int], None]) -> int:
-    """Runs recorded but never started (the enqueue was lost between commit and broker) are
-    handed to a worker again; running one twice is harmless, it is a no-op once finished."""
-    stale = list(
-        SyncRun.objects.filter(
-            status=RunStatus.QUEUED, created_at__lt=timezone.now() - STALE_QUEUED
-        ).values_list("pk", flat=True)
-    )
-    for run_id in stale:
-        enqueue(run_id)
-    return len(stale)
-
-
 def queue_due_runs(*, enqueue: Callable[[int], None]) -> int:
     now, queued = timezone.now(), 0
     connected = ProcoreConnection.objects.filter(status=ConnectionStatus.CONNECTED).values(
@@ -96,9 +81,11 @@ def queue_due_runs(*, enqueue: Callable[[int], None]) -> int:
 
 
 def after_run(run: SyncRun, *, enqueue: Callable[[int], None]) -> None:
-    """Follow-ups of a finished run: a coalesced rerun, and mail on failure or recovery."""
+    """Follow-ups of a finished run: the next waiting run of its flow, a coalesced rerun, and
+    mail on failure or recovery."""
     if run.status == RunStatus.SKIPPED:
         return
+    hand_on(run, enqueue=enqueue)
     with transaction.atomic():
         settings = SyncSettings.objects.select_for_update().filter(office=run.office).first()
         if settings is not None and run.flow in settings.rerun_requested:

@@ -1,26 +1,27 @@
-"""Thin Celery tasks: load ids, call the engine. acks_late, so a killed worker's task is redone."""
+"""Thin Celery tasks: load ids, call the engine. acks_late, so a killed worker's task is redone;
+what a worker took down with it is picked up by `recover` (recovery.py)."""
 
 from celery import shared_task
 
-from . import engine, schedules
-from .engine_models import RunStatus
-
-BUSY_RETRY_SECONDS = 5
+from . import engine, recovery, schedules
 
 
 @shared_task(name="procore_sync.run", acks_late=True, reject_on_worker_lost=True)
 def run_sync(run_id: int) -> None:
     run = engine.run_execute(run_id)
-    if run is not None and run.status == RunStatus.QUEUED:
-        run_sync.apply_async((run_id,), countdown=BUSY_RETRY_SECONDS)
-    elif run is not None:
+    if run is not None and run.is_finished:
         schedules.after_run(run, enqueue=enqueue_run)
 
 
 @shared_task(name="procore_sync.schedule_due")
 def schedule_due() -> int:
-    schedules.requeue_stale_runs(enqueue=enqueue_run)
     return schedules.queue_due_runs(enqueue=enqueue_run)
+
+
+@shared_task(name="procore_sync.recover")
+def recover() -> int:
+    ended = recovery.runs_recover(enqueue=enqueue_run)
+    return ended + recovery.queued_resend(enqueue=enqueue_run)
 
 
 def enqueue_run(run_id: int) -> None:

@@ -161,18 +161,24 @@ SPECTACULAR_SETTINGS = {
 # Celery: Redis in production; `make run` uses kombu's filesystem transport (see config/celery.py).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL)
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 4 * 3600}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_TASK_TIME_LIMIT = 3600
+CELERY_TASK_TIME_LIMIT = 3600  # the longest task: a full entity re-read of a large company
 CELERY_TASK_SOFT_TIME_LIMIT = 3300
+# Redis hands an unacknowledged message to another worker after visibility_timeout, so it must
+# outlast the longest task (the time limit) or a slow run would be started twice. Recovery from
+# a killed worker does not wait for it: the lease sweeper (procore_sync/recovery.py) ends the
+# dead run and queues its undone work within two minutes; a redelivery later is a no-op.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 300}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(RUN_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# One beat entry; it fans out to the offices that are due (apps/procore_sync/schedules.py).
+# One beat entry fans out to the offices that are due (apps/procore_sync/schedules.py); the
+# other recovers runs whose worker died and queued runs whose message was lost (recovery.py).
 CELERY_BEAT_SCHEDULE = {
     "procore-sync-due": {"task": "procore_sync.schedule_due", "schedule": 60.0},
+    "procore-sync-recover": {"task": "procore_sync.recover", "schedule": 30.0},
 }
 
 # Shared state between processes (rate budgets, short caches). Redis; see local.py for `make run`.

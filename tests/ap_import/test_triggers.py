@@ -46,4 +46,5 @@ def test_retry_failed_reads_every_approved_invoice_again(books):
     run = books.run()
     assert run.counts.get("failed") == 1
     retry = run_retry_failed(run=run, user=books.tenant.owner, enqueue=lambda run_id: None)
-    assert retry.flow == "ap_import" and retry.params == {"full": True, "retry_of": run.pk}
+    assert retry.flow == "ap_import"
+    assert retry.params == {"full": True, "retry_of": run.pk, "origin_run": run.pk}

@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from apps.procore_sandbox import store
 from apps.procore_sandbox.models import SandboxRecord
-from apps.procore_sync import schedules
 from apps.procore_sync.engine import run_execute
 from apps.procore_sync.engine_models import ExternalRef, LinkState, SyncItem, SyncRun
+from apps.procore_sync.recovery import queued_resend
 from apps.procore_sync.runs import run_queue
 from apps.timecards.models import Employee
 
@@ -63,7 +63,12 @@ def test_failures_show_with_the_fix_export_as_csv_and_can_be_retried(owner_clien
     assert rows[0][0] == "entity" and rows[1][4] == "failed"
     response = owner_client.post(f"/sync/runs/{run.pk}/retry/")
     retry = SyncRun.objects.exclude(pk=run.pk).get()
-    assert retry.params == {"entities": ["vendors"], "full": True, "retry_of": run.pk}
+    assert retry.params == {
+        "entities": ["vendors"],
+        "full": True,
+        "retry_of": run.pk,
+        "origin_run": run.pk,
+    }
     assert response["Location"] == f"/sync/runs/{retry.pk}/"
 
 
@@ -116,9 +121,10 @@ def test_a_two_way_conflict_goes_to_the_later_change_and_shows_what_was_lost(pro
     assert item.overwritten["city"] == {"trestle": "Trestle City", "procore": "Procore City"}
 
 
-def test_runs_whose_enqueue_was_lost_are_handed_out_again(procore, tenant):
+def test_runs_whose_enqueue_was_lost_are_handed_out_again_once(procore, tenant):
     old = run_queue(office=tenant.office, flow="entities", trigger="user", enqueue=lambda _: None)
-    SyncRun.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(minutes=11))
+    SyncRun.objects.filter(pk=old.pk).update(enqueued_at=timezone.now() - timedelta(minutes=2))
     run_queue(office=tenant.office, flow="entities", trigger="user", enqueue=lambda _: None)
     sent = []
-    assert schedules.requeue_stale_runs(enqueue=sent.append) == 1 and sent == [old.pk]
+    assert queued_resend(enqueue=sent.append) == 1 and sent == [old.pk]
+    assert queued_resend(enqueue=sent.append) == 0  # just sent: not again before PATIENCE

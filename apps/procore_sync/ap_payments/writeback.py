@@ -34,6 +34,7 @@ from .payload import ORIGIN, payment_body, payment_print
 
 PAYMENT = "contract_payment"
 SWITCH = "payments"  # the wizard's "Create payments in Procore"
+ENTITY = "ap_payments"  # the items of this flow, one per payment
 RETRY_FIX = "Retry (or the next scheduled pass) looks it up first, so it is never sent twice."
 FOUND = "Found in Procore from an earlier send."
 REPLACED = (
@@ -72,6 +73,7 @@ def ap_payments_flow(run: SyncRun, recorder: RunRecorder) -> None:
         )
     client = ProcoreClient(live_connection(run.office))
     works = plan(run.office, list(payments_for(run.office, run.params)))
+    recorder.plan(ENTITY, [w.payment.pk for w in works])
     run.progress_total = len(works)
     run.save(update_fields=["progress_total"])
     by_contract: dict[tuple, list[Work]] = defaultdict(list)
@@ -346,7 +348,7 @@ class Writer:
         if work.ref.pk is not None or work.ref.origin_id or work.ref.state == LinkState.FAILED:
             refs_save([work.ref])
         item = SyncItem(
-            entity="ap_payments",
+            entity=ENTITY,
             direction="out",
             object_id=work.payment.pk,
             procore_id=work.ref.procore_id,

@@ -60,6 +60,7 @@ def cor_push_flow(run: SyncRun, recorder: RunRecorder) -> None:
         .prefetch_related("lines__cost_code")
         .order_by("project_id", "number")
     )
+    recorder.plan("cor", [c.pk for c in cors])
     options = PushOptions.from_params(params)
     if options.change_event_id is None and params.get("created_change_event_id"):
         # this run (or the one it retries) already made its Change Event: fill that one
@@ -150,15 +151,17 @@ class Pusher:
         """Send the batch; after an unknown outcome read the event back and send what is still
         missing (updates by id are harmless to repeat). Returns the event with its lines."""
         for attempt in range(3):
-            items = self._attributes(batch)
             try:
                 if self.event_id is None:
-                    return self._create(items)
+                    event = self._create(self._attributes(batch))
+                    if self._holds(event, batch):
+                        return event
+                    self.event = event  # an earlier attempt made it: add this batch to it
                 return resources.change_event_update(
                     self.client,
                     self.event_id,
                     project_id=self.project_id,
-                    change_event={"change_event_line_items_attributes": items},
+                    change_event={"change_event_line_items_attributes": self._attributes(batch)},
                 )
             except OutcomeUnknown:
                 if attempt == 2:
@@ -169,8 +172,14 @@ class Pusher:
                     )
         raise AssertionError("unreachable")
 
+    def _holds(self, event: dict, batch: list[ChangeOrderRequest]) -> bool:
+        present = ours(event)
+        return all(line.key in present for cor in batch for line in self.plan.wanted[cor.pk])
+
     def _create(self, items: list[dict]) -> dict:
-        origin_id = f"trestle-cor-push-{self.run.pk}"
+        # A retry or recovery of a push makes the same Change Event as the push it continues.
+        first = SyncRun.objects.get(pk=self.run.params.get("origin_run", self.run.pk))
+        origin_id = f"trestle-cor-push-{first.pk}"
         catalog, options = self.plan.catalog, self.plan.options
         body = {
             "title": options.title[:255],
@@ -178,11 +187,11 @@ class Pusher:
             "event_scope": "tbd",
             "event_type": "owner_change",
             "origin_id": origin_id,
-            "origin_data": f"Trestle COR push {self.run.pk}",
+            "origin_data": f"Trestle COR push {first.pk}",
             "change_event_line_items_attributes": items,
         }
         window = (
-            self.run.created_at - timedelta(minutes=5),
+            first.created_at - timedelta(minutes=5),
             timezone.now() + timedelta(minutes=5),
         )
 

@@ -37,6 +37,7 @@ from .states import GONE, TIMECARD_ENTRY, current_print, entry_content_type
 
 BULK_SIZE = 25  # the v1.1 bulk create takes at most 25 entries (OAS)
 ORIGIN = "trestle-time-"
+ENTITY = "time_card"  # the items of this flow, one per time card
 RETRY_FIX = "Retry failed (or the next export) looks it up first, so it is never sent twice."
 CREATE, UPDATE, REMOVE, SKIP = "create", "update", "remove", "skip"
 
@@ -67,6 +68,7 @@ def time_export_flow(run: SyncRun, recorder: RunRecorder) -> None:
     connection = live_connection(run.office)
     entries = list(entries_for(run.office, run.params, options))
     works = plan(run.office, entries, options)
+    recorder.plan(ENTITY, [w.entry.pk for w in works])
     run.progress_total = len(works)
     run.save(update_fields=["progress_total"])
     skipped = [w for w in works if w.action == SKIP]
@@ -401,7 +403,7 @@ def _item(
     entry: TimeCardEntry, outcome: str, message: str, *, ref: ExternalRef, fix: str = ""
 ) -> SyncItem:
     return SyncItem(
-        entity="time_card",
+        entity=ENTITY,
         direction="out",
         object_id=entry.pk,
         procore_id=ref.procore_id,

@@ -19,6 +19,7 @@ from .. import selectors
 from ..engine_models import Outcome, RunStatus, SyncRun, Trigger
 from ..runs import run_queue, run_retry_failed
 from ..tasks import enqueue_run
+from ..work import NothingLeft
 
 FLOW_CHOICES = [
     ("", "All flows"),
@@ -115,7 +116,11 @@ def sync_run_now(request, office_id: int):
 @permission_required("sync.run")
 def sync_run_retry(request, run_id: int):
     run = get_for_account_or_404(SyncRun, request.account, pk=run_id)
-    retry = run_retry_failed(run=run, user=request.user, enqueue=enqueue_run)
+    try:
+        retry = run_retry_failed(run=run, user=request.user, enqueue=enqueue_run)
+    except NothingLeft as exc:
+        messages.info(request, str(exc))
+        return redirect("sync_run_detail", run_id=run.pk)
     audit_record(account=request.account, actor=request.user, action="sync.retried", target=retry)
-    messages.success(request, "The failed records are being tried again.")
+    messages.success(request, "What this run left undone is being sent again.")
     return redirect("sync_run_detail", run_id=retry.pk)
