@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -12,8 +12,10 @@ from apps.accounts.tenancy import TenantQuerySet
 from apps.offices.models import Office
 
 from .fields import EncryptedTextField
+from .notifications import notify_needs_reconnect
 
-# Refresh a little before Procore's expiry so a request never leaves with a dying token.
+# Refresh a little before Procore's expiry so a request never leaves with a dying token. A token
+# living less than 4 x this uses a quarter of its lifetime instead (see `expiry_margin`).
 EXPIRY_MARGIN = timedelta(seconds=120)
 
 
@@ -77,7 +79,17 @@ class ProcoreConnection(models.Model):
         return f"{self.office} → Procore {self.company_name or self.company_id or '(no company)'}"
 
     def token_is_stale(self) -> bool:
-        return self.expires_at is None or timezone.now() >= self.expires_at - EXPIRY_MARGIN
+        return self.expires_at is None or timezone.now() >= self.expires_at - self.expiry_margin()
+
+    def expiry_margin(self) -> timedelta:
+        """How long before expiry the token counts as stale: EXPIRY_MARGIN, or a quarter of the
+        token's lifetime when that is less, so a 60 s token is used for 45 s instead of being
+        refreshed before every request. The lifetime is the token answer's `expires_in`, as
+        `save_tokens` stored it (both timestamps from one clock)."""
+        if self.expires_at is None or self.last_refreshed_at is None:
+            return EXPIRY_MARGIN
+        lifetime = max(self.expires_at - self.last_refreshed_at, timedelta(0))
+        return min(EXPIRY_MARGIN, lifetime / 4)
 
     def count_error(self, status: int) -> None:
         """Bump the health counter for `status` without a read-modify-write race."""
@@ -92,12 +104,18 @@ class ProcoreConnection(models.Model):
                 **{field: F(field) + 1}, last_error_at=timezone.now()
             )
 
-    def mark_needs_reconnect(self, reason: str) -> None:
-        """Stop using this connection and tell the office's admins why (status card, audit log)."""
-        type(self).objects.filter(pk=self.pk).update(
-            status=ConnectionStatus.NEEDS_RECONNECT, status_reason=reason
+    def mark_needs_reconnect(self, reason: str) -> bool:
+        """Stop using this connection and tell the office's admins why (status card, audit log,
+        one email). Only the call that moves the row from connected records and mails, so many
+        workers hitting the same dead grant send one email; returns whether this call did."""
+        changed = (
+            type(self)
+            .objects.filter(pk=self.pk, status=ConnectionStatus.CONNECTED)
+            .update(status=ConnectionStatus.NEEDS_RECONNECT, status_reason=reason)
         )
-        self.status, self.status_reason = ConnectionStatus.NEEDS_RECONNECT, reason
+        self.refresh_from_db(fields=["status", "status_reason"])
+        if not changed:
+            return False
         audit_record(
             account=self.office.account,
             actor=None,
@@ -105,6 +123,9 @@ class ProcoreConnection(models.Model):
             target=self,
             detail={"reason": reason},
         )
+        office = self.office
+        transaction.on_commit(lambda: notify_needs_reconnect(office=office, reason=reason))
+        return True
 
 
 # The sync engine's tables live in their own module; importing them here registers them.

@@ -1,12 +1,19 @@
-"""Mail to an office's admins when its scheduled sync fails twice in a row, and when it recovers."""
+"""Mail to an office's admins when its scheduled sync fails twice in a row, when it recovers, and
+when its Procore connection needs a reconnect."""
+
+import logging
+import smtplib
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.urls import reverse
 
 from apps.accounts.models import Membership, Role
+from apps.offices.models import Office
 
 from .engine_models import RunStatus, SyncRun, Trigger
+
+logger = logging.getLogger(__name__)
 
 BAD = (RunStatus.FAILED,)
 
@@ -41,3 +48,20 @@ def notify_failures_and_recovery(run: SyncRun) -> str | None:
         return None
     send_mail(subject, body, None, _admins(run.office))
     return kind
+
+
+def notify_needs_reconnect(*, office: Office, reason: str) -> None:
+    """Tell the owners and admins that sync stopped, why, and where the Reconnect button is.
+
+    Best effort: the status card shows the same reason, so a mail server that is down must not
+    turn the reconnect mark into a crash of the run that found the dead grant."""
+    link = settings.SITE_URL.rstrip("/") + reverse("office_integrations", args=[office.pk])
+    subject = f"Trestle: reconnect Procore for {office}"
+    body = (
+        f"Trestle stopped syncing {office} with Procore.\n\n{reason}\n\n"
+        f"An owner or admin can reconnect Procore here:\n{link}\n"
+    )
+    try:
+        send_mail(subject, body, None, _admins(office))
+    except (smtplib.SMTPException, OSError) as exc:
+        logger.warning("reconnect mail for office %s not sent: %s", office.pk, type(exc).__name__)

@@ -78,6 +78,38 @@ def test_refresh_rotates_both_tokens_and_the_old_refresh_token_dies(live_connect
         oauth.refresh_access_token(before.pk)
 
 
+def test_a_refresh_whose_answer_is_lost_asks_for_a_reconnect_saying_so(
+    sandbox, live_connection, mailoutbox
+):
+    from apps.procore_sandbox.models import SandboxToken
+
+    # Procore rotates the pair, then the connection is cut before its answer reaches us.
+    sandbox.faults.set_faults(drop_after=1.0, paths=["/oauth/token"], max_faults=1)
+    ProcoreConnection.objects.filter(pk=live_connection.pk).update(expires_at=timezone.now())
+    retry = oauth.TokenRetry(sleep=lambda seconds: None)
+    with pytest.raises(NeedsReconnect) as caught:
+        oauth.refresh_access_token(live_connection.pk, retry=retry)
+    assert caught.value.message == oauth.ANSWER_LOST_REASON
+    assert SandboxToken.objects.count() == 2  # Procore did issue the pair that never arrived
+    live_connection.refresh_from_db()
+    assert live_connection.status_reason == oauth.ANSWER_LOST_REASON
+    (mail,) = mailoutbox
+    assert oauth.ANSWER_LOST_REASON in mail.body
+
+
+def test_a_60_second_token_is_not_refreshed_before_every_request(sandbox, tenant):
+    from apps.procore_sandbox.models import SandboxToken
+
+    sandbox.faults.set_faults(access_token_ttl=60)
+    token = oauth.exchange_code(sandbox.code())
+    connection = connection_connect(office=tenant.office, user=tenant.owner, token=token)
+    client = ProcoreClient(connection)
+    for _ in range(20):
+        resources.me(client)
+    assert connection.expiry_margin() == timedelta(seconds=15)
+    assert SandboxToken.objects.count() == 1  # the exchange's pair, never refreshed
+
+
 def test_early_token_expiry_mid_pagination_refreshes_and_continues(sandbox, live_connection):
     from apps.procore_sandbox.seed import Builder
 

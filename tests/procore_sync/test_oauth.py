@@ -152,8 +152,10 @@ def test_a_fresh_token_is_not_refreshed(connection):
 
 @pytest.mark.django_db(transaction=True)
 @responses.activate
-def test_eight_workers_at_expiry_cause_exactly_one_refresh(tenant):
-    """Procore refresh tokens are single-use: a second refresh with the old one would fail."""
+def test_32_workers_at_expiry_cause_exactly_one_refresh(tenant):
+    """Procore refresh tokens are single-use: a second refresh with the old one would fail
+    (RELIABILITY.md 4: 32 callers at expiry, 1 token request, 0 invalid_grant)."""
+    workers = 32
     connection = make_connection(tenant.office, expires_at=timezone.now() - timedelta(seconds=1))
     live = {"refresh": REFRESH, "access": None, "rejected": 0}
     lock = threading.Lock()
@@ -176,7 +178,7 @@ def test_eight_workers_at_expiry_cause_exactly_one_refresh(tenant):
         f"{API}/rest/v1.0/me",
         callback=lambda r: (used.append(r.headers["Authorization"]) or 200, {}, "{}"),
     )
-    barrier = threading.Barrier(8)
+    barrier = threading.Barrier(workers)
     failures: list[Exception] = []
 
     def worker():
@@ -189,7 +191,7 @@ def test_eight_workers_at_expiry_cause_exactly_one_refresh(tenant):
         finally:
             db_connection.close()
 
-    threads = [threading.Thread(target=worker) for _ in range(8)]
+    threads = [threading.Thread(target=worker) for _ in range(workers)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -198,7 +200,7 @@ def test_eight_workers_at_expiry_cause_exactly_one_refresh(tenant):
     assert failures == []
     assert len([c for c in responses.calls if c.request.url == TOKEN_URL]) == 1
     assert live["rejected"] == 0
-    assert used == ["Bearer access-2"] * 8
+    assert used == ["Bearer access-2"] * workers
     connection.refresh_from_db()
     assert (connection.access_token, connection.refresh_token) == ("access-2", "refresh-2")
     assert connection.status == ConnectionStatus.CONNECTED
@@ -214,11 +216,12 @@ def test_eight_workers_at_expiry_cause_exactly_one_refresh(tenant):
     ],
 )
 @responses.activate
-def test_only_a_refused_grant_marks_the_connection(tenant, status, body, marked):
+def test_only_a_refused_grant_marks_the_connection(tenant, fake_time, status, body, marked):
     connection = make_connection(tenant.office, expires_at=timezone.now() - timedelta(seconds=1))
     responses.post(TOKEN_URL, status=status, body=body)
+    retry = oauth.TokenRetry(sleep=fake_time.sleep)
     with pytest.raises(NeedsReconnect if marked else ProcoreUnavailable):
-        oauth.refresh_access_token(connection.pk)
+        oauth.refresh_access_token(connection.pk, retry=retry)
     connection.refresh_from_db()
     assert (connection.status == ConnectionStatus.NEEDS_RECONNECT) is marked
     assert connection.refresh_token == REFRESH  # a failed refresh never overwrites the token
