@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -22,7 +23,7 @@ from .engine_models import RunStatus, SyncItem, SyncRun, SyncSettings, Trigger
 
 # A dead worker's run is noticed within LEASE (plus a sweep); the heartbeat renews it thrice per
 # LEASE, so a live run never loses it even while one Procore call waits out a rate limit.
-LEASE = timedelta(seconds=60)
+LEASE = timedelta(seconds=settings.PROCORE_SYNC_LEASE_SECONDS)
 HEARTBEAT = LEASE / 3
 
 

@@ -198,6 +198,9 @@ PROCORE_CLIENT_ID = env("PROCORE_CLIENT_ID", default="trestle-local-client")
 PROCORE_CLIENT_SECRET = env("PROCORE_CLIENT_SECRET", default="trestle-local-secret")
 PROCORE_REDIRECT_URI = env("PROCORE_REDIRECT_URI", default=f"{SITE_URL}/procore/callback/")
 PROCORE_TIMEOUT_SECONDS = env.float("PROCORE_TIMEOUT_SECONDS", default=30)
+# How long a run's lease outlives its worker's last heartbeat: a killed worker's run is ended
+# and its undone work queued again about this long (plus one 30 s sweep) after the kill.
+PROCORE_SYNC_LEASE_SECONDS = env.int("PROCORE_SYNC_LEASE_SECONDS", default=60)
 # Our app's id in Procore: webhook events caused by our own writes carry it and are dropped.
 PROCORE_APP_ID = env("PROCORE_APP_ID", default="")
 
