@@ -2,8 +2,8 @@
 exporting time cards.
 
 The push and the export live here, not in apps/cors or apps/timecards, because domain apps never
-import the sync engine. `POST /api/v1/cor-pushes/` and `POST /api/v1/time-exports/` queue a
-SyncRun and answer 202 with the run to poll.
+import the sync engine. `POST /api/v1/cor-pushes/`, `POST /api/v1/time-exports/` and
+`POST /api/v1/sync-runs/{id}/retry/` queue a SyncRun and answer 202 with the run to poll.
 """
 
 import re
@@ -33,9 +33,11 @@ from .cor_push.services import MAX_CORS, push_queue
 from .engine_models import Outcome, RunStatus, SyncItem, SyncRun
 from .project_mapping import project_mapping
 from .push_models import PushMode
+from .runs import run_retry_failed
 from .tasks import enqueue_run
 from .time_export.options import MODES
 from .time_export.services import time_export_queue
+from .work import NothingLeft
 
 FIRST_ITEMS = 500
 PROCORE_ID_MAX = 2**63 - 1
@@ -137,6 +139,25 @@ class SyncRunViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         )
         page = self.paginate_queryset(items)
         return self.get_paginated_response(SyncItemSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=None,
+        responses={202: SyncRunSerializer, 409: OpenApiTypes.OBJECT},
+        description="Queue a run of exactly what this run left undone (the Retry failed "
+        "button); 409 when everything it was asked to do went through.",
+    )
+    @action(detail=True, methods=["post"], url_path="retry", url_name="retry")
+    def retry(self, request, *args, **kwargs) -> Response:
+        require_api(request, "sync.run")
+        run = self.get_object()
+        try:
+            retry = run_retry_failed(run=run, user=request.user, enqueue=enqueue_run)
+        except NothingLeft as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        body = SyncRunSerializer(retry, context={"request": request}).data
+        return Response(
+            body, status=status.HTTP_202_ACCEPTED, headers={"Location": str(body["url"])}
+        )
 
 
 # COR pushes --------------------------------------------------------------------------------------

@@ -104,6 +104,41 @@ def test_another_accounts_run_is_404(api, outsider):
     assert api.get(f"/api/v1/sync-runs/{theirs.pk}/items/").status_code == 404
 
 
+def test_retry_queues_exactly_what_a_run_left_and_refuses_when_nothing_is_left(api_as, tenant):
+    owner = api_as(Role.OWNER)
+    run = SyncRun.objects.create(
+        office=tenant.office,
+        flow="entities",
+        trigger="user",
+        status="failed",
+        work={"entity": "kind", "ids": ["employees", "vendors"], "done": ["employees"]},
+    )
+    response = owner.post(f"/api/v1/sync-runs/{run.pk}/retry/")
+    assert response.status_code == 202
+    retry = SyncRun.objects.exclude(pk=run.pk).get()
+    assert response["Location"].endswith(f"/api/v1/sync-runs/{retry.pk}/")
+    assert retry.params == {
+        "entities": ["vendors"],
+        "full": True,
+        "retry_of": run.pk,
+        "origin_run": run.pk,
+    }
+    SyncRun.objects.filter(pk=run.pk).update(work={**run.work, "done": ["employees", "vendors"]})
+    response = owner.post(f"/api/v1/sync-runs/{run.pk}/retry/")
+    assert response.status_code == 409 and "Nothing is left to do" in response.json()["detail"]
+    assert SyncRun.objects.count() == 2
+
+
+def test_retry_needs_sync_run_and_the_callers_account(api_as, api, tenant, outsider):
+    mine = SyncRun.objects.create(
+        office=tenant.office, flow="entities", trigger="u", status="failed"
+    )
+    theirs = SyncRun.objects.create(office=outsider.office, flow="entities", trigger="u")
+    assert api.post(f"/api/v1/sync-runs/{mine.pk}/retry/").status_code == 403  # a PM
+    assert api_as(Role.OWNER).post(f"/api/v1/sync-runs/{theirs.pk}/retry/").status_code == 404
+    assert SyncRun.objects.count() == 2
+
+
 # Pushing CORs ------------------------------------------------------------------------------------
 
 
