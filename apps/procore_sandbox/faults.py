@@ -1,4 +1,5 @@
-"""Fault injection for a run (error share, latency, dropped connections, 429 bursts, expiry).
+"""Fault injection for a run (error share, latency, dropped connections, 429 bursts, expiry,
+malformed 2xx answers).
 
 The config lives in the database so a test and its live server (or `make run` and a demo
 script) share it. Draws are deterministic: request n of a run uses Random(f"{seed}:{n}").
@@ -8,7 +9,13 @@ script) share it. Draws are deterministic: request n of a run uses Random(f"{see
     # only POST/PATCH under /rest/v1.0/change_events, the first matching call only:
     faults.set_faults(drop_after=1.0, paths=["/rest/v1.0/change_events"],
                       methods=["POST", "PATCH"], max_faults=1)
+    # a 200 whose body is cut off, an HTML page, or one record's `name` of the wrong type:
+    faults.set_faults(truncated_body=0.1, html_200=0.1, wrong_type=0.1, wrong_type_fields=["name"])
     faults.reset_faults()
+
+Malformed answers (`truncated_body`, `html_200`, `wrong_type`) change only an otherwise
+successful JSON answer, after the view ran: any write was applied, as with `drop_after`. A fault
+drawn for a request whose answer is an error or not JSON (an attachment) is spent unchanged.
 """
 
 import random
@@ -34,6 +41,10 @@ DEFAULTS: dict[str, Any] = {
     "drop_after": 0.0,  # request applied (record written), then the connection is closed
     "rate_429": 0.0,  # share of requests that start a burst of 429s...
     "burst_429": 1,  # ...this many requests long
+    "truncated_body": 0.0,  # shares of 2xx JSON answers sent cut off part way (still 200 JSON)
+    "html_200": 0.0,  # ...sent as a proxy's HTML page (200, text/html)
+    "wrong_type": 0.0,  # ...with one field of one record of the wrong type (id "not a number")
+    "wrong_type_fields": [],  # fields wrong_type may change, e.g. ["name"]; [] = any set field
     "access_token_ttl": None,  # seconds; overrides the 5400 s lifetime of new access tokens
     "rate_limit_hourly": 3600,  # procore-api.md §3.5: historic default per token
     "rate_limit_spike": 100,  # per 10 s; Procore's docs show 25 in their example
@@ -42,7 +53,12 @@ DEFAULTS: dict[str, Any] = {
     "methods": [],  # e.g. ["POST", "PATCH"]; [] = all
     "max_faults": None,  # at most this many requests of the run are faulted; None = no limit
 }
-RANDOM_KEYS = ("error_500", "error_502", "error_503", "drop_before", "drop_after", "rate_429")
+MALFORMED_KINDS = ("truncated_body", "html_200", "wrong_type")
+RANDOM_KEYS = (
+    *("error_500", "error_502", "error_503", "drop_before", "drop_after", "rate_429"),
+    *MALFORMED_KINDS,
+)
+LIST_KEYS = ("paths", "methods", "wrong_type_fields")
 
 
 class ConnectionDropped(Exception):
@@ -55,10 +71,18 @@ class Draw:
     drop_before: bool = False
     drop_after: bool = False
     burst_429: bool = False
+    malformed: str | None = None  # one of MALFORMED_KINDS
+    body_seed: int = 0  # picks where the body is cut, which record and field turn wrong
 
     @property
     def faulted(self) -> bool:
-        return bool(self.error_status or self.drop_before or self.drop_after or self.burst_429)
+        return bool(
+            self.error_status
+            or self.drop_before
+            or self.drop_after
+            or self.burst_429
+            or self.malformed
+        )
 
 
 def set_faults(**faults: Any) -> None:
@@ -66,7 +90,7 @@ def set_faults(**faults: Any) -> None:
     unknown = set(faults) - set(DEFAULTS)
     if unknown:
         raise TypeError(f"unknown sandbox faults: {sorted(unknown)}")
-    for name in ("paths", "methods"):
+    for name in LIST_KEYS:
         if not isinstance(faults.get(name, []), list):
             raise TypeError(f"sandbox fault {name} must be a list")
     SandboxConfig.objects.update_or_create(
@@ -118,6 +142,8 @@ def draw(config: dict[str, Any], *, method: str = "GET", path: str = "/") -> Dra
             drop_before=rng.random() < config["drop_before"],
             drop_after=rng.random() < config["drop_after"],
             burst_429=burst,
+            malformed=_malformed_kind(rng, config),  # drawn last: older seeds keep their faults
+            body_seed=rng.randrange(2**32),
         )
         limit = config["max_faults"]
         if limit is not None and row.faulted_count >= limit:
@@ -134,6 +160,15 @@ def _error_status(rng: random.Random, config: dict[str, Any]) -> int | None:
         if roll < share:
             return status
         roll -= share
+    return None
+
+
+def _malformed_kind(rng: random.Random, config: dict[str, Any]) -> str | None:
+    roll = rng.random()
+    for kind in MALFORMED_KINDS:
+        if roll < config[kind]:
+            return kind
+        roll -= config[kind]
     return None
 
 

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
-from . import faults, ratelimit
+from . import faults, malformed, ratelimit
 
 View = Callable[..., HttpResponse]
 V2_CODES = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND"}
@@ -75,6 +75,9 @@ def machine_endpoint(view: View) -> View:
         response = view(request, *args, **kwargs)
         if draw.drop_after:
             return faults.drop_connection(request)
+        if draw.malformed:  # after the view: any write it made stays applied
+            fields = config["wrong_type_fields"]
+            return malformed.malform(response, draw.malformed, draw.body_seed, fields)
         return response
 
     return wrapped

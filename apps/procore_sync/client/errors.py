@@ -59,6 +59,17 @@ class ProcoreUnavailable(ProcoreError):
     default_message = "Procore is not answering (retries exhausted). The sync will try again later."
 
 
+class MalformedAnswer(ProcoreUnavailable):
+    """A 2xx answer whose body could not be read (cut off, an HTML page, not the expected shape).
+
+    A subclass of ProcoreUnavailable because it is transient as far as a caller can tell (a proxy
+    or a deploy in progress): retried inside the client, then "try again later". Never carries
+    the body, which may hold customer data.
+    """
+
+    default_message = "Procore's answer could not be read."
+
+
 class OutcomeUnknown(ProcoreError):
     """A write may or may not have been applied: look the record up (origin_id) before retrying."""
 

@@ -2,7 +2,8 @@
 
 It sets the base URL, `Authorization` and `Procore-Company-Id`, timeouts; refreshes the token
 (once per request) on expiry or 401; shares the rate budget; retries what can succeed later with
-capped exponential backoff and full jitter; and turns every other answer into a typed error.
+capped exponential backoff and full jitter; reads every 2xx body (answers.py), retrying one that
+cannot be read; and turns every other answer into a typed error.
 """
 
 import logging
@@ -19,8 +20,10 @@ from django.conf import settings
 from urllib3.exceptions import NewConnectionError
 
 from ..models import ProcoreConnection
+from .answers import Answer, Expect, read_answer
 from .circuit import CircuitBreaker
 from .errors import (
+    MalformedAnswer,
     OutcomeUnknown,
     ProcoreUnavailable,
     RateLimited,
@@ -35,6 +38,13 @@ logger = logging.getLogger(__name__)
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 # Statuses that mean the server did not apply the request, so even a create may be resent.
 NOT_APPLIED_STATUSES = frozenset({429, 503})
+# No usable answer: the request was sent, but the answer timed out, dropped or ended part way.
+LOST_ANSWER = (
+    requests.Timeout,
+    requests.ConnectionError,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
 
 
 @dataclass(frozen=True)
@@ -71,8 +81,10 @@ def _server_wait(response: requests.Response, now: float) -> float | None:
     return None
 
 
-def _never_sent(exc: requests.RequestException) -> bool:
+def _never_sent(exc: Exception) -> bool:
     """True when the request surely never reached Procore (so resending cannot duplicate it)."""
+    if not isinstance(exc, requests.RequestException):
+        return False  # e.g. an unreadable answer: Procore got the request and answered
     if isinstance(exc, requests.ConnectTimeout):
         return True
     cause = exc.args[0] if exc.args else None  # requests wraps urllib3's MaxRetryError
@@ -108,10 +120,10 @@ class ProcoreClient:
     # -- verbs returning parsed JSON ------------------------------------------------------------
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        return _json(self.request("GET", path, params=params))
+        return self.request("GET", path, params=params).body
 
     def post(self, path: str, json: Any = None, params: dict[str, Any] | None = None) -> Any:
-        return _json(self.request("POST", path, json=json, params=params))
+        return self.request("POST", path, json=json, params=params).body
 
     def patch(
         self,
@@ -120,11 +132,14 @@ class ProcoreClient:
         params: dict[str, Any] | None = None,
         *,
         idempotent: bool = True,
+        expect: Expect | None = None,
     ) -> Any:
-        return _json(self.request("PATCH", path, json=json, params=params, idempotent=idempotent))
+        return self.request(
+            "PATCH", path, json=json, params=params, idempotent=idempotent, expect=expect
+        ).body
 
     def delete(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        return _json(self.request("DELETE", path, params=params))
+        return self.request("DELETE", path, params=params).body
 
     def download(self, url: str, *, max_bytes: int = 50 * 2**20) -> bytes:
         """An attachment's bytes. Procore's file links are pre-signed, so the token is never sent
@@ -141,7 +156,7 @@ class ProcoreClient:
                         return _read_capped(response, max_bytes)
                     if response.status_code not in RETRYABLE_STATUSES:
                         raise error_for_response(response)
-            except (requests.Timeout, requests.ConnectionError) as exc:
+            except LOST_ANSWER as exc:
                 _log("GET", path, type(exc).__name__, sent, attempt, self.connection.pk)
             if attempt + 1 < self.retry.max_attempts:
                 self.sleep(self.retry.backoff(attempt, self.jitter))
@@ -157,12 +172,15 @@ class ProcoreClient:
         params: dict[str, Any] | None = None,
         json: Any = None,
         idempotent: bool | None = None,
-    ) -> requests.Response:
-        """Send with retries; return a 2xx response or raise a typed ProcoreError.
+        expect: Expect | None = None,
+    ) -> Answer:
+        """Send with retries; return a read 2xx answer or raise a typed ProcoreError.
 
         `idempotent` defaults to "not a POST". A non-idempotent call is resent only after an
         answer proving Procore did not apply it (429, 503) or a connection that was never made;
         otherwise it raises OutcomeUnknown so the caller looks the record up by origin_id.
+        A 2xx body that is not JSON, or that `expect` refuses, is such an unproven answer too:
+        an idempotent call is retried, then raises MalformedAnswer.
         """
         idempotent = method != "POST" if idempotent is None else idempotent
         started, refreshed = self.clock(), False
@@ -177,7 +195,11 @@ class ProcoreClient:
                 refreshed = True
                 response, exc = self._send(method, path, params, json, attempt)
             if response is not None and response.ok:
-                return response
+                try:
+                    return read_answer(response, expect)
+                except MalformedAnswer as malformed:
+                    logger.warning("procore %s %s: %s", method, path, malformed.message)
+                    exc = malformed
             delay = self._retry_delay(response, exc, attempt, idempotent)
             if delay is None or self.clock() - started + delay > self.retry.max_total:
                 break
@@ -191,7 +213,7 @@ class ProcoreClient:
         params: dict[str, Any] | None,
         json: Any,
         attempt: int,
-    ) -> tuple[requests.Response | None, requests.RequestException | None]:
+    ) -> tuple[requests.Response | None, Exception | None]:
         self.circuit.check()
         self.budget.wait()
         headers = {
@@ -210,7 +232,7 @@ class ProcoreClient:
                 headers=headers,
                 timeout=settings.PROCORE_TIMEOUT_SECONDS,
             )
-        except (requests.Timeout, requests.ConnectionError) as exc:
+        except LOST_ANSWER as exc:
             _log(method, path, type(exc).__name__, sent, attempt, self.connection.pk)
             self.circuit.failed()
             return None, exc
@@ -227,14 +249,14 @@ class ProcoreClient:
     def _retry_delay(
         self,
         response: requests.Response | None,
-        exc: requests.RequestException | None,
+        exc: Exception | None,
         attempt: int,
         idempotent: bool,
     ) -> float | None:
         """Seconds to wait before the next attempt, or None when retrying cannot help."""
         if attempt + 1 >= self.retry.max_attempts:
             return None
-        if exc is not None:
+        if exc is not None:  # no answer, or an unreadable one
             return (
                 self.retry.backoff(attempt, self.jitter) if idempotent or _never_sent(exc) else None
             )
@@ -251,10 +273,12 @@ class ProcoreClient:
     def _final_error(
         self,
         response: requests.Response | None,
-        exc: requests.RequestException | None,
+        exc: Exception | None,
         idempotent: bool,
         elapsed: float,
     ) -> Exception:
+        if isinstance(exc, MalformedAnswer):
+            return exc if idempotent else _unconfirmed(exc)
         if exc is not None:
             if not idempotent and not _never_sent(exc):
                 return OutcomeUnknown(f"No answer from Procore ({type(exc).__name__}).")
@@ -281,10 +305,12 @@ def _read_capped(response: requests.Response, max_bytes: int) -> bytes:
     return bytes(content)
 
 
-def _json(response: requests.Response) -> Any:
-    if response.status_code == 204 or not response.content:
-        return None
-    return response.json()
+def _unconfirmed(malformed: MalformedAnswer) -> OutcomeUnknown:
+    """A write answered unreadably may have been applied: the caller looks it up, never resends."""
+    return OutcomeUnknown(
+        f"{malformed.message} The write may have been applied; it is checked before retrying.",
+        status=malformed.status,
+    )
 
 
 def _log(method: str, path: str, outcome: Any, sent: float, attempt: int, conn: int) -> None:

@@ -2,7 +2,9 @@
 
 Page sizes: Procore's docs recommend `per_page` up to 2,000 on v1.x lists; some endpoints cap
 lower (v1.1 projects: 300) and every v2.0 list caps at 100. We ask for the largest allowed; if an
-endpoint gives fewer, we still follow `Link: rel="next"` (or `Total`) to the end.
+endpoint gives fewer, we still follow `Link: rel="next"` (or `Total`) to the end. A page that is
+not a list of records (an object without `data`, a list holding a string) is unreadable: the
+client retries it, then raises MalformedAnswer rather than yield a page that is not one.
 https://developers.procore.com/documentation/pagination
 """
 
@@ -11,6 +13,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
+
+from .answers import unreadable
 
 if TYPE_CHECKING:
     from .http import ProcoreClient
@@ -55,6 +59,12 @@ def filters(**by_attr: Any) -> dict[str, Any]:
     return params
 
 
+def _total(headers: Mapping[str, str]) -> int | None:
+    """Procore's `Total` header; one that is not a number is ignored (Link still pages)."""
+    value = headers.get("Total") or ""
+    return int(value) if value.isdigit() else None
+
+
 _NEXT = re.compile(r'<[^>]*>\s*;\s*rel="?next"?')
 
 
@@ -66,6 +76,16 @@ def _has_next(headers: Mapping[str, str], page: int, per_page: int, got: int, to
     return got >= per_page
 
 
+def page_records(body: Any) -> list[dict[str, Any]]:
+    """The records of a list page: a JSON list of objects, or v2.0's `{"data": [...]}`."""
+    records = body.get("data") if isinstance(body, dict) else body
+    if not isinstance(records, list):
+        raise unreadable("a list page that holds no list of records")
+    if not all(isinstance(record, dict) for record in records):
+        raise unreadable("a list page with an entry that is not a record")
+    return records
+
+
 def pages(
     client: "ProcoreClient", path: str, params: Mapping[str, Any] | None = None
 ) -> Iterator[Page]:
@@ -73,14 +93,15 @@ def pages(
     per_page = per_page_for(path)
     number = 1
     while True:
-        response = client.request(
-            "GET", path, params={**(params or {}), "page": number, "per_page": per_page}
+        answer = client.request(
+            "GET",
+            path,
+            params={**(params or {}), "page": number, "per_page": per_page},
+            expect=page_records,
         )
-        body = response.json() or []
-        records = body.get("data", []) if isinstance(body, dict) else body  # v2.0: {"data": [...]}
-        headers, count = response.headers, len(records)
-        total = int(headers["Total"]) if headers.get("Total") else None
-        del response, body  # hold one page, not two, while the caller works on it
+        records, headers, count = answer.body, answer.headers, len(answer.body)
+        total = _total(headers)
+        del answer  # hold one page, not two, while the caller works on it
         yield Page(number=number, records=records, total=total)
         del records
         if not _has_next(headers, number, per_page, count, total):

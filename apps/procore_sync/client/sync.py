@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import TYPE_CHECKING, Any
 
+from .answers import unreadable
+
 if TYPE_CHECKING:
     from .http import ProcoreClient
 
@@ -29,6 +31,17 @@ def _batches(items: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[s
         yield batch
 
 
+def sync_answer(body: Any) -> dict[str, list[dict[str, Any]]]:
+    """`entities` and `errors` of a sync answer, each a list of records (absent: empty)."""
+    if not isinstance(body, dict | None):
+        raise unreadable("a sync answer that is not an object")
+    parts = {key: (body or {}).get(key) or [] for key in ("entities", "errors")}
+    for part in parts.values():
+        if not isinstance(part, list) or not all(isinstance(r, dict) for r in part):
+            raise unreadable("a sync answer whose entities or errors are not lists of records")
+    return parts
+
+
 def sync_action(
     client: "ProcoreClient",
     path: str,
@@ -40,7 +53,8 @@ def sync_action(
     """Send `updates` in batches of 1,000; `scope` goes in each body (e.g. `company_id`)."""
     result = SyncResult()
     for batch in _batches(updates, SYNC_BATCH):
-        answer = client.patch(path, json={**(scope or {}), "updates": batch}, params=params) or {}
-        result.entities.extend(answer.get("entities", []))
-        result.errors.extend(answer.get("errors", []))
+        body = {**(scope or {}), "updates": batch}
+        answer = client.patch(path, json=body, params=params, expect=sync_answer)
+        result.entities.extend(answer["entities"])
+        result.errors.extend(answer["errors"])
     return result

@@ -1,10 +1,15 @@
 """Refresh an office's custom field definitions from Procore before each import (one request)."""
 
+import logging
+
 from apps.offices.models import CustomField
 
 from ..client import resources
+from ..mapping.common import MappingError
 from ..mapping.custom_fields import MAX_FIELDS, definition_from_procore
 from .context import SyncContext
+
+logger = logging.getLogger(__name__)
 
 
 def custom_fields_refresh(ctx: SyncContext) -> dict[str, dict]:
@@ -13,7 +18,7 @@ def custom_fields_refresh(ctx: SyncContext) -> dict[str, dict]:
     for record in resources.custom_field_definitions(
         ctx.client, company_id=ctx.connection.company_id
     ):
-        definition = definition_from_procore(record) if isinstance(record.get("id"), int) else None
+        definition = _readable(record)
         if definition is not None and definition["active"]:
             definitions.append(definition)
     definitions = definitions[:MAX_FIELDS]
@@ -26,3 +31,13 @@ def custom_fields_refresh(ctx: SyncContext) -> dict[str, dict]:
     keys = [d["key"] for d in definitions]
     CustomField.objects.filter(office=ctx.office).exclude(key__in=keys).update(active=False)
     return {d["key"]: d for d in definitions}
+
+
+def _readable(record: dict) -> dict | None:
+    """The definition, or None for a malformed one: it is left out like an unsupported type,
+    so one bad definition costs its own values, not the whole import."""
+    try:
+        return definition_from_procore(record)
+    except MappingError as exc:
+        logger.warning("custom field definition %r left out: %s", record.get("id"), exc)
+        return None

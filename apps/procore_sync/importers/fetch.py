@@ -16,6 +16,7 @@ from ..client import resources
 from ..client.pages import filters
 from ..engine_models import ExternalRef
 from ..entities import Batch
+from ..mapping.common import is_procore_id
 from .context import SyncContext
 
 BATCH_SIZE = 1000
@@ -34,7 +35,7 @@ def _per_project(ctx: SyncContext, fetch) -> Iterator[Batch]:
     for procore_id, local_pk in _linked_projects(ctx):
         for record in fetch(procore_id):
             records.append(record)
-            if isinstance(record, dict) and isinstance(record.get("id"), int):
+            if is_procore_id(record.get("id")):
                 parents[record["id"]] = local_pk
             if len(records) >= BATCH_SIZE:
                 yield Batch(records, parents)
@@ -106,7 +107,9 @@ def cost_codes(ctx: SyncContext, since: datetime | None) -> Iterator[Batch]:
             ctx.client, company_id=ctx.connection.company_id, standard_cost_code_list_id=list_id
         )
     )
-    divisions = {c["id"]: c for c in codes if isinstance(c, dict) and c.get("parent_id") is None}
+    divisions = {
+        c["id"]: c for c in codes if is_procore_id(c.get("id")) and c.get("parent_id") is None
+    }
     yield from _chunks(codes, divisions=divisions)
 
 

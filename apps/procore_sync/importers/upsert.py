@@ -8,7 +8,7 @@ stored when we wrote them, so they are "unchanged" and trigger nothing.
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -18,7 +18,7 @@ from django.utils.dateparse import parse_datetime
 
 from ..engine_models import ExternalRef, LinkState, Outcome, SyncItem
 from ..entities import Batch, Entity
-from ..mapping.common import MappingError, fingerprint
+from ..mapping.common import MappingError, fingerprint, is_procore_id
 from ..mapping.custom_fields import values_from_procore
 
 
@@ -38,11 +38,17 @@ class Plan:
     link: list[tuple[dict, dict, models.Model]] = field(default_factory=list)
     update: list[tuple[dict, dict, models.Model, ExternalRef]] = field(default_factory=list)
     refresh_refs: list[ExternalRef] = field(default_factory=list)
+    failed_ids: set[int] = field(default_factory=set)  # still in Procore, though unreadable
 
 
 def _updated_at(record: dict) -> datetime | None:
+    """Procore's `updated_at`, timezone-aware; None when absent or not a real moment."""
     value = record.get("updated_at")
-    return parse_datetime(value) if isinstance(value, str) else None
+    try:
+        moment = parse_datetime(value) if isinstance(value, str) else None
+    except ValueError:  # well-formed but impossible, e.g. February 30th
+        return None
+    return moment.replace(tzinfo=UTC) if moment and timezone.is_naive(moment) else moment
 
 
 def _map(entity: Entity, record: dict, batch: Batch, options: ImportOptions) -> dict | None:
@@ -85,25 +91,42 @@ def import_batch_seen(entity: Entity, batch: Batch, options: ImportOptions):
             _decide(entity, options, plan, (procore_id, fields, record), refs, locals_by_pk, twins,
                     batch)  # fmt: skip
         _write(entity, options, plan, batch)
-    return plan.counts, plan.items, {pid for pid, _, _ in mapped}
+    # A record that failed is still in Procore: seen, so a full pull never deactivates its twin.
+    return plan.counts, plan.items, {pid for pid, _, _ in mapped} | plan.failed_ids
 
 
 def _map_all(entity, batch: Batch, plan: Plan, options) -> list[tuple[int, dict, dict]]:
+    """Each record mapped, or failed alone: a malformed record never stops its batch."""
     mapped = []
     for record in batch.records:
-        procore_id = record.get("id")
         try:
-            if not isinstance(procore_id, int) or isinstance(procore_id, bool):
-                raise MappingError(f"'id' should be a Procore id, got {procore_id!r}")
-            fields = _map(entity, record, batch, options)
+            fields = _map(entity, _with_id(record), batch, options)
         except MappingError as exc:
-            plan.counts["failed"] += 1
-            plan.items.append(_item(entity, record, Outcome.FAILED, str(exc), fix=_FIX_MALFORMED))
+            _fail(entity, plan, record, str(exc))
+            continue
+        except (LookupError, TypeError, ValueError, AttributeError) as exc:  # a shape no rule knew
+            _fail(entity, plan, record, f"The record has an unexpected shape ({exc!r})")
             continue
         if fields is None:
             continue  # not one of ours (e.g. a user who is not an employee, or a division)
-        mapped.append((procore_id, fields, record))
+        mapped.append((record["id"], fields, record))
     return mapped
+
+
+def _with_id(record: dict) -> dict:
+    """The record, once its `id` is a Procore id (an int, as the links store it)."""
+    if not isinstance(record, dict):
+        raise MappingError(f"the record should be an object, got {type(record).__name__}")
+    if not is_procore_id(record.get("id")):
+        raise MappingError(f"'id' should be a Procore id, got {record.get('id')!r}")
+    return record
+
+
+def _fail(entity: Entity, plan: Plan, record: Any, message: str) -> None:
+    plan.counts["failed"] += 1
+    if isinstance(record, dict) and is_procore_id(record.get("id")):
+        plan.failed_ids.add(record["id"])
+    plan.items.append(_item(entity, record, Outcome.FAILED, message, fix=_FIX_MALFORMED))
 
 
 _FIX_MALFORMED = "Correct the record in Procore; it is imported on the next run."
@@ -226,16 +249,18 @@ def _diff(entity: Entity, local: models.Model, fields: dict) -> dict:
 
 
 def _item(entity, record, outcome, message="", *, fix="", local=None, overwritten=None) -> SyncItem:
+    record = record if isinstance(record, dict) else {}
     label = (
         record.get("name")
         or " ".join(str(record.get(k) or "") for k in ("first_name", "last_name")).strip()
     )
+    record_id = record.get("id")
     return SyncItem(
         entity=entity.name,
         direction="in",
-        procore_id=record.get("id") if isinstance(record.get("id"), int) else None,
+        procore_id=record_id if is_procore_id(record_id) else None,
         object_id=local.pk if local is not None else None,
-        label=str(label or record.get("id"))[:200],
+        label=str(label or record.get("id") or "a record without name or id")[:200],
         outcome=outcome,
         message=message,
         fix=fix,
@@ -287,7 +312,7 @@ def _new_ref(entity, office, content_type, fields, record, obj, now) -> External
         object_id=obj.pk,
         procore_type=entity.procore_type,
         procore_id=record["id"],
-        origin_id=record.get("origin_id") or "",
+        origin_id=str(record.get("origin_id") or "")[:100],
         fingerprint=synced_print(entity, fields),
         procore_updated_at=_updated_at(record),
         synced_at=now,

@@ -4,6 +4,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+MAX_ID = 2**63 - 1  # Procore ids are 64-bit; a larger one cannot be stored (BigIntegerField)
+
 
 class MappingError(ValueError):
     """A Procore record that cannot be mapped; the message is shown on its SyncItem."""
@@ -11,7 +13,9 @@ class MappingError(ValueError):
 
 def required_text(record: dict, key: str, max_length: int = 200) -> str:
     value = record.get(key)
-    if not isinstance(value, str) or not value.strip():
+    if value is not None and not isinstance(value, str):
+        raise MappingError(f"'{key}' should be text, got {type(value).__name__} {value!r}")
+    if not value or not value.strip():
         raise MappingError(f"'{key}' is missing or empty")
     return value.strip()[:max_length]
 
@@ -29,11 +33,16 @@ def procore_id(record: dict, key: str = "id", required: bool = True) -> int | No
     value = record.get(key)
     if value is None and not required:
         return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, str) and value.isdigit():
-            return int(value)
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    if not is_procore_id(value):
         raise MappingError(f"'{key}' should be a Procore id, got {value!r}")
     return value
+
+
+def is_procore_id(value: Any) -> bool:
+    """A positive 64-bit integer (JSON's `true` is not one, though Python calls it an int)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
 
 
 def nested_id(record: dict, key: str) -> int | None:
@@ -65,16 +74,26 @@ def iso_date(record: dict, key: str) -> date | None:
         raise MappingError(f"'{key}' is not a date: {value!r}") from exc
 
 
-def decimal(record: dict, key: str, places: int | None = None) -> Decimal | None:
-    """Procore sends money and coordinates as strings or numbers; never go through float."""
+def decimal(
+    record: dict, key: str, places: int | None = None, max_digits: int | None = None
+) -> Decimal | None:
+    """Procore sends money and coordinates as strings or numbers; never go through float.
+
+    With `max_digits` (the column's), a number too large for it is this record's error rather
+    than a database error that would stop the whole batch."""
     value = record.get(key)
     if value in (None, ""):
         return None
     try:
         number = Decimal(str(value))
+        if not number.is_finite() or isinstance(value, bool):
+            raise InvalidOperation
+        number = number.quantize(Decimal(1).scaleb(-places)) if places is not None else number
     except InvalidOperation as exc:
         raise MappingError(f"'{key}' is not a number: {value!r}") from exc
-    return number.quantize(Decimal(1).scaleb(-places)) if places is not None else number
+    if max_digits is not None and number and number.adjusted() >= max_digits - (places or 0):
+        raise MappingError(f"'{key}' is out of range: {value!r}")
+    return number
 
 
 def fingerprint(fields: dict[str, Any]) -> str:

@@ -4,7 +4,7 @@
 
 from datetime import date
 
-from .common import MappingError, text
+from .common import MappingError, is_procore_id, text
 
 MAX_FIELDS = 5
 MAX_TEXT = 255
@@ -12,11 +12,18 @@ TYPES = {"string": "text", "date": "date", "boolean": "checkbox", "lov_entry": "
 
 
 def definition_from_procore(record: dict) -> dict | None:
-    """A definition Trestle can hold, or None for a type it does not support."""
-    data_type = TYPES.get(record.get("data_type"))
+    """A definition Trestle can hold, or None for a type it does not support.
+
+    Raises MappingError for a definition whose id, label or choices have the wrong type."""
+    data_type = record.get("data_type")
+    data_type = TYPES.get(data_type) if isinstance(data_type, str) else None
     if data_type is None:
         return None
+    if not is_procore_id(record.get("id")):
+        raise MappingError(f"'id' should be a Procore id, got {record.get('id')!r}")
     entries = record.get("custom_field_lov_entries") or []
+    if not isinstance(entries, list):
+        raise MappingError("'custom_field_lov_entries' should be a list")
     return {
         "key": str(record["id"]),
         "label": text(record, "label", 100) or f"Field {record['id']}",
@@ -49,7 +56,7 @@ def _value(definition: dict, raw):
         raw = raw[0] if raw else None
     entry_id = raw.get("id") if isinstance(raw, dict) else raw
     labels = {c["id"]: c["label"] for c in definition["choices"]}
-    if entry_id not in labels:
+    if not isinstance(entry_id, int) or entry_id not in labels:
         raise MappingError(f"custom field {definition['label']!r} has an unknown choice {raw!r}")
     return labels[entry_id]
 

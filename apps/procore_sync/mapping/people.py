@@ -29,7 +29,9 @@ EMPLOYEE_FIELDS = (
 
 
 def is_employee(user: dict) -> bool:
-    return user.get("is_employee") is True
+    """Raises MappingError for a flag that is not a boolean: read as "not an employee", such a
+    user would silently drop out of the import (and be deactivated by a full pull)."""
+    return boolean(user, "is_employee", default=False)
 
 
 def employee_from_procore(user: dict) -> dict:

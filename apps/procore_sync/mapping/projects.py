@@ -38,8 +38,8 @@ def project_from_procore(record: dict) -> dict:
         "zip_code": text(record, "zip", 20),
         "phone": text(record, "phone", 40),
         "start_date": iso_date(record, "start_date"),
-        "latitude": decimal(record, "latitude", 6),
-        "longitude": decimal(record, "longitude", 6),
+        "latitude": decimal(record, "latitude", 6, max_digits=9),
+        "longitude": decimal(record, "longitude", 6, max_digits=9),
         "time_zone": text(record, "time_zone", 64),
         "active": boolean(record, "active"),
     }

@@ -1,4 +1,7 @@
-"""`manage.py procore_sandbox_faults error_503=0.2 latency_ms=200`: faults for a demo run."""
+"""`manage.py procore_sandbox_faults error_503=0.2 latency_ms=200`: faults for a demo run.
+
+Values are JSON, so lists work too: `html_200=0.05 wrong_type=0.1 'wrong_type_fields=["name"]'`.
+"""
 
 import json
 from typing import Any
@@ -15,7 +18,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "faults", nargs="*", help=f"name=value; names: {', '.join(faults.DEFAULTS)}"
+            "faults",
+            nargs="*",
+            help=f"name=value, the value in JSON; names: {', '.join(faults.DEFAULTS)}",
         )
         parser.add_argument("--reset", action="store_true", help="no faults, default rate limits")
         parser.add_argument("--expire-tokens", action="store_true", help="end live access tokens")
