@@ -285,5 +285,5 @@ def test_a_malformed_procore_answer_fails_the_cor_with_a_clear_message(
     run = push(target, tenant.owner, [cor])
     assert run.status == RunStatus.PARTIAL
     item = run.items.get()
-    assert item.outcome == "failed" and "not understood" in item.message
+    assert item.outcome == "failed" and "could not be read" in item.message
     assert not CorPush.objects.filter(cor=cor).exists()

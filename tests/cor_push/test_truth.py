@@ -126,3 +126,32 @@ def kill_when_params_saved(save):
         return save(self, *args, **kwargs)
 
     return dying
+
+
+def test_a_lookup_that_cannot_read_an_origin_id_never_makes_a_second_change_event(
+    procore, target, tenant, monkeypatch
+):
+    from apps.procore_sandbox import faults
+
+    cors = five_cors(target, tenant)
+    monkeypatch.setattr(SyncRun, "save", kill_when_params_saved(SyncRun.save))
+    with pytest.raises(Killed):  # the Change Event is made; the worker dies before noting it
+        push(target, tenant.owner, cors)
+    monkeypatch.undo()
+    dead = SyncRun.objects.get(flow="cor_push")
+    SyncRun.objects.filter(pk=dead.pk).update(lease_expires_at=timezone.now() - timedelta(1))
+    sent: list[int] = []
+    recovery.runs_recover(enqueue=sent.append)
+    # The recovery's lookup lists the event with our origin_id turned into a number.
+    faults.set_faults(
+        wrong_type=1.0,
+        wrong_type_fields=["origin_id"],
+        paths=["/rest/v1.0/change_events"],
+        methods=["GET"],
+    )
+    run = run_execute(sent[0])
+    assert run.can_retry and "could not be read" in run.items.filter(outcome="failed")[0].message
+    faults.reset_faults()
+    run = run_execute(run_retry_failed(run=run, user=tenant.owner, enqueue=lambda _: None).pk)
+    assert run.status == RunStatus.SUCCEEDED
+    assert len(procore.records("change_events")) == 1 and len(tags(procore)) == 5

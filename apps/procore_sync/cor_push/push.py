@@ -25,8 +25,10 @@ from ..client.idempotent import create_idempotent, first_with_origin_id
 from ..client.pages import filters
 from ..engine_models import Outcome, SyncItem, SyncRun
 from ..live import RunError
+from ..mapping.common import MappingError
 from ..push_models import CorPush
 from ..runs import RunRecorder, sync_settings_for
+from .answers import checked_event, read_event
 from .catalog import catalog_forget, status_name
 from .lines import REMOVED, label, line_attributes, ours, removed_attributes
 from .options import PushOptions
@@ -119,9 +121,7 @@ class Pusher:
 
     def push(self, cors: list[ChangeOrderRequest]) -> None:
         if self.event_id is not None:
-            self.event = resources.change_event(
-                self.client, self.event_id, project_id=self.project_id
-            )
+            self.event = self._read(self.event_id)
         batches = iter(cors)
         while batch := list(islice(batches, BATCH_CORS)):
             self._batch(batch)
@@ -157,20 +157,37 @@ class Pusher:
                     if self._holds(event, batch):
                         return event
                     self.event = event  # an earlier attempt made it: add this batch to it
-                return resources.change_event_update(
-                    self.client,
-                    self.event_id,
-                    project_id=self.project_id,
-                    change_event={"change_event_line_items_attributes": self._attributes(batch)},
+                return self._written(
+                    lambda: resources.change_event_update(
+                        self.client,
+                        self.event_id,
+                        project_id=self.project_id,
+                        change_event={
+                            "change_event_line_items_attributes": self._attributes(batch)
+                        },
+                    )
                 )
             except OutcomeUnknown:
                 if attempt == 2:
                     raise
                 if self.event_id is not None:
-                    self.event = resources.change_event(
-                        self.client, self.event_id, project_id=self.project_id
-                    )
+                    self.event = self._read(self.event_id)
         raise AssertionError("unreachable")
+
+    def _read(self, event_id: int) -> dict:
+        return read_event(
+            lambda: resources.change_event(self.client, event_id, project_id=self.project_id)
+        )
+
+    @staticmethod
+    def _written(write) -> dict:
+        """The answer to a write; one that cannot be relied on is an unknown outcome."""
+        try:
+            return checked_event(write())
+        except MappingError as exc:
+            raise OutcomeUnknown(
+                f"Procore's answer to the write could not be read ({exc}); it is read back."
+            ) from exc
 
     def _holds(self, event: dict, batch: list[ChangeOrderRequest]) -> bool:
         present = ours(event)
@@ -200,16 +217,14 @@ class Pusher:
                 self.client, project_id=self.project_id, params=filters(updated_at=window)
             )
             found = first_with_origin_id(listed, origin_id)
-            return (
-                resources.change_event(self.client, found["id"], project_id=self.project_id)
-                if found
-                else None
-            )
+            return self._read(found["id"]) if found else None
 
         event = create_idempotent(
             lookup=lookup,
-            create=lambda: resources.change_event_create(
-                self.client, project_id=self.project_id, change_event=body
+            create=lambda: self._written(
+                lambda: resources.change_event_create(
+                    self.client, project_id=self.project_id, change_event=body
+                )
             ),
         )
         self.event_id = event["id"]

@@ -27,8 +27,10 @@ from ..client import resources
 from ..client.errors import NotFound, OutcomeUnknown, ProcoreError
 from ..client.errors import ValidationError as ProcoreRejected
 from ..client.http import ProcoreClient
+from ..client.idempotent import by_origin_id
 from ..engine_models import ExternalRef, LinkState, Outcome, SyncItem, SyncRun
 from ..live import RunError, live_connection
+from ..mapping.common import is_procore_id
 from ..outbound import next_origin, procore_said, refs_save, with_ref
 from ..runs import RunRecorder, sync_settings_for
 from .options import TIMESHEETS, TimeOptions
@@ -237,11 +239,7 @@ class Exporter:
         """Our entries of the project on those days, by origin_id (one listing)."""
         params = {"start_date": min(days).isoformat(), "end_date": max(days).isoformat()}
         listed = resources.timecard_entries(self.client, project_id=project_id, params=params)
-        return {
-            str(r["origin_id"]): r
-            for r in listed
-            if isinstance(r, dict) and str(r.get("origin_id") or "").startswith(ORIGIN)
-        }
+        return by_origin_id(listed, ORIGIN)
 
     # -- the three writes ------------------------------------------------------------------
 
@@ -266,8 +264,12 @@ class Exporter:
         except ProcoreError as exc:
             self._error(batch, exc)
             return
-        by_origin = {str(r.get("origin_id")): r for r in created if isinstance(r, dict)}
-        landed = [w for w in batch if isinstance(by_origin.get(w.ref.origin_id, {}).get("id"), int)]
+        by_origin = {
+            r["origin_id"]: r
+            for r in created
+            if isinstance(r, dict) and isinstance(r.get("origin_id"), str)
+        }
+        landed = [w for w in batch if is_procore_id(by_origin.get(w.ref.origin_id, {}).get("id"))]
         for work in landed:
             self._link(work, by_origin[work.ref.origin_id]["id"])
         self._done(landed, Outcome.CREATED, "Sent to Procore.")
@@ -291,7 +293,11 @@ class Exporter:
         work = batch[0]
         if "origin_id" in (exc.detail or "") and work.entry.pk not in self.renumbered:
             # taken: it landed earlier, or a deleted entry still holds it
-            found = self._lookup(self._procore_project(work), [work.entry.date])
+            try:
+                found = self._lookup(self._procore_project(work), [work.entry.date])
+            except ProcoreError as exc:  # not knowing which, renumber nothing
+                self._error(batch, exc)
+                return
             if work.ref.origin_id in found:
                 self._link(work, found[work.ref.origin_id]["id"])
                 self._done(batch, Outcome.LINKED, "Found in Procore from an earlier send.")
