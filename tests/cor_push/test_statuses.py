@@ -43,6 +43,24 @@ def test_a_status_run_brings_back_the_change_event_status(procore, target, tenan
     assert procore.settings.__class__.objects.get(pk=procore.settings.pk).flows[FLOW] is True
 
 
+def test_an_unreadable_change_event_fails_alone_and_never_writes_a_wrong_status(
+    procore, target, tenant
+):
+    from apps.procore_sandbox import faults
+
+    cor = make_cor(target, tenant.owner, "Outlets", line(target, "10"))
+    push(target, tenant.owner, [cor])
+    close_in_procore(procore, target, CorPush.objects.get(cor=cor))
+    faults.set_faults(wrong_type=1.0, wrong_type_fields=["id"], paths=["/rest/v1.0/change_events"])
+    run = run_execute(
+        run_queue(office=tenant.office, flow=FLOW, trigger="schedule", enqueue=lambda i: None).pk
+    )
+    faults.reset_faults()
+    assert run.status == "partial"
+    assert "could not be read" in run.items.get(outcome="failed").message
+    assert CorPush.objects.get(cor=cor).change_event_status == "Open"  # unchanged, not wrong
+
+
 def test_opening_the_log_checks_stale_statuses_once(
     owner_client, procore, target, tenant, monkeypatch
 ):

@@ -14,8 +14,10 @@ from ..client.http import ProcoreClient
 from ..client.pages import filters
 from ..engine_models import Outcome, RunStatus, SyncItem, SyncRun, Trigger
 from ..live import live_connection
+from ..mapping.common import MappingError
 from ..push_models import CorPush
 from ..runs import RunRecorder, run_queue
+from .answers import checked_event
 from .catalog import status_name
 
 FLOW = "change_event_statuses"
@@ -37,8 +39,32 @@ def statuses_flow(run: SyncRun, recorder: RunRecorder) -> None:
             listed = resources.change_events(
                 client, project_id=project_id, params=filters(id=chunk)
             )
-            recorder.add(*_apply(run.office, {e["id"]: status_name(e) for e in listed}))
+            statuses, unread = _statuses(listed)
+            recorder.add(Counter(failed=len(unread)), unread)
+            recorder.add(*_apply(run.office, statuses))
         recorder.add(Counter(), [], done=1)
+
+
+def _statuses(listed) -> tuple[dict[int, str], list[SyncItem]]:
+    """Each listed Change Event's status; one that cannot be read is a failed item (its status
+    is read again by the next check) and never a wrong status on the COR log."""
+    statuses, unread = {}, []
+    for number, event in enumerate(listed, start=1):
+        try:
+            checked_event(event)
+            statuses[event["id"]] = status_name(event)
+        except MappingError as exc:
+            unread.append(
+                SyncItem(
+                    entity="change_event",
+                    direction="in",
+                    label=f"Change Event #{number} of Procore's list",
+                    outcome=Outcome.FAILED,
+                    message=f"Procore's answer could not be read ({exc}).",
+                    fix="The next status check reads it again.",
+                )
+            )
+    return statuses, unread
 
 
 def _apply(office: Office, statuses: dict[int, str]) -> tuple[Counter, list[SyncItem]]:
