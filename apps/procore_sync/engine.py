@@ -155,17 +155,21 @@ def _import(ctx, entity, recorder, full, auto, two_way) -> None:
     )
     seen: set[int] = set()
     parents: set[int] = set()
+    failed = unreadable = False
     for batch in FETCHERS[entity.name](ctx, since):
         counts, items, ids = import_batch_seen(entity, batch, options)
         seen |= ids
         parents |= set(batch.parents.values())
+        failed = failed or bool(counts.get("failed"))
+        unreadable = unreadable or any(i.outcome == "failed" and not i.procore_id for i in items)
         recorder.add(counts, items)
-    if since is None:  # a full pull saw everything Procore has: the rest is gone there
+    if since is None and not unreadable:  # a full pull saw all Procore has: the rest is gone
         counts, items = orphans_deactivate(
             entity, ctx.office, seen, parents if entity.parent_field else None
         )
         recorder.add(counts, items)
-    _save_cursor(ctx, entity.name)
+    if not failed:  # a record that failed is read again by the next run, not skipped by it
+        _save_cursor(ctx, entity.name)
 
 
 def _export(ctx, entity, recorder, full, auto) -> None:

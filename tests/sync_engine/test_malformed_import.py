@@ -99,6 +99,21 @@ def test_a_full_pull_keeps_the_twin_of_a_record_that_came_back_malformed(procore
     assert list(Vendor.objects.values_list("active", flat=True)) == [True, True]
 
 
+def test_a_full_pull_with_an_unreadable_id_deactivates_nothing_and_keeps_its_cursor(
+    procore, tenant
+):
+    add_vendors(procore, "Steel Co", "Glass Co")
+    first = sync(tenant.office, entities=["vendors"])
+    cursor = procore.settings.__class__.objects.get(pk=procore.settings.pk).cursors["vendors"]
+    faults.set_faults(wrong_type=1.0, wrong_type_fields=["id"], max_faults=1, **VENDORS)
+    run = sync(tenant.office, entities=["vendors"], full=True)
+    assert first.status == RunStatus.SUCCEEDED and run.counts["failed"] == 1
+    assert "deactivated" not in run.counts  # the unreadable one may be either twin
+    assert list(Vendor.objects.values_list("active", flat=True)) == [True, True]
+    settings = procore.settings.__class__.objects.get(pk=procore.settings.pk)
+    assert settings.cursors["vendors"] == cursor  # the next run reads the failed one again
+
+
 def test_odd_values_past_mapping_fail_the_record_or_are_ignored_never_the_batch(tenant):
     options = ImportOptions(office=tenant.office, auto_import=True, two_way=True)
     records = [
