@@ -20,12 +20,13 @@ CELERY_RESULT_BACKEND = env(
     else CELERY_BROKER_URL,
 )
 if CELERY_BROKER_URL == "filesystem://":
-    for folder in ("broker", "broker-processed", "celery-results"):
+    for folder in ("broker", "broker-processed", "broker-control", "celery-results"):
         (RUN_DIR / folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(RUN_DIR / "broker"),
         "data_folder_out": str(RUN_DIR / "broker"),
         "processed_folder": str(RUN_DIR / "broker-processed"),
+        "control_folder": str(RUN_DIR / "broker-control"),  # else kombu writes ./control
         "store_processed": False,
     }
 
