@@ -72,6 +72,7 @@ def ping_worker(run_dir: Path) -> str:
             "data_folder_in": str(run_dir / "broker"),
             "data_folder_out": str(run_dir / "broker"),
             "processed_folder": str(run_dir / "broker-processed"),
+            "control_folder": str(run_dir / "broker-control"),
         },
     )
     return app.send_task("core.ping", args=["round-trip"]).get(timeout=60)
