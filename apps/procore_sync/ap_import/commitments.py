@@ -14,9 +14,11 @@ from apps.projects.models import Project
 from ..client import resources
 from ..client.http import ProcoreClient
 from ..engine_models import ExternalRef, Outcome, SyncItem
+from ..mapping.common import MappingError, is_procore_id, procore_id
 from .mapping import KINDS, commitment_fields, vendor_id_of
 
 COMMITMENT = "commitment"
+UNREADABLE_FIX = "Correct it in Procore; the next AP import reads it again."
 
 
 def linked_ids(office: Office, procore_type: str, model, procore_ids) -> dict[int, int]:
@@ -51,28 +53,49 @@ def _contracts(client: ProcoreClient, procore_project_id: int):
 def commitments_import(
     client: ProcoreClient, project: Project, procore_project_id: int
 ) -> tuple[Counter, list[SyncItem]]:
+    """Each contract on its own: one that cannot be read fails alone, the others are linked."""
     office = project.office
-    contracts = list(_contracts(client, procore_project_id))
-    vendors = linked_ids(office, "vendor", Vendor, [vendor_id_of(r) for _, r in contracts])
-    counts, items = Counter(), []
-    for resource, record in contracts:
-        fields = commitment_fields(record, resource)
-        fields["project"] = project
-        fields["vendor_id"] = vendors.get(vendor_id_of(record))
-        outcome = _upsert(office, int(record["id"]), fields)
+    counts, items, readable = Counter(), [], []
+    for resource, record in _contracts(client, procore_project_id):
+        try:
+            readable.append(_read(resource, record))
+        except MappingError as exc:
+            counts[Outcome.FAILED] += 1
+            items.append(_unreadable(resource, record, str(exc)))
+    vendors = linked_ids(office, "vendor", Vendor, [vendor for _, _, vendor in readable])
+    for remote_id, fields, vendor in readable:
+        fields |= {"project": project, "vendor_id": vendors.get(vendor)}
+        outcome = _upsert(office, remote_id, fields)
         if outcome:
             counts[outcome] += 1
             label = f"{fields['number']} {fields['title']}".strip()[:200]
-            items.append(
-                SyncItem(
-                    entity="commitments",
-                    direction="in",
-                    procore_id=record["id"],
-                    label=label,
-                    outcome=outcome,
-                )
-            )
+            items.append(_item(remote_id, label, outcome))
     return counts, items
+
+
+def _read(resource: str, record: dict) -> tuple[int, dict, int | None]:
+    """(Procore id, fields, the vendor's Procore id) of a contract; MappingError names the field."""
+    return procore_id(record), commitment_fields(record, resource), vendor_id_of(record)
+
+
+def _unreadable(resource: str, record: dict, reason: str) -> SyncItem:
+    number, known = record.get("number"), record.get("id")
+    name = number if isinstance(number, str) and number else f"#{known}"
+    kind = resource.removesuffix("s").replace("_", " ")
+    item = _item(known if is_procore_id(known) else None, f"{name} ({kind})", Outcome.FAILED)
+    item.message = f"Procore's commitment could not be read: {reason}"
+    item.fix = UNREADABLE_FIX
+    return item
+
+
+def _item(remote_id: int | None, label: str, outcome: str) -> SyncItem:
+    return SyncItem(
+        entity="commitments",
+        direction="in",
+        procore_id=remote_id,
+        label=label[:200],
+        outcome=outcome,
+    )
 
 
 @transaction.atomic

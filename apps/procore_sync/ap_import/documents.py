@@ -2,6 +2,7 @@
 page is worse than one not imported yet), combined in Procore's order with pypdf."""
 
 import io
+from typing import Any
 from urllib.parse import urljoin
 
 from django.conf import settings
@@ -45,4 +46,21 @@ def combine(files: list[tuple[str, bytes]]) -> tuple[bytes, int]:
 
 
 def invoice_pdf(client: ProcoreClient, attachments: list[dict]) -> tuple[bytes, int]:
-    return combine([(_name(a), download(client, a)) for a in attachments])
+    return combine([(_name(a), download(client, a)) for a in readable(attachments)])
+
+
+def readable(attachments: Any) -> list[dict]:
+    """Procore's `attachments`, each with a link to download; DocumentError says what is wrong
+    (a wrong type here would otherwise be a TypeError that stops the whole run)."""
+    if not isinstance(attachments, list) or not all(isinstance(a, dict) for a in attachments):
+        raise DocumentError(
+            f"Procore's 'attachments' of this invoice should be a list of files, got "
+            f"{type(attachments).__name__}."
+        )
+    for attachment in attachments:
+        if not isinstance(attachment.get("url"), str) or not attachment["url"]:
+            raise DocumentError(
+                f"Attachment {_name(attachment)} has no link to download it ('url' is "
+                f"{attachment.get('url')!r})."
+            )
+    return attachments

@@ -19,11 +19,12 @@ from ..client.errors import NeedsReconnect, PermissionDenied, ProcoreError
 from ..client.http import ProcoreClient
 from ..engine_models import ExternalRef, Outcome, SyncItem, SyncRun
 from ..live import live_connection
+from ..mapping.common import MappingError, is_procore_id
 from ..runs import RunRecorder, sync_settings_for
 from .commitments import commitments_import
 from .documents import DocumentError, invoice_pdf
 from .invoices import Document, Target, existing_invoices, invoice_import, needs_document
-from .mapping import STATUSES, requisition_data
+from .mapping import STATUSES, RequisitionData, requisition_data, requisition_label
 
 CURSOR = "ap_import:requisitions"
 OVERLAP = timedelta(minutes=2)  # clocks differ and a write may land mid-run
@@ -56,11 +57,11 @@ def ap_import_flow(run: SyncRun, recorder: RunRecorder) -> None:
         target = _target(settings, project, run)
         records = approved_requisitions(client, procore_project_id, since, started)
         while chunk := list(islice(records, CHUNK)):
-            known = existing_invoices(target, [int(r["id"]) for r in chunk])
-            counts, items = Counter(), []
+            counts, items, readable = _readable(chunk)
+            known = existing_invoices(target, [data.requisition_id for _, data in readable])
             try:
-                for record in chunk:
-                    one_counts, one_items = _one(client, target, record, known)
+                for record, data in readable:
+                    one_counts, one_items = _one(client, target, record, data, known)
                     counts, items = counts + one_counts, items + one_items
             finally:  # what was imported is recorded even when the run stops mid-chunk
                 recorder.add(counts, items)
@@ -101,10 +102,41 @@ def _utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _readable(
+    chunk: list[dict],
+) -> tuple[Counter, list[SyncItem], list[tuple[dict, RequisitionData]]]:
+    """The chunk's records with their mapped data; one that cannot be read becomes a failed
+    item naming the field (its invoice is read again by the next run: the cursor stays)."""
+    counts, items, readable = Counter(), [], []
+    for record in chunk:
+        try:
+            readable.append((record, requisition_data(record)))
+        except MappingError as exc:
+            counts[Outcome.FAILED] += 1
+            items.append(_unreadable(record, str(exc)))
+    return counts, items, readable
+
+
+def _unreadable(record: dict, reason: str) -> SyncItem:
+    known = record.get("id") if isinstance(record, dict) else None
+    return SyncItem(
+        entity="ap_invoices",
+        direction="in",
+        procore_id=known if is_procore_id(known) else None,
+        label=requisition_label(record),
+        outcome=Outcome.FAILED,
+        message=f"Procore's invoice could not be read: {reason}",
+        fix="Correct the invoice in Procore; the next run imports it.",
+    )
+
+
 def _one(
-    client: ProcoreClient, target: Target, record: dict, known: dict[int, ApInvoice]
+    client: ProcoreClient,
+    target: Target,
+    record: dict,
+    data: RequisitionData,
+    known: dict[int, ApInvoice],
 ) -> tuple[Counter, list[SyncItem]]:
-    data = requisition_data(record)
     item = SyncItem(
         entity="ap_invoices",
         direction="in",

@@ -19,6 +19,7 @@ from apps.projects.models import Project
 from ..client import resources
 from ..client.http import ProcoreClient
 from ..live import live_connection
+from ..mapping.common import MappingError
 from ..models import ConnectionStatus
 from ..runs import sync_settings_for
 from .flow import approved_requisitions, import_queue, mapped_projects
@@ -56,15 +57,25 @@ def import_office_list(account) -> list[Office]:
 def importable_list(office: Office) -> list[Importable]:
     client = ProcoreClient(live_connection(office))
     found = [
-        (project, procore_project_id, requisition_data(record))
+        (project, procore_project_id, data)
         for project, procore_project_id in mapped_projects(office)
         for record in approved_requisitions(client, procore_project_id)
+        if (data := _readable(record)) is not None
     ]
     invoices = ApInvoice.objects.filter(
         office=office, procore_requisition_id__in=[d.requisition_id for _, _, d in found]
     )
     imported = {i.procore_requisition_id: i for i in invoices}
     return [Importable(d, p, pid, imported.get(d.requisition_id)) for p, pid, d in found]
+
+
+def _readable(record: dict) -> RequisitionData | None:
+    """The invoice's data; None for one that cannot be read, left out of the list (the AP
+    import run names it, with the field, on a failed item)."""
+    try:
+        return requisition_data(record)
+    except MappingError:
+        return None
 
 
 def invoice_prefill(office: Office, *, procore_project_id: int, requisition_id: int) -> dict:
@@ -76,12 +87,15 @@ def invoice_prefill(office: Office, *, procore_project_id: int, requisition_id: 
         raise ValidationError("That Procore project is not mapped to a project of this office.")
     client = ProcoreClient(live_connection(office))
     record = resources.requisition(client, requisition_id, project_id=procore_project_id)
+    try:
+        data = requisition_data(record)
+    except MappingError as exc:
+        raise ValidationError(f"Procore invoice {requisition_id} could not be read: {exc}") from exc
     if record.get("status") not in STATUSES:
         raise ValidationError(
             f"Procore invoice {record.get('invoice_number') or requisition_id} is "
             f"{record.get('status') or 'not approved'}: only approved invoices are imported."
         )
-    data = requisition_data(record)
     existing = ApInvoice.objects.filter(office=office, procore_requisition_id=data.requisition_id)
     if invoice := existing.first():
         raise ValidationError(f"Procore invoice {data.invoice_number} is already in as {invoice}.")

@@ -12,6 +12,7 @@ with Procore's reason, shown on the invoice with a Retry.
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import F, OuterRef, Q, QuerySet
@@ -26,8 +27,11 @@ from ..client import resources
 from ..client.errors import NotFound, OutcomeUnknown, ProcoreError
 from ..client.errors import ValidationError as ProcoreRejected
 from ..client.http import ProcoreClient
+from ..client.idempotent import by_origin_id
 from ..engine_models import ExternalRef, LinkState, Outcome, SyncItem, SyncRun
 from ..live import RunError, live_connection
+from ..mapping import common
+from ..mapping.common import MappingError
 from ..outbound import GONE, next_origin, procore_said, refs_save, with_ref
 from ..runs import RunRecorder, sync_settings_for
 from .payload import ORIGIN, payment_body, payment_print
@@ -36,6 +40,7 @@ PAYMENT = "contract_payment"
 SWITCH = "payments"  # the wizard's "Create payments in Procore"
 ENTITY = "ap_payments"  # the items of this flow, one per payment
 RETRY_FIX = "Retry (or the next scheduled pass) looks it up first, so it is never sent twice."
+UNCONFIRMED = "It may have landed in Procore; it is looked up before anything is sent again."
 FOUND = "Found in Procore from an earlier send."
 REPLACED = (
     "Replaced in Procore: a synced payment is locked there, so the old one was deleted and the "
@@ -218,7 +223,8 @@ class Writer:
 
     def _adopt(self, flying: list[Work]) -> bool:
         """Links the creates whose answer never came to what landed, if it did. False when
-        Procore could not be asked: those payments are left for the next attempt."""
+        Procore could not be asked, or its list could not be read: those payments are left
+        for the next attempt."""
         try:
             found = self._lookup(flying[0])
         except ProcoreError as exc:
@@ -235,15 +241,13 @@ class Writer:
         return True
 
     def _lookup(self, work: Work) -> dict[str, dict]:
-        """Our payments on the commitment, by origin_id."""
+        """Our payments on the commitment, by origin_id, each with a readable id; one that
+        might be ours but cannot be read is a MalformedAnswer (never "not found", then sent
+        twice)."""
         listed = resources.contract_payments(
             self.client, project_id=work.project_id, contract_id=work.contract_id
         )
-        return {
-            str(r["origin_id"]): r
-            for r in listed
-            if isinstance(r, dict) and str(r.get("origin_id") or "").startswith(ORIGIN)
-        }
+        return by_origin_id(listed, ORIGIN)
 
     def _create(self, work: Work, outcome: str, message: str) -> None:
         ref = work.ref
@@ -265,11 +269,19 @@ class Writer:
         except ProcoreError as exc:
             self._error(work, exc)
         else:
-            if not isinstance(record, dict) or not record.get("id"):
-                self._fail(work, "Procore's answer to the payment had no id.", RETRY_FIX)
-                return
-            self._link(work, record["id"])
-            self._done(work, outcome, message)
+            self._answered(work, record, outcome, message)
+
+    def _answered(self, work: Work, record: Any, outcome: str, message: str) -> None:
+        """A create's answer that cannot be read is an unknown outcome: the payment may have
+        landed, so it is looked up, never sent again."""
+        try:
+            landed = _record_id(record)
+        except MappingError as exc:
+            unread = f"Procore's answer to the payment could not be read: {exc}."
+            self._unknown(work, OutcomeUnknown(f"{unread} {UNCONFIRMED}"), outcome, message)
+            return
+        self._link(work, landed)
+        self._done(work, outcome, message)
 
     def _unknown(self, work: Work, exc: OutcomeUnknown, outcome: str, message: str) -> None:
         try:
@@ -326,8 +338,8 @@ class Writer:
         refs_save([work.ref])  # a crash from here on creates again, under the next origin_id
         return True
 
-    def _link(self, work: Work, procore_id) -> None:
-        work.ref.procore_id, work.ref.state, work.ref.error = int(procore_id), LinkState.SYNCED, ""
+    def _link(self, work: Work, procore_id: int) -> None:
+        work.ref.procore_id, work.ref.state, work.ref.error = procore_id, LinkState.SYNCED, ""
 
     def _done(self, work: Work, outcome: str, message: str) -> None:
         work.ref.synced_at, work.ref.error = timezone.now(), ""
@@ -358,6 +370,11 @@ class Writer:
             fix=fix,
         )
         self.recorder.add(Counter({outcome: 1}), [item], done=1)
+
+
+def _record_id(record: Any) -> int:
+    """The Procore id in a create's answer; MappingError says what is wrong with it."""
+    return common.procore_id(common.an_object(record))
 
 
 def payment_label(payment: ApPayment) -> str:

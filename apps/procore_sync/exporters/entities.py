@@ -14,7 +14,6 @@ from itertools import islice
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from ..client import resources
 from ..client.sync import SYNC_BATCH, SyncResult
@@ -22,7 +21,7 @@ from ..engine_models import ExternalRef, LinkState, Outcome, SyncItem
 from ..entities import Entity
 from ..importers.context import SyncContext
 from ..importers.upsert import local_values, synced_print
-from ..mapping.common import MappingError
+from ..mapping.common import MappingError, moment, procore_id, required_text, text
 from ..mapping.custom_fields import values_to_procore
 from ..mapping.people import employee_to_procore
 from ..mapping.projects import cost_code_to_procore, project_to_procore, sub_job_to_procore
@@ -30,6 +29,10 @@ from ..mapping.vendors import vendor_to_procore
 
 CHUNK = 1000
 FIX_VALIDATION = "Correct the record in Trestle (or in Procore) and run the sync again."
+FIX_UNREAD = (
+    "Procore most likely saved it: Retry failed (or the next sync) sends it again, and Procore "
+    "matches it by origin_id, so it never makes a second record."
+)
 
 
 def origin_id_for(entity: Entity, obj: models.Model) -> str:
@@ -126,27 +129,25 @@ def _project_scopes(ctx, entity: Entity, chunk) -> dict[int, int] | None:
 
 
 def _apply_result(ctx, entity, result: SyncResult, pending, counts, items) -> None:
-    """Links of what Procore saved are written in bulk (one statement each way); refusals
-    land on the records' items and links."""
-    now = timezone.now()
-    content_type = ContentType.objects.get_for_model(entity.model)
-    links = []
+    """Links of what Procore saved are written in bulk (one statement each way); refusals and
+    answers that cannot be read land on the records' items and links."""
+    links, refused = [], {}
     for record in result.entities:
-        obj, ref, printed = pending.pop(record.get("origin_id"), (None, None, None))
+        obj, ref, printed = _pop(pending, record)
         if obj is None:
             continue
-        links.append(
-            ExternalRef(
-                office=ctx.office, procore_type=entity.procore_type, content_type=content_type,
-                object_id=obj.pk, procore_id=record["id"], origin_id=record.get("origin_id") or "",
-                fingerprint=printed, synced_at=now, state=LinkState.SYNCED, error="",
-                procore_updated_at=parse_datetime(record["updated_at"])
-                if record.get("updated_at") else None,
-            )
-        )  # fmt: skip
+        try:
+            links.append(_link(ctx, entity, obj, record, printed))
+        except MappingError as exc:  # saved, most likely; sent again, it updates the same one
+            message = f"Procore's answer for this record could not be read: {exc}."
+            counts["failed"] += 1
+            items.append(_item(entity, obj, Outcome.FAILED, message, FIX_UNREAD))
+            if ref is not None:
+                refused[ref.pk] = message
+            continue
         outcome = Outcome.UPDATED if ref is not None else Outcome.CREATED
         counts[f"exported_{outcome}"] += 1
-        items.append(_item(entity, obj, outcome, procore_id=record["id"]))
+        items.append(_item(entity, obj, outcome, procore_id=links[-1].procore_id))
     ExternalRef.objects.bulk_create(
         links,
         update_conflicts=True,
@@ -154,9 +155,8 @@ def _apply_result(ctx, entity, result: SyncResult, pending, counts, items) -> No
         update_fields=["procore_id", "origin_id", "fingerprint", "synced_at", "state", "error",
                        "procore_updated_at"],
     )  # fmt: skip
-    refused = {}
     for error in result.errors:
-        obj, ref, _ = pending.pop(error.get("origin_id"), (None, None, None))
+        obj, ref, _ = _pop(pending, error)
         message = _error_text(error.get("errors"))
         counts["failed"] += 1
         items.append(_item(entity, obj, Outcome.FAILED, f"Procore: {message}", FIX_VALIDATION))
@@ -168,6 +168,24 @@ def _apply_result(ctx, entity, result: SyncResult, pending, counts, items) -> No
     for obj, _, _ in pending.values():  # neither saved nor refused: say so, never stay silent
         counts["failed"] += 1
         items.append(_item(entity, obj, Outcome.FAILED, "Procore did not confirm this record."))
+
+
+def _pop(pending: dict[str, tuple], record: dict) -> tuple:
+    """What was sent under the record's origin_id; (None, None, None) when it names none of
+    ours (an origin_id that is not text cannot: it is left to "did not confirm")."""
+    origin = record.get("origin_id")
+    return pending.pop(origin, (None, None, None)) if isinstance(origin, str) else (None,) * 3
+
+
+def _link(ctx, entity, obj, record: dict, printed: str) -> ExternalRef:
+    """The link to the record Procore saved; MappingError when its id or time cannot be read."""
+    return ExternalRef(
+        office=ctx.office, procore_type=entity.procore_type,
+        content_type=ContentType.objects.get_for_model(entity.model), object_id=obj.pk,
+        procore_id=procore_id(record), origin_id=record["origin_id"], fingerprint=printed,
+        synced_at=timezone.now(), state=LinkState.SYNCED, error="",
+        procore_updated_at=moment(record, "updated_at"),
+    )  # fmt: skip
 
 
 def _error_text(errors) -> str:
@@ -220,21 +238,33 @@ def _company(ctx: SyncContext) -> int:
     return ctx.connection.company_id
 
 
-def _division_ids(ctx: SyncContext) -> dict[str, int]:
+def _division_ids(ctx: SyncContext) -> tuple[dict[str, int], list[str]]:
+    """The company list's divisions by code, and what could not be read of the list (each
+    code on its own: one malformed code must not stop the export of every cost code)."""
     codes = resources.standard_cost_codes(
         ctx.client,
         company_id=_company(ctx),
         standard_cost_code_list_id=ctx.settings.cost_code_list_id,
     )
-    return {c.get("full_code") or c["code"]: c["id"] for c in codes if c.get("parent_id") is None}
+    divisions, unread = {}, []
+    for code in codes:
+        try:
+            if procore_id(code, "parent_id", required=False) is None:
+                divisions[text(code, "full_code") or required_text(code, "code")] = procore_id(code)
+        except MappingError as exc:
+            unread.append(f"{code.get('full_code') or code.get('code') or code.get('id')}: {exc}")
+    return divisions, unread
 
 
 def _cost_code_out(ctx, obj, values) -> dict:
     if "divisions" not in ctx.cache:
         ctx.cache["divisions"] = _division_ids(ctx)
-    divisions = ctx.cache["divisions"]
+    divisions, unread = ctx.cache["divisions"]
     if obj.division_code not in divisions:
-        raise MappingError(f"division {obj.division_code} does not exist in the Procore list")
+        missing = f"division {obj.division_code} does not exist in the Procore list"
+        if unread:
+            missing += f" (codes there that could not be read: {'; '.join(unread[:3])})"
+        raise MappingError(missing)
     return cost_code_to_procore(obj, division_procore_id=divisions[obj.division_code])
 
 

@@ -1,14 +1,23 @@
 import hashlib
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from django.utils.dateparse import parse_datetime
 
 MAX_ID = 2**63 - 1  # Procore ids are 64-bit; a larger one cannot be stored (BigIntegerField)
 
 
 class MappingError(ValueError):
     """A Procore record that cannot be mapped; the message is shown on its SyncItem."""
+
+
+def an_object(record: Any) -> dict:
+    """The record, once it is a JSON object (a list entry or an answer may be anything)."""
+    if not isinstance(record, dict):
+        raise MappingError(f"the record should be an object, got {type(record).__name__}")
+    return record
 
 
 def required_text(record: dict, key: str, max_length: int = 200) -> str:
@@ -72,6 +81,26 @@ def iso_date(record: dict, key: str) -> date | None:
         return date.fromisoformat(str(value)[:10])
     except ValueError as exc:
         raise MappingError(f"'{key}' is not a date: {value!r}") from exc
+
+
+def moment(record: dict, key: str) -> datetime | None:
+    """A timezone-aware moment (Procore's are UTC; one sent without a zone is read as UTC).
+
+    Wrong types and impossible moments ("2026-02-30T10:00:00Z") are this record's error, not a
+    TypeError or ValueError that would stop the batch."""
+    value = record.get(key)
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        kind = type(value).__name__
+        raise MappingError(f"'{key}' should be a date and time, got {kind} {value!r}")
+    try:
+        parsed = parse_datetime(value)
+    except ValueError:  # well-formed but impossible
+        parsed = None
+    if parsed is None:
+        raise MappingError(f"'{key}' is not a date and time: {value!r}")
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def decimal(

@@ -36,11 +36,12 @@ from apps.projects.models import Project
 from apps.timecards.models import EntryStatus, ProductionQuantity, TimeCardEntry
 
 from ..client import resources
-from ..client.errors import NotFound, OutcomeUnknown, ProcoreError
+from ..client.errors import MalformedAnswer, NotFound, OutcomeUnknown, ProcoreError
 from ..client.errors import ValidationError as ProcoreRejected
 from ..client.http import ProcoreClient
 from ..engine_models import ExternalRef, LinkState, Outcome, SyncItem, SyncRun
 from ..live import live_connection
+from ..mapping.common import is_procore_id
 from ..runs import RunRecorder, sync_settings_for
 from ..time_models import DailyLogKind, DailyLogPublish
 from .options import DAILY_LOGS, TimeOptions
@@ -417,11 +418,14 @@ class Publisher:
             MANPOWER: resources.manpower_logs,
             QUANTITIES: resources.quantity_logs,
         }[ctx.kind]
-        return [
-            r
-            for r in list_of(self.client, project_id=ctx.project_id, params=params)
-            if isinstance(r, dict) and isinstance(r.get("id"), int)
-        ]
+        records = []
+        for record in list_of(self.client, project_id=ctx.project_id, params=params):
+            ctx.check_key_field(record)
+            if is_procore_id(record.get("id")):
+                records.append(record)
+            elif key := ctx.key_of(record):  # ours, but not something we can update or delete
+                ctx.unreadable[key] = f"'id' should be a Procore id, got {record.get('id')!r}"
+        return records
 
     def _ours(self, ctx: "DayContext", publish: DailyLogPublish | None) -> dict[str, list[dict]]:
         """Our logs of the day in Procore, by row key (several: duplicates to remove)."""
@@ -440,6 +444,8 @@ class Publisher:
             found = ours.pop(row.key, [])
             for extra in found[1:]:
                 self._delete(ctx, extra, "A duplicate of this row: removed.")
+            if row.key in ctx.unreadable:  # never created beside a log that may be it
+                row.problems = [*row.problems, Problem(ctx.unread(row.key), RETRY_FIX)]
             if row.problems:
                 if found:
                     ids[row.key] = found[0]["id"]  # kept as it was until the row can be sent
@@ -507,7 +513,10 @@ class Publisher:
             created = resources.timecard_entries_bulk_create(
                 self.client, project_id=ctx.project_id, entries=bodies
             )
-            landed = {ctx.key_of(r): r["id"] for r in created if isinstance(r, dict)}
+            answered = created if isinstance(created, list) else []
+            landed = self._confirmed(
+                ctx, batch, {ctx.key_of(r): r.get("id") for r in answered if isinstance(r, dict)}
+            )
         except ProcoreRejected as exc:
             if len(batch) > 1:
                 return {
@@ -531,7 +540,8 @@ class Publisher:
         )
         try:
             record = create(self.client, project_id=ctx.project_id, log=row.fields)
-            landed = {row.key: record["id"]}
+            answered = record.get("id") if isinstance(record, dict) else None
+            landed = self._confirmed(ctx, [row], {row.key: answered})
         except ProcoreRejected as exc:
             self._item(ctx, row, Outcome.FAILED, exc.message, "Correct it, then publish again.")
             return None
@@ -541,10 +551,25 @@ class Publisher:
             landed = self._look_again(ctx, exc)
         return self._created(ctx, [row], landed).get(row.key)
 
+    def _confirmed(self, ctx: "DayContext", rows: list[Row], answered: dict) -> dict[str, int]:
+        """The ids a create's answer gives, by row key. One that gives a row no readable id is
+        an unknown outcome (the log may have landed): the day is read again for it."""
+        ids = {key: value for key, value in answered.items() if is_procore_id(value)}
+        unread = [row for row in rows if row.key not in ids]
+        if unread:
+            ids |= self._landed(ctx)
+        for row in unread:
+            if row.key not in ids:
+                reason = f"the create's answer gives no id, got {answered.get(row.key)!r}"
+                ctx.unreadable.setdefault(row.key, reason)
+        return ids
+
     def _look_again(self, ctx: "DayContext", exc: ProcoreError) -> dict[str, int]:
         """After a lost answer: what of ours the day now holds (nothing is sent twice)."""
-        if not isinstance(exc, OutcomeUnknown):
-            return {}
+        return self._landed(ctx) if isinstance(exc, OutcomeUnknown) else {}
+
+    def _landed(self, ctx: "DayContext") -> dict[str, int]:
+        """Ours in the day as Procore holds it now, by row key; {} when it cannot be read."""
         try:
             return {ctx.key_of(r): r["id"] for r in self._read(ctx) if ctx.key_of(r)}
         except ProcoreError:
@@ -557,9 +582,8 @@ class Publisher:
                 ids[row.key] = landed[row.key]
                 self._item(ctx, row, Outcome.CREATED, "Published.", procore_id=ids[row.key])
             else:
-                self._item(
-                    ctx, row, Outcome.FAILED, "Procore did not confirm the write.", RETRY_FIX
-                )
+                message = ctx.unread(row.key) or "Procore did not confirm the write."
+                self._item(ctx, row, Outcome.FAILED, message, RETRY_FIX)
         return ids
 
     def _update(self, ctx: "DayContext", row: Row, procore_id: int) -> int | None:
@@ -661,6 +685,7 @@ class DayContext:
     catalog: object
     items: list[SyncItem] = field(default_factory=list)
     failed: bool = False
+    unreadable: dict[str, str] = field(default_factory=dict)  # row key -> what is wrong
 
     @property
     def project_id(self) -> int:
@@ -684,6 +709,28 @@ class DayContext:
             )
         match = TAG.search(str(record.get(TEXT_FIELD[self.kind]) or ""))
         return match.group(1) if match else None
+
+    def check_key_field(self, record: dict) -> None:
+        """A log whose origin_id or tag field is not text may be one of ours: none of the day's
+        rows can be told apart from it, so the day fails (MalformedAnswer) rather than write a
+        second log beside it."""
+        name = "origin_id" if self.kind == TIMECARDS else TEXT_FIELD[self.kind]
+        value = record.get(name)
+        if not isinstance(value, str | None):
+            raise MalformedAnswer(
+                f"A log of the day in Procore could not be read: '{name}' should be text, got "
+                f"{type(value).__name__} {value!r}. Nothing is written for the day until it can "
+                "be read, so no log is made twice."
+            )
+
+    def unread(self, key: str) -> str:
+        """Why a row's log in Procore cannot be told apart, if it cannot ("" when it can)."""
+        if key not in self.unreadable:
+            return ""
+        return (
+            f"Procore's log for this row could not be read ({self.unreadable[key]}); it may be "
+            "there already, so nothing is created beside it."
+        )
 
     def differs(self, record: dict, fields: dict) -> bool:
         return any(not _same(key, _value(record, key), value) for key, value in fields.items())
