@@ -45,6 +45,18 @@ class Entity:
     incremental: bool = True
     exportable: bool = False
 
+    def origin_id(self, pk: int) -> str:
+        """Our id in Procore's `origin_id` for a record we export: unique in the company."""
+        return f"trestle-{self.procore_type}-{pk}"
+
+    def pk_of_origin(self, origin_id: object) -> int | None:
+        """The local pk an origin_id of ours names, or None (another app's, or not text)."""
+        prefix = self.origin_id(0)[:-1]
+        if not isinstance(origin_id, str) or not origin_id.startswith(prefix):
+            return None
+        number = origin_id.removeprefix(prefix)
+        return int(number) if number.isascii() and number.isdigit() else None
+
 
 def _employee_in(record: dict, batch: Batch) -> dict | None:
     return people.employee_from_procore(record) if people.is_employee(record) else None

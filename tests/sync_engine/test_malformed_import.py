@@ -137,3 +137,16 @@ def test_odd_values_past_mapping_fail_the_record_or_are_ignored_never_the_batch(
     assert [(r.procore_updated_at is None, r.origin_id) for r in refs] == [
         (True, ""), (False, ""), (True, "{'nested': True}"),
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize("auto_import", [True, False])
+def test_a_record_we_exported_links_to_its_origin_not_a_second_local_record(tenant, auto_import):
+    """An export whose answer was lost leaves the local record unlinked; Procore's record names
+    it in origin_id, so the next import links them even when no natural key matches."""
+    ours = Vendor.objects.create(office=tenant.office, name="Steel Co")
+    options = ImportOptions(office=tenant.office, auto_import=auto_import, two_way=True)
+    record = {"id": 7, "name": "Steel Company", "origin_id": f"trestle-vendor-{ours.pk}"}
+    counts, _ = import_batch(ENTITIES["vendors"], Batch([record]), options)
+    assert counts == {"linked": 1}
+    assert list(Vendor.objects.values_list("pk", flat=True)) == [ours.pk]
+    assert ExternalRef.objects.get(procore_type="vendor").object_id == ours.pk

@@ -35,11 +35,6 @@ FIX_UNREAD = (
 )
 
 
-def origin_id_for(entity: Entity, obj: models.Model) -> str:
-    """Our id in Procore's `origin_id`: unique in the company, stable for the record's life."""
-    return f"trestle-{entity.procore_type}-{obj.pk}"
-
-
 def changed_records(ctx: SyncContext, entity: Entity, since: datetime | None) -> Iterator:
     linked = ExternalRef.objects.filter(
         office=ctx.office,
@@ -98,7 +93,7 @@ def _collect(ctx, entity, chunk, auto, outbox: Outbox) -> None:
             continue
         if "custom_fields" in entity.fields:
             body |= values_to_procore(obj.custom_fields, ctx.cache.get("custom_fields", {}))
-        origin_id = (ref.origin_id if ref else "") or origin_id_for(entity, obj)
+        origin_id = (ref.origin_id if ref else "") or entity.origin_id(obj.pk)
         body["origin_id"] = origin_id
         if ref is not None and ref.procore_id:
             body["id"] = ref.procore_id

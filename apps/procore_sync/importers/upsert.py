@@ -86,7 +86,7 @@ def import_batch_seen(entity: Entity, batch: Batch, options: ImportOptions):
     with transaction.atomic():
         refs = _links(entity, options.office, [pid for pid, _, _ in mapped])
         locals_by_pk = entity.model.objects.in_bulk([r.object_id for r in refs.values()])
-        twins = _twins(entity, options, mapped, refs, batch)
+        twins = _twins(entity, options, mapped, refs, batch) | _ours(entity, options, mapped, refs)
         for procore_id, fields, record in mapped:
             _decide(entity, options, plan, (procore_id, fields, record), refs, locals_by_pk, twins,
                     batch)  # fmt: skip
@@ -129,6 +129,7 @@ def _fail(entity: Entity, plan: Plan, record: Any, message: str) -> None:
     plan.items.append(_item(entity, record, Outcome.FAILED, message, fix=_FIX_MALFORMED))
 
 
+ORIGIN = "origin"  # the key kind of twins found by our origin_id (beside natural keys)
 _FIX_MALFORMED = "Correct the record in Procore; it is imported on the next run."
 
 
@@ -165,6 +166,26 @@ def _twins(entity, options, mapped, refs, batch) -> dict[str, models.Model]:
         (getattr(obj, parent) if parent else None, getattr(obj, entity.natural_key)): obj
         for obj in candidates
     }
+
+
+def _ours(entity, options, mapped, refs) -> dict[tuple, models.Model]:
+    """Unlinked local records that Procore's record names in its origin_id: ours, exported by an
+    earlier run whose answer was lost. Linked whatever the natural key says, never created."""
+    pks = {
+        record.get("origin_id"): pk
+        for pid, _, record in mapped
+        if pid not in refs and (pk := entity.pk_of_origin(record.get("origin_id")))
+    }
+    if not pks:
+        return {}
+    linked = ExternalRef.objects.filter(
+        office=options.office,
+        procore_type=entity.procore_type,
+        content_type=ContentType.objects.get_for_model(entity.model),
+    ).values("object_id")
+    found = entity.model.objects.filter(office=options.office, pk__in=pks.values())
+    by_pk = {obj.pk: obj for obj in found.exclude(pk__in=linked)}
+    return {(ORIGIN, origin): by_pk[pk] for origin, pk in pks.items() if pk in by_pk}
 
 
 def _twin_key(entity: Entity, batch: Batch, procore_id: int, fields: dict) -> tuple:
@@ -213,11 +234,13 @@ def _decide(entity, options, plan, row, refs, locals_by_pk, twins, batch) -> Non
 
 def _decide_unlinked(entity, options, plan, row, twins, batch) -> None:
     procore_id, fields, record = row
-    if not options.auto_import:
+    origin = record.get("origin_id")
+    ours = twins.pop((ORIGIN, origin), None) if isinstance(origin, str) else None
+    if not options.auto_import and ours is None:
         plan.counts["not_linked"] += 1
         return
     # pop: a local record links to one Procore record only, even if two share the key
-    twin = twins.pop(_twin_key(entity, batch, procore_id, fields), None)
+    twin = ours or twins.pop(_twin_key(entity, batch, procore_id, fields), None)
     if twin is not None:
         plan.link.append((fields, record, twin))
         plan.counts[Outcome.LINKED] += 1
