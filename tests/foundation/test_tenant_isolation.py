@@ -95,6 +95,7 @@ def outsider_value(name: str, param: str, outsider) -> str:
         ("cor-line-detail", "pk"): records["line"].pk,
         ("sync-run-detail", "pk"): records["run"].pk,
         ("sync-run-items", "pk"): records["run"].pk,
+        ("sync-run-retry", "pk"): records["run"].pk,
         ("time-entry-detail", "pk"): records["time_entry"].pk,
         ("production-quantity-detail", "pk"): records["quantity"].pk,
         ("ap-invoice-detail", "pk"): records["ap_invoice"].pk,
