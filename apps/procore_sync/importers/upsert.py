@@ -151,11 +151,7 @@ def _twins(entity, options, mapped, refs, batch) -> dict[str, models.Model]:
     }
     if not keys:
         return {}
-    linked = ExternalRef.objects.filter(
-        office=options.office,
-        procore_type=entity.procore_type,
-        content_type=ContentType.objects.get_for_model(entity.model),
-    ).values("object_id")
+    linked = _linked(entity, options.office)
     candidates = entity.model.objects.filter(
         office=options.office, **{f"{entity.natural_key}__in": keys}
     ).exclude(pk__in=linked)
@@ -178,14 +174,18 @@ def _ours(entity, options, mapped, refs) -> dict[tuple, models.Model]:
     }
     if not pks:
         return {}
-    linked = ExternalRef.objects.filter(
-        office=options.office,
+    found = entity.model.objects.filter(office=options.office, pk__in=pks.values())
+    by_pk = {obj.pk: obj for obj in found.exclude(pk__in=_linked(entity, options.office))}
+    return {(ORIGIN, origin): by_pk[pk] for origin, pk in pks.items() if pk in by_pk}
+
+
+def _linked(entity: Entity, office):
+    """The local records of `entity` that already have a link (never a twin to link again)."""
+    return ExternalRef.objects.filter(
+        office=office,
         procore_type=entity.procore_type,
         content_type=ContentType.objects.get_for_model(entity.model),
     ).values("object_id")
-    found = entity.model.objects.filter(office=options.office, pk__in=pks.values())
-    by_pk = {obj.pk: obj for obj in found.exclude(pk__in=linked)}
-    return {(ORIGIN, origin): by_pk[pk] for origin, pk in pks.items() if pk in by_pk}
 
 
 def _twin_key(entity: Entity, batch: Batch, procore_id: int, fields: dict) -> tuple:
