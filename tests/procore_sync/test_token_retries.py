@@ -178,6 +178,18 @@ LOST_ANSWERS = {
     "502": {"status": 502, "body": "<html>bad gateway</html>"},
     "504": {"status": 504, "body": "<html>gateway timeout</html>"},
     "unreadable 200": {"status": 200, "body": '{"access_token": "access-SEC'},
+    "refresh token a number": {
+        "status": 200,
+        "json": {"access_token": "a-1", "refresh_token": 12345, "expires_in": 5400},
+    },
+    "scope an object": {
+        "status": 200,
+        "json": {"access_token": "a-1", "refresh_token": "r-1", "scope": {"x": 1}},
+    },
+    "lifetime not a number": {
+        "status": 200,
+        "json": {"access_token": "a-1", "refresh_token": "r-1", "expires_in": "not a number"},
+    },
 }
 
 

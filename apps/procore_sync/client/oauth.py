@@ -232,10 +232,10 @@ def _token_from(response: requests.Response) -> dict[str, Any] | _Failure:
         error = ProcoreUnavailable("Procore's sign-in service failed.", status=status)
         return _Failure(error, outcome_unknown=True)
     try:
-        return dict(_oauth().parse_request_body_response(response.text))
+        return _readable(dict(_oauth().parse_request_body_response(response.text)))
     except OAuth2Error as exc:
         error_code = exc.error
-    except ValueError:  # neither JSON nor form-encoded: an HTML error page
+    except (ValueError, TypeError, AttributeError):  # an HTML page, or fields of wrong types
         error_code = "unreadable_answer"
     if error_code == "invalid_client":
         raise ProcoreError(
@@ -249,6 +249,18 @@ def _token_from(response: requests.Response) -> dict[str, Any] | _Failure:
     if response.ok:  # a 2xx Trestle cannot read: Procore may well have spent the grant
         return _Failure(unexpected, outcome_unknown=True)
     raise unexpected
+
+
+def _readable(token: dict[str, Any]) -> dict[str, Any]:
+    """A token answer whose tokens are text and whose lifetime is a number; a mangled one must
+    never be saved, since the refresh token in it is the only one Procore will accept next."""
+    refresh = token.get("refresh_token", "")
+    if not isinstance(token.get("access_token"), str) or not token["access_token"]:
+        raise ValueError("access_token")
+    if not isinstance(refresh, str):
+        raise ValueError("refresh_token")
+    int(token.get("expires_in", 5400))
+    return token
 
 
 def _refusal(status: int) -> ProcoreError:
