@@ -3,12 +3,14 @@ jitter and clock are recorded instead of real."""
 
 import json
 import re
+import threading
 import uuid
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core.management import call_command
+from django.db import connection as db_connection
 from django.utils import timezone
 
 from apps.procore_sync.client.http import ProcoreClient, RetryPolicy
@@ -84,6 +86,30 @@ def make_client(fake_time):
         )
 
     return make
+
+
+def concurrent_gets(connection: ProcoreConnection, workers: int) -> list[Exception]:
+    """`workers` threads, each with its own client and database connection, call Procore at the
+    same moment; returns what they raised (the refresh races these tests are about)."""
+    barrier = threading.Barrier(workers)
+    failures: list[Exception] = []
+
+    def worker():
+        try:
+            client = ProcoreClient(ProcoreConnection.objects.get(pk=connection.pk))
+            barrier.wait()
+            client.get("/rest/v1.0/me")
+        except Exception as exc:  # collected for the test to assert on
+            failures.append(exc)
+        finally:
+            db_connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return failures
 
 
 def query_of(request) -> dict[str, list[str]]:

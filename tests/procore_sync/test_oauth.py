@@ -9,7 +9,6 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import responses
 from django.contrib.sessions.backends.db import SessionStore
-from django.db import connection as db_connection
 from django.test import RequestFactory
 from django.utils import timezone
 from freezegun import freeze_time
@@ -17,10 +16,9 @@ from freezegun import freeze_time
 from apps.accounts.models import AuditEntry
 from apps.procore_sync.client import oauth
 from apps.procore_sync.client.errors import NeedsReconnect, OAuthStateError, ProcoreUnavailable
-from apps.procore_sync.client.http import ProcoreClient
-from apps.procore_sync.models import ConnectionStatus, ProcoreConnection
+from apps.procore_sync.models import ConnectionStatus
 
-from .conftest import API, LOGIN, REFRESH, make_connection
+from .conftest import API, LOGIN, REFRESH, concurrent_gets, make_connection
 
 TOKEN_URL = f"{LOGIN}/oauth/token"
 
@@ -178,24 +176,7 @@ def test_32_workers_at_expiry_cause_exactly_one_refresh(tenant):
         f"{API}/rest/v1.0/me",
         callback=lambda r: (used.append(r.headers["Authorization"]) or 200, {}, "{}"),
     )
-    barrier = threading.Barrier(workers)
-    failures: list[Exception] = []
-
-    def worker():
-        try:
-            client = ProcoreClient(ProcoreConnection.objects.get(pk=connection.pk))
-            barrier.wait()
-            client.get("/rest/v1.0/me")
-        except Exception as exc:  # collected and asserted below
-            failures.append(exc)
-        finally:
-            db_connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    failures = concurrent_gets(connection, workers)
 
     assert failures == []
     assert len([c for c in responses.calls if c.request.url == TOKEN_URL]) == 1

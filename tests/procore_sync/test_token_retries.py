@@ -5,7 +5,6 @@ import json
 import logging
 import smtplib
 import socket
-import threading
 import time
 from datetime import timedelta
 from urllib.parse import parse_qs
@@ -13,7 +12,6 @@ from urllib.parse import parse_qs
 import pytest
 import requests
 import responses
-from django.db import connection as db_connection
 from django.utils import timezone
 from freezegun import freeze_time
 
@@ -21,10 +19,9 @@ from apps.accounts.models import AuditEntry, Role
 from apps.procore_sync import notifications
 from apps.procore_sync.client import oauth
 from apps.procore_sync.client.errors import NeedsReconnect, ProcoreUnavailable, RateLimited
-from apps.procore_sync.client.http import ProcoreClient
 from apps.procore_sync.models import ConnectionStatus, ProcoreConnection
 
-from .conftest import ACCESS, API, LOGIN, REFRESH, make_connection
+from .conftest import ACCESS, API, LOGIN, REFRESH, concurrent_gets, make_connection
 
 TOKEN_URL = f"{LOGIN}/oauth/token"
 ME = f"{API}/rest/v1.0/me"
@@ -315,24 +312,7 @@ def test_eight_workers_finding_a_dead_grant_ask_procore_once_and_mail_once(tenan
         return 400, {}, json.dumps(INVALID_GRANT)
 
     responses.add_callback(responses.POST, TOKEN_URL, callback=refuse)
-    barrier = threading.Barrier(8)
-    failures: list[Exception] = []
-
-    def worker():
-        try:
-            client = ProcoreClient(ProcoreConnection.objects.get(pk=connection.pk))
-            barrier.wait()
-            client.get("/rest/v1.0/me")
-        except Exception as exc:  # collected and asserted below
-            failures.append(exc)
-        finally:
-            db_connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    failures = concurrent_gets(connection, 8)
 
     assert [type(f) for f in failures] == [NeedsReconnect] * 8
     assert len(responses.calls) == 1  # the mark is made under the lock the others wait on
