@@ -415,14 +415,8 @@ class Processes:
 
     def stop(self) -> None:
         for process in (self.worker, self.beat):
-            if process is None or process.poll() is not None:
-                continue
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
+            if process is not None:
+                stack.stop_group(process, timeout=30)
 
 
 def _broker_clear() -> None:

@@ -124,19 +124,20 @@ def _start_server(stack: Stack) -> subprocess.Popen:
             requests.get(f"{stack.base_url}/healthz", timeout=5)
             return server
         time.sleep(0.2)
-    _stop_server(server)
+    stop_group(server)
     raise RuntimeError("the sandbox server did not come up within 60 s")
 
 
-def _stop_server(server: subprocess.Popen) -> None:
-    if server.poll() is not None:
+def stop_group(process: subprocess.Popen, *, timeout: float = 15) -> None:
+    """Stop a process started in its own group (and what it started): TERM, then KILL."""
+    if process.poll() is not None:
         return
-    os.killpg(server.pid, signal.SIGTERM)
+    os.killpg(process.pid, signal.SIGTERM)
     try:
-        server.wait(timeout=15)
+        process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait(timeout=5)
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=5)
 
 
 def psycopg_dsn() -> str:
@@ -197,7 +198,7 @@ def bench_stack(*seed_args: str) -> Iterator[Stack]:
         yield stack
     finally:
         if server is not None:
-            _stop_server(server)
+            stop_group(server)
         if "django" in sys.modules and "django.db" in sys.modules:
             from django.db import connections
 
