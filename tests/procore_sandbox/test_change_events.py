@@ -251,15 +251,11 @@ def test_a_closed_event_refuses_line_changes_but_takes_other_changes(demo):
     assert reopened.json()["change_event_line_items"][0]["estimated_cost_amount"] == "122.00"
 
 
-def test_the_status_command_moves_an_event_by_status_name(demo):
+def test_the_edit_command_moves_an_event_by_status_name(demo):
     event = _create(demo).json()
     out = io.StringIO()
     call_command(
-        "procore_sandbox_change_event_status",
-        f"--company={demo.company.id}",
-        f"--change-event={event['id']}",
-        "--status=Closed",
-        stdout=out,
+        "procore_sandbox_edit", "change-event", str(event["id"]), "--status=Closed", stdout=out
     )
     shown = demo.call("GET", f"/rest/v1.0/change_events/{event['id']}?project_id={demo.project.id}")
     assert shown.json()["change_event_status"]["name"] == "Closed"
@@ -267,9 +263,10 @@ def test_the_status_command_moves_an_event_by_status_name(demo):
     for event_id, status in ((event["id"], "Void"), (42, "Open")):
         with pytest.raises(CommandError):
             call_command(
-                "procore_sandbox_change_event_status",
+                "procore_sandbox_edit",
+                "change-event",
+                str(event_id),
                 f"--company={demo.company.id}",
-                f"--change-event={event_id}",
                 f"--status={status}",
                 stdout=io.StringIO(),
             )
