@@ -8,6 +8,7 @@ how the change reaches Trestle.
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from . import browse, edit_forms, edits
@@ -49,7 +50,9 @@ def edit(request: HttpRequest, company_id: int, kind: str, record_id: int) -> Ht
             messages.success(request, done.summary())
             if done.changes:
                 messages.info(request, edits.delivery_note(found))
-            return redirect("procore_sandbox:change_records", company.id, found.slug)
+            # back to the list, showing the record just changed
+            listing = reverse("procore_sandbox:change_records", args=[company.id, found.slug])
+            return redirect(f"{listing}?q={record.id}")
     context = {"company": company, "kind": found, "form": form}
     context["row"] = browse.record_row(found, record)
     return render(request, "procore_sandbox/change_edit.html", context)

@@ -51,7 +51,8 @@ def test_editing_an_employee_saves_and_says_what_changed_and_how_it_reaches_tres
     path = f"{BASE}/{demo.company.id}/employee/{demo.employee.id}/"
     response = client.post(path, form, follow=True)
     html = response.content.decode()
-    assert response.redirect_chain == [(f"{BASE}/{demo.company.id}/employee/", 302)]
+    listing = f"{BASE}/{demo.company.id}/employee/?q={demo.employee.id}"
+    assert response.redirect_chain == [(listing, 302)]
     assert demo.fresh(demo.employee).data["first_name"] == "Ana"
     assert f"Employee {demo.employee.id}: first_name" in html and "&#x27;Ana&#x27;" in html
     assert "&quot;Company Users&quot; webhook" in html
