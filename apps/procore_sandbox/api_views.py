@@ -2,7 +2,7 @@
 
 from django.http import Http404, HttpRequest, HttpResponse
 
-from . import context, generic, oas, oauth, ratelimit, resources, special
+from . import context, generic, oas, oauth, ratelimit, resources, special, webhooks
 from .http import ApiError, error_response, machine_endpoint
 from .models import SandboxAttachment, SandboxToken
 
@@ -50,6 +50,18 @@ def _bearer(request: HttpRequest) -> SandboxToken:
 
 
 def _handle(
+    request: HttpRequest, op: oas.Operation, params: dict[str, str], token: SandboxToken
+) -> HttpResponse:
+    """Runs the operation as the token's user and app: the changes it makes are theirs (§10.2)."""
+    actor = webhooks.Actor(user_id=token.user_id, application_id=token.app.client_id)
+    reset = webhooks.acting.set(actor)
+    try:
+        return _run(request, op, params, token)
+    finally:
+        webhooks.acting.reset(reset)
+
+
+def _run(
     request: HttpRequest, op: oas.Operation, params: dict[str, str], token: SandboxToken
 ) -> HttpResponse:
     ctx = context.build(request, op, params, token)

@@ -11,6 +11,7 @@ script) share it. Draws are deterministic: request n of a run uses Random(f"{see
                       methods=["POST", "PATCH"], max_faults=1)
     # a 200 whose body is cut off, an HTML page, or one record's `name` of the wrong type:
     faults.set_faults(truncated_body=0.1, html_200=0.1, wrong_type=0.1, wrong_type_fields=["name"])
+    faults.set_faults(webhook_duplicate=0.3)  # 30% of webhook deliveries are posted twice
     faults.reset_faults()
 
 Malformed answers (`truncated_body`, `html_200`, `wrong_type`) change only an otherwise
@@ -45,6 +46,7 @@ DEFAULTS: dict[str, Any] = {
     "html_200": 0.0,  # ...sent as a proxy's HTML page (200, text/html)
     "wrong_type": 0.0,  # ...with one field of one record of the wrong type (id "not a number")
     "wrong_type_fields": [],  # fields wrong_type may change, e.g. ["name"]; [] = any set field
+    "webhook_duplicate": 0.0,  # share of webhook deliveries posted twice (not scoped by paths)
     "access_token_ttl": None,  # seconds; overrides the 5400 s lifetime of new access tokens
     "rate_limit_hourly": 3600,  # procore-api.md §3.5: historic default per token
     "rate_limit_spike": 100,  # per 10 s; Procore's docs show 25 in their example

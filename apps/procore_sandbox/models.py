@@ -157,3 +157,37 @@ class SandboxConfig(models.Model):
 
     def __str__(self) -> str:
         return "sandbox config"
+
+
+class SandboxDelivery(models.Model):
+    """One webhook event on its way to one hook (procore-api.md §10.2).
+
+    Written in the transaction of the change it reports (an outbox), so no committed change
+    goes unannounced and none is announced that was rolled back; sent later, at least once.
+    """
+
+    class Status(models.TextChoices):  # the v2 deliveries list's `status` values
+        ENQUEUED = "enqueued"
+        RETRYING = "retrying"
+        DELIVERED = "delivered"
+        DISCARDED = "discarded"
+
+    company = models.ForeignKey(SandboxCompany, on_delete=models.CASCADE)
+    hook_id = models.BigIntegerField()
+    event = models.JSONField()  # the payload, as posted
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ENQUEUED)
+    attempts = models.JSONField(default=list)  # one dict per POST answered or failed, oldest first
+    posts = models.IntegerField(default=0)  # POSTs made, duplicates included
+    created_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    failing_since = models.DateTimeField(null=True, blank=True)
+    leased_until = models.DateTimeField(null=True, blank=True)  # a sender is posting it
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "due_at"]),
+            models.Index(fields=["hook_id", "id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"delivery {self.id} to hook {self.hook_id}"

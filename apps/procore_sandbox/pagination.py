@@ -1,11 +1,10 @@
 """Procore's v1 pagination: `page`/`per_page` in, `Total`/`Per-Page`/`Link` out (§3.3)."""
 
+from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-
-from .models import SandboxRecord
 
 
 def _int(value: str | None, default: int) -> int:
@@ -13,12 +12,12 @@ def _int(value: str | None, default: int) -> int:
 
 
 def paginate(
-    request: HttpRequest, queryset: QuerySet[SandboxRecord], *, default: int, cap: int
-) -> tuple[list[SandboxRecord], dict[str, str]]:
+    request: HttpRequest, queryset: QuerySet | list, *, default: int, cap: int
+) -> tuple[list[Any], dict[str, str]]:
     """One page (per_page clamped to the endpoint's cap) and its headers."""
     per_page = min(_int(request.GET.get("per_page"), default), cap)
     page = _int(request.GET.get("page"), 1)
-    total = queryset.count()
+    total = len(queryset) if isinstance(queryset, list) else queryset.count()
     items = list(queryset[(page - 1) * per_page : page * per_page])
     headers = {"Total": str(total), "Per-Page": str(per_page)}
     last = max((total + per_page - 1) // per_page, 1)

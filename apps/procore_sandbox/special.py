@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import HttpResponse, JsonResponse
 
-from . import change_events, generic, resources, shaping, store
+from . import change_events, generic, resources, shaping, webhook_api
 from .context import Context
 from .http import ApiError
 from .models import SandboxCompany
@@ -15,24 +15,6 @@ from .pagination import paginate
 
 Handler = Callable[[Context], HttpResponse]
 BULK_TIMECARD_LIMIT = 25  # OAS: v1.1 bulk_create takes at most 25 entries
-WEBHOOK_RESOURCES = [  # procore-api.md §10.2 (names observed in a sandbox)
-    ("Company", "Directory", "Projects"),
-    ("Company", "Directory", "Company Users"),
-    ("Company", "Directory", "Company Vendors"),
-    ("Company", "Financials", "Line Item Types"),
-    ("Company", "Timecard", "Timecard Time Types"),
-    ("Project", "Change Events", "Change Events"),
-    ("Project", "Change Events", "Change Event Line Items"),
-    ("Project", "Commitments", "Work Order Contracts"),
-    ("Project", "Commitments", "Purchase Order Contracts"),
-    ("Project", "Commitments", "Contract Payments"),
-    ("Project", "Prime Contracts", "Prime Contracts"),
-    ("Project", "Admin", "Cost Codes"),
-    ("Project", "Admin", "Sub Jobs"),
-    ("Project", "Timesheets", "Timecard Entries"),
-    ("Project", "Daily Log", "Manpower Logs"),
-    ("Project", "Daily Log", "Quantity Logs"),
-]
 
 
 def me(ctx: Context) -> HttpResponse:
@@ -84,63 +66,6 @@ def inactive(resource: resources.Resource, flag: str) -> Handler:
 def add_user_to_project(ctx: Context) -> HttpResponse:
     ctx.project(required=True)
     return generic.render_one(ctx, generic.one(ctx, resources.USERS))
-
-
-def hook_create(ctx: Context) -> HttpResponse:
-    """§10.1: the hook records who owns it (company or project) and who made it."""
-    data = generic.fields(ctx, resources.HOOKS)
-    project = ctx.project(required=False)
-    data |= {
-        "owned_by_company_id": None if project else ctx.require_company().id,
-        "owned_by_project_id": project.id if project else None,
-        "owned_by_user_id": ctx.token.user_id,
-    }
-    return generic.render_one(ctx, generic.create_record(ctx, resources.HOOKS, data))
-
-
-def triggers_bulk_create(ctx: Context) -> HttpResponse:
-    generic.one(ctx, resources.HOOKS, ctx.path["hook_id"])
-    created = [
-        generic.create_record(
-            ctx, resources.TRIGGERS, {**trigger, "api_version": ctx.param("api_version")}
-        )
-        for trigger in ctx.body.get("triggers") or []
-    ]
-    schema = (ctx.op.response_schema() or {})["properties"]["success"]["items"]
-    return JsonResponse({"success": shaping.shape_many(created, schema, ctx.request)})
-
-
-def triggers_bulk_delete(ctx: Context) -> HttpResponse:
-    wanted = [int(i) for i in ctx.body.get("triggers") or [] if str(i).isdigit()]
-    queryset = generic.scoped(ctx, resources.TRIGGERS).filter(id__in=wanted, deleted_at=None)
-    deleted = [record.id for record in queryset]
-    for record in queryset:
-        store.record_delete(record)
-    return JsonResponse({"success": deleted})
-
-
-def empty_list(ctx: Context) -> HttpResponse:
-    """Deliveries: the sandbox sends no webhooks, so there is nothing delivered to list."""
-    return generic.answer(ctx, [], envelope=ctx.v2)
-
-
-def webhook_resources(ctx: Context) -> HttpResponse:
-    if ctx.v2:
-        rows = [
-            {"category": c, "tool": t, "name": n, "payload_version": "v4.0"}
-            for c, t, n in WEBHOOK_RESOURCES
-        ]
-        return generic.answer(ctx, rows, envelope=True)
-    rows = [
-        {"api_version": "v2", "product_category": c, "tools": t, "except": [], "create": n}
-        | {"update": n, "delete": n}
-        for c, t, n in WEBHOOK_RESOURCES
-    ]
-    return JsonResponse(rows, safe=False)
-
-
-def api_versions(ctx: Context) -> HttpResponse:
-    return JsonResponse(["v2", "v3", "v4"], safe=False)
 
 
 def requisition_detail(ctx: Context) -> HttpResponse:
@@ -269,14 +194,6 @@ HANDLERS: dict[tuple[str, str], Handler] = {
         resources.PEOPLE, "active"
     ),
     ("post", "/rest/v1.0/projects/{project_id}/users/{id}/actions/add"): add_user_to_project,
-    ("post", "/rest/v1.0/webhooks/hooks"): hook_create,
-    ("post", "/rest/v1.0/webhooks/hooks/{hook_id}/triggers/bulk"): triggers_bulk_create,
-    ("delete", "/rest/v1.0/webhooks/hooks/{hook_id}/triggers/bulk"): triggers_bulk_delete,
-    ("get", "/rest/v1.0/webhooks/hooks/{hook_id}/deliveries"): empty_list,
-    ("get", "/rest/v2.0/companies/{company_id}/webhooks/hooks/{hook_id}/deliveries"): empty_list,
-    ("get", "/rest/v1.0/webhooks/resources"): webhook_resources,
-    ("get", "/rest/v2.0/companies/{company_id}/webhooks/resources"): webhook_resources,
-    ("get", "/rest/v1.0/webhooks/resources/api_versions"): api_versions,
     ("get", "/rest/v1.0/requisitions/{requisition_id}/detail"): requisition_detail,
     ("get", "/rest/v1.0/requisitions/{requisition_id}/contract_items"): requisition_items,
     ("post", "/rest/v1.1/projects/{project_id}/project_timecard_entries/bulk_create"): (
@@ -290,4 +207,5 @@ HANDLERS: dict[tuple[str, str], Handler] = {
     ("patch", "/rest/v1.0/projects/{project_id}/work_breakdown_structure/wbs_codes/bulk_create"): (
         wbs_bulk_create
     ),
+    **webhook_api.HANDLERS,
 }

@@ -1,4 +1,7 @@
-"""Writes to the generic record table: create, update, soft delete (procore-api.md §3.7)."""
+"""Writes to the generic record table: create, update, soft delete (procore-api.md §3.7).
+
+Each write queues its webhook deliveries in the same transaction (`webhooks.record_changed`).
+"""
 
 from typing import Any
 
@@ -6,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from . import ids
+from . import ids, webhooks
 from .models import SandboxCompany, SandboxRecord
 
 # Nested lists written through their parent (§7.1 v1.0 line items, §7.2 v1.1 change items):
@@ -52,7 +55,7 @@ def record_create(
         created_at=now,
         updated_at=now,
     )
-    _save(record, force_insert=True)
+    _save(record, "create", force_insert=True)
     return record
 
 
@@ -61,19 +64,21 @@ def record_update(record: SandboxRecord, changes: dict[str, Any]) -> SandboxReco
     if "origin_id" in changes:
         record.origin_id = origin_of(changes)
     record.updated_at = timezone.now()
-    _save(record)
+    _save(record, "update")
     return record
 
 
 def record_delete(record: SandboxRecord) -> None:
     record.deleted_at = record.updated_at = timezone.now()
-    record.save(update_fields=["deleted_at", "updated_at"])
+    _save(record, "delete", update_fields=["deleted_at", "updated_at"])
 
 
-def _save(record: SandboxRecord, **kwargs: Any) -> None:
+def _save(record: SandboxRecord, event_type: str, **kwargs: Any) -> None:
+    """Save, and queue the change's webhook deliveries in the same transaction."""
     try:
         with transaction.atomic():
             record.save(**kwargs)
+            webhooks.record_changed(record, event_type)
     except IntegrityError as error:
         raise DuplicateOrigin(record.origin_id) from error
 

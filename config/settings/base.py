@@ -44,6 +44,10 @@ INSTALLED_APPS = [
 PROCORE_SANDBOX_ENABLED = env.bool("PROCORE_SANDBOX_ENABLED", default=False)
 if PROCORE_SANDBOX_ENABLED:
     INSTALLED_APPS.append("apps.procore_sandbox")
+# Its webhooks go out from a thread of the process that made the change (tests flush by hand).
+PROCORE_SANDBOX_WEBHOOKS_IN_BACKGROUND = env.bool(
+    "PROCORE_SANDBOX_WEBHOOKS_IN_BACKGROUND", default=True
+)
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

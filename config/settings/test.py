@@ -20,6 +20,7 @@ AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 if "apps.procore_sandbox" not in INSTALLED_APPS:  # noqa: F405
     INSTALLED_APPS.append("apps.procore_sandbox")  # noqa: F405
 PROCORE_SANDBOX_ENABLED = True
+PROCORE_SANDBOX_WEBHOOKS_IN_BACKGROUND = False  # tests send with webhook_sender.deliver_due()
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/14")
 CACHES = {
     "default": {
