@@ -6,7 +6,7 @@ Served under /procore-sandbox/ (when PROCORE_SANDBOX_ENABLED), standing in for b
 Every operation of openapi/procore-openapi-subset.json (a copy of shared/procore/) is served.
 
 Consent: the authorize page lists the sandbox's Procore users and you pick who consents
-(`procore.demo@example.com`, member of the demo company, is preselected); Allow or Deny.
+(`procore.demo@example.com`, member of both demo companies, is preselected); Allow or Deny.
 
 Tests:
   registry.app_register()                  # Trestle's app: settings.PROCORE_CLIENT_ID/SECRET
@@ -17,7 +17,8 @@ Tests:
                     max_faults=1)         # scoped to some calls, and at most once
   faults.reset_faults(); faults.expire_access_tokens()
   change_events.status_set(company=..., change_event_id=..., status="Closed")
-Demo: `manage.py procore_sandbox_seed [--if-empty] [--projects N --employees N ...]`,
+Demo: `manage.py procore_sandbox_seed [--if-empty] [--projects N --employees N ...]` (the
+      contractor's "Sandbox Builders Inc." and the customer's "Riverside Development"),
       `manage.py procore_sandbox_faults error_503=0.2` / `--reset`,
       `manage.py procore_sandbox_change_event_status --company N --change-event ID --status Closed`.
 """

@@ -1,8 +1,9 @@
 """OAuth endpoints on the login host (procore-api.md §2.1): consent page, token, revoke, info.
 
-The consent page has no login of its own: it lists the sandbox's Procore users (the seed
-creates `procore.demo@example.com`) and you pick who consents. It is a normal CSRF-protected
-form; the token endpoints are machine endpoints.
+The consent page has no login of its own: it lists the sandbox's Procore users with the
+companies each works in (the seed creates `procore.demo@example.com`, in both demo companies,
+so Trestle's company picker then offers both) and you pick who consents. It is a normal
+CSRF-protected form; the token endpoints are machine endpoints.
 """
 
 import json
@@ -45,7 +46,7 @@ def authorize(request: HttpRequest) -> HttpResponse:
 
 
 def _consent_page(request: HttpRequest, app: SandboxApp, status: int = 200) -> HttpResponse:
-    users = SandboxUser.objects.order_by("login")
+    users = SandboxUser.objects.order_by("login").prefetch_related("companies")
     default = next((user for user in users if user.login == DEMO_LOGIN), None)
     params = request.GET if request.method == "GET" else request.POST
     context = {"app": app, "users": users, "default_user": default, "params": params}

@@ -1,6 +1,9 @@
-"""A realistic, deterministic demo company (`manage.py procore_sandbox_seed`).
+"""Realistic, deterministic demo companies (`manage.py procore_sandbox_seed`).
 
-Records are built in memory with ids taken in blocks and written with bulk_create, so a
+Two companies, both reachable with the one demo login, so the company picker after consent offers
+both: the demo contractor's "Sandbox Builders Inc." (sized by `Sizes`) and the demo customer's own
+"Riverside Development", whose project Riverside Lofts (RD-1) takes the Change Events a customer
+pushes. Records are built in memory with ids taken in blocks and written with bulk_create, so a
 20,000-employee, 2,000-project company takes seconds, not minutes. Same sizes and seed, same
 data; on a fresh database, the same ids too.
 """
@@ -19,6 +22,10 @@ from . import ids, registry
 from .models import SandboxAttachment, SandboxCompany, SandboxRecord
 
 DEMO_COMPANY = "Sandbox Builders Inc."
+# The demo customer's company and project, named as apps/core's demo_setup names them in Trestle;
+# its general contractor (a vendor with a subcontract on the project) is the demo contractor.
+CUSTOMER_COMPANY = "Riverside Development"
+CUSTOMER_CONTRACTOR = "Demo Construction Co."
 ID_BLOCK = 10_000
 FIRST = ["Ana", "Ben", "Carla", "Dev", "Eli", "Fay", "Gus", "Hana", "Ivan", "Jo", "Kai", "Lena"]
 LAST = ["Garcia", "Smith", "Nguyen", "Patel", "Kim", "Brown", "Lopez", "Okafor", "Rossi", "Berg"]
@@ -52,12 +59,31 @@ class Sizes:
     seed: int = 1
 
 
+CUSTOMER_SIZES = Sizes(projects=1, employees=4, vendors=1, sub_jobs=1)
+
+
+@dataclass(frozen=True)
+class Site:
+    """A project's number (Procore's `project_number`), name and address."""
+
+    number: str
+    name: str
+    city: str
+    state: str
+    zip_code: str
+    address: str
+
+
+CUSTOMER_SITE = Site("RD-1", "Riverside Lofts", "Springfield", "IL", "62702", "1 River Road")
+
+
 @dataclass
 class Builder:
     """Collects records in memory; `flush` writes them all in bulk."""
 
     company: SandboxCompany
     rng: random.Random
+    domain: str = "sandbox-builders.example"  # of the employees' emails
     records: list[SandboxRecord] = field(default_factory=list)
     attachments: list[SandboxAttachment] = field(default_factory=list)
     now: Any = field(default_factory=timezone.now)
@@ -100,27 +126,47 @@ class Builder:
 
 
 def seed_demo(sizes: Sizes) -> SandboxCompany:
-    """Replace the demo company with a fresh one of the given sizes."""
+    """Replace the demo contractor's company with a fresh one of the given sizes."""
     with transaction.atomic():
-        SandboxAttachment.objects.filter(record__company__name=DEMO_COMPANY).delete()
-        SandboxCompany.objects.filter(name=DEMO_COMPANY).delete()
-        registry.app_register()
-        user = registry.user_create()
-        company = registry.company_create(name=DEMO_COMPANY, users=[user])
-        build = Builder(company, random.Random(sizes.seed))  # noqa: S311 - demo data, not crypto
-        _company_level(build, user.login)
+        build = _fresh(DEMO_COMPANY, sizes.seed)
+        _company_level(build, office=("Main Office", "Austin", "TX"))
         _standard_cost_codes(build, sizes.cost_codes)
         build.flush()
-        classes = _ids(company, "work_classifications")
-        people = _employees(build, sizes.employees, classes)
+        people = _employees(build, sizes.employees, _ids(build.company, "work_classifications"))
         vendors = _vendors(build, sizes.vendors)
         build.flush()
         for number in range(1, sizes.projects + 1):
-            _project(build, number, sizes, people, vendors)
+            _project(build, _numbered_site(number), sizes, people, vendors)
             if len(build.records) > 20_000:
                 build.flush()
         build.flush()
-    return company
+    return build.company
+
+
+def seed_customer() -> SandboxCompany:
+    """Replace the demo customer's company: Riverside Lofts with Change Event statuses, budget
+    codes, a prime contract and the demo contractor's subcontract, all a COR push reads."""
+    sizes = CUSTOMER_SIZES
+    with transaction.atomic():
+        build = _fresh(CUSTOMER_COMPANY, sizes.seed, domain="riverside-development.example")
+        _company_level(build, office=("Riverside HQ", CUSTOMER_SITE.city, CUSTOMER_SITE.state))
+        _standard_cost_codes(build, sizes.cost_codes)
+        build.flush()
+        people = _employees(build, sizes.employees, _ids(build.company, "work_classifications"))
+        contractor = _vendor(build, 1, CUSTOMER_CONTRACTOR, "General Contractor")
+        _project(build, CUSTOMER_SITE, sizes, people, [contractor])
+        build.flush()
+    return build.company
+
+
+def _fresh(name: str, seed: int, **builder: Any) -> Builder:
+    """A new empty company `name` (one of that name before is removed) the demo login is in."""
+    SandboxAttachment.objects.filter(record__company__name=name).delete()
+    SandboxCompany.objects.filter(name=name).delete()
+    registry.app_register()
+    user = registry.user_create()
+    company = registry.company_create(name=name, users=[user])
+    return Builder(company, random.Random(seed), **builder)  # noqa: S311 - demo data, not crypto
 
 
 def _ids(company: SandboxCompany, resource: str) -> list[int]:
@@ -128,8 +174,10 @@ def _ids(company: SandboxCompany, resource: str) -> list[int]:
     return list(rows.values_list("id", flat=True))
 
 
-def _company_level(build: Builder, login: str) -> None:
-    build.add("offices", {"name": "Main Office", "city": "Austin", "state_code": "TX"})
+def _company_level(build: Builder, *, office: tuple[str, str, str]) -> None:
+    office_name, city, state = office
+    build.add("offices", {"name": office_name, "city": city, "state_code": state})
+    login = registry.DEMO_LOGIN
     build.add(
         "users",
         {"first_name": "Pat", "last_name": "Procore", "email_address": login, "is_active": True}
@@ -246,7 +294,7 @@ def _employees(build: Builder, count: int, classes: list[int]) -> list[dict[str,
         city, state, zip_code = build.rng.choice(CITIES)
         employee_id = f"E{n + 1:05d}"
         classification = classes[n % len(classes)]
-        email = f"{first}.{last}.{n + 1}@sandbox-builders.example".lower()
+        email = f"{first}.{last}.{n + 1}@{build.domain}".lower()
         build.put(
             user_id,
             "users",
@@ -270,32 +318,41 @@ def _vendors(build: Builder, count: int) -> list[tuple[int, str]]:
     for n in range(count):
         trade = TRADES[n % len(TRADES)]
         name = f"{build.rng.choice(LAST)} {trade} Co. {n + 1}"
-        city, state, zip_code = build.rng.choice(CITIES)
-        vendor_id = build.add(
-            "vendors",
-            {"name": name, "abbreviated_name": name[:10], "trade_name": trade, "is_active": True}
-            | {"address": f"{n + 1} Industrial Way", "city": city, "state_code": state}
-            | {"zip": zip_code, "country_code": "US", "business_phone": "555-0100"}
-            | {"email_address": f"ap@vendor{n + 1}.example"},
-        )
-        vendors.append((vendor_id, name))
+        vendors.append(_vendor(build, n + 1, name, trade))
     return vendors
+
+
+def _vendor(build: Builder, n: int, name: str, trade: str) -> tuple[int, str]:
+    city, state, zip_code = build.rng.choice(CITIES)
+    vendor_id = build.add(
+        "vendors",
+        {"name": name, "abbreviated_name": name[:10], "trade_name": trade, "is_active": True}
+        | {"address": f"{n} Industrial Way", "city": city, "state_code": state}
+        | {"zip": zip_code, "country_code": "US", "business_phone": "555-0100"}
+        | {"email_address": f"ap@vendor{n}.example"},
+    )
+    return vendor_id, name
+
+
+def _numbered_site(number: int) -> Site:
+    city, state, zip_code = CITIES[number % len(CITIES)]
+    name = f"{city} {['Tower', 'Clinic', 'School', 'Warehouse'][number % 4]} {number}"
+    return Site(f"{number:04d}", name, city, state, zip_code, f"{number} Project Rd")
 
 
 def _project(
     build: Builder,
-    number: int,
+    site: Site,
     sizes: Sizes,
     people: list[dict[str, Any]],
     vendors: list[tuple[int, str]],
 ) -> None:
-    city, state, zip_code = CITIES[number % len(CITIES)]
-    name = f"{city} {['Tower', 'Clinic', 'School', 'Warehouse'][number % 4]} {number}"
+    name = site.name
     project = build.add(
         "projects",
-        {"name": name, "display_name": f"{number:04d} - {name}", "project_number": f"{number:04d}"}
-        | {"active": True, "city": city, "state_code": state, "zip": zip_code}
-        | {"country_code": "US", "address": f"{number} Project Rd", "time_zone": "US/Central"}
+        {"name": name, "display_name": f"{site.number} - {name}", "project_number": site.number}
+        | {"active": True, "city": site.city, "state_code": site.state, "zip": site.zip_code}
+        | {"country_code": "US", "address": site.address, "time_zone": "US/Central"}
         | {
             "start_date": "2026-01-05",
             "total_value": "1250000.00",
@@ -315,7 +372,7 @@ def _project(
         **where,
     )
     for n, vendor in enumerate(build.rng.sample(vendors, min(3, len(vendors))), start=1):
-        _commitment(build, Contract(project, number, n, vendor), codes)
+        _commitment(build, Contract(project, site.number, n, vendor), codes)
     crew_people = build.rng.sample(people, min(8, len(people)))
     for n in range(2):
         members = crew_people[n * 4 : n * 4 + 4]
@@ -410,7 +467,7 @@ class Contract:
     """A commitment being built: its project (id and number), its own number and vendor."""
 
     project: int
-    project_number: int
+    project_number: str
     number: int
     vendor: tuple[int, str]
 
@@ -452,7 +509,7 @@ def _commitment(build: Builder, contract: Contract, codes: list[tuple[int, str, 
 def _requisition(build: Builder, contract: Contract, commitment: int, n: int, status: str) -> None:
     """An approved (or approved-as-noted) subcontractor invoice with its PDF (§8.3)."""
     start = date(2026, 1, 1) + timedelta(days=30 * (n - 1))
-    invoice_number = f"INV-{contract.project_number:04d}-{contract.number}-{n}"
+    invoice_number = f"INV-{contract.project_number}-{contract.number}-{n}"
     vendor, total, project = contract.vendor, contract.total, contract.project
     claimed = total * 0.2
     requisition_id, attachment_id = build.next_id(), build.next_id()

@@ -1,6 +1,7 @@
-"""`manage.py procore_sandbox_seed`: the demo Procore company `make run` connects to."""
+"""`manage.py procore_sandbox_seed`: the demo Procore companies `make run` connects to."""
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -10,10 +11,15 @@ from apps.procore_sandbox.models import SandboxCompany
 
 
 class Command(BaseCommand):
-    help = "Build the sandbox's demo company (replacing it), or nothing with --if-empty."
+    help = (
+        "Build the sandbox's demo companies, the contractor's (sized by the options) and the "
+        "customer's (replacing them); with --if-empty, only those that are missing."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--if-empty", action="store_true", help="skip if any company exists")
+        parser.add_argument(
+            "--if-empty", action="store_true", help="leave a demo company that exists alone"
+        )
         parser.add_argument("--projects", type=int, default=5)
         parser.add_argument("--employees", type=int, default=250)
         parser.add_argument("--vendors", type=int, default=20)
@@ -23,9 +29,6 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         registry.app_register()  # `make run` always has Trestle's OAuth app
-        if options["if_empty"] and SandboxCompany.objects.exists():
-            self.stdout.write("Procore sandbox: already seeded.")
-            return
         sizes = seed.Sizes(
             projects=options["projects"],
             employees=options["employees"],
@@ -34,9 +37,21 @@ class Command(BaseCommand):
             cost_codes=options["cost_codes"],
             seed=options["seed"],
         )
-        started = time.monotonic()
-        company = seed.seed_demo(sizes)
+        builds: list[tuple[str, Callable[[], SandboxCompany]]] = [
+            (seed.DEMO_COMPANY, lambda: seed.seed_demo(sizes)),
+            (seed.CUSTOMER_COMPANY, seed.seed_customer),
+        ]
+        done = []
+        for name, build in builds:
+            if options["if_empty"] and SandboxCompany.objects.filter(name=name).exists():
+                continue
+            started = time.monotonic()
+            company = build()
+            done.append(f"{company.name} ({company.id}) in {time.monotonic() - started:.1f}s")
+        if not done:
+            self.stdout.write("Procore sandbox: already seeded.")
+            return
         self.stdout.write(
-            f"Procore sandbox: company {company.name} ({company.id}) seeded in "
-            f"{time.monotonic() - started:.1f}s; consent as {registry.DEMO_LOGIN}."
+            f"Procore sandbox: seeded {'; '.join(done)}; consent as {registry.DEMO_LOGIN}, "
+            "who works in both demo companies."
         )
