@@ -202,26 +202,23 @@ def _hook(ctx: Context) -> SandboxRecord:
 
 
 def webhook_resources_v1(ctx: Context) -> HttpResponse:
-    """GET /rest/v1.0/webhooks/resources: a project's resources with `project_id`, else the
-    company's; `except` lists the events not published (a null event key, sandbox reading).
+    """GET /rest/v1.0/webhooks/resources?project_id=: the project-level resources (§10.1: the
+    company-level ones are listed by v2); `except` names the events not published, and their
+    event keys are null (a sandbox reading of the OAS).
     https://developers.procore.com/reference/rest/webhook-resources?version=1.0"""
-    project = ctx.project(required=False)
-    level, listed = (
-        ("Project", webhook_resources.PROJECT)
-        if project
-        else ("Company", webhook_resources.COMPANY)
-    )
+    ctx.project(required=True)
     rows = [
-        {"api_version": "v2", "product_category": level, "tools": name}
+        {"api_version": "v2", "product_category": "Project", "tools": name}
         | {"except": [e for e in EVENT_TYPES if e not in events]}
         | {event: name if event in events else None for event in EVENT_TYPES}
-        for name, events in listed.items()
+        for name, events in webhook_resources.PROJECT.items()
     ]
     return JsonResponse(rows, safe=False)
 
 
 def webhook_resources_v2(ctx: Context) -> HttpResponse:
-    """GET /rest/v2.0/companies/{company_id}/webhooks/resources: every resource, paginated.
+    """GET /rest/v2.0/companies/{company_id}/webhooks/resources: every resource a company hook
+    may subscribe to, company-level and project-level (`category`), paginated.
     https://developers.procore.com/reference/rest/webhook-resources?version=2.0"""
     version = ctx.query.get("payload_version")
     rows = [
