@@ -6,8 +6,10 @@ events caused by our own writes (`metadata.source_application_id`) are dropped; 
 starts an incremental run of what changed, after the 2xx that Procore waits at most 5 s for.
 """
 
+import logging
 import secrets
 from collections.abc import Callable
+from typing import NamedTuple
 
 from django.conf import settings as django_settings
 from django.db import IntegrityError, transaction
@@ -15,28 +17,39 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .client import resources
+from .client.errors import ValidationError
 from .client.http import ProcoreClient
 from .engine_models import SyncSettings, Trigger, WebhookDelivery
 from .models import ProcoreConnection
 from .runs import run_queue, sync_settings_for
 
 NAMESPACE = "trestle"
-# Procore resource name -> (flow, entity)
-RESOURCES: dict[str, tuple[str, str]] = {
-    "Company Users": ("entities", "employees"),
-    "Projects": ("entities", "projects"),
-    "Sub Jobs": ("entities", "sub_jobs"),
-    "Company Vendors": ("entities", "vendors"),
-    "Standard Cost Codes": ("entities", "cost_codes"),
-    "Timecard Time Types": ("entities", "time_types"),
-    "Change Events": ("change_event_statuses", "change_events"),
-    # §10.2 lists no "Requisitions" (nor "Subcontractor Invoices") resource: a trigger on an
-    # unknown name would fail registration, so invoices come with their commitments' events
-    # and the schedule.
-    "Work Order Contracts": ("ap_import", "commitments"),
-    "Purchase Order Contracts": ("ap_import", "commitments"),
+CREATE_UPDATE = ("create", "update")
+ALL_EVENTS = ("create", "update", "delete")
+logger = logging.getLogger(__name__)
+
+
+class Subscription(NamedTuple):
+    flow: str
+    entity: str
+    events: tuple[str, ...]  # only those Procore publishes for the resource (procore-api.md §10.2)
+
+
+# Procore resource name -> what its events sync. Names and events are those of Procore's
+# resources list (§10.2 [MECH]): Company Users, Company Vendors and Projects have no delete
+# event, Timecard Time Types no update. §10.2 lists no "Requisitions" (nor "Subcontractor
+# Invoices") resource, so invoices come with their commitments' events and the schedule.
+RESOURCES: dict[str, Subscription] = {
+    "Company Users": Subscription("entities", "employees", CREATE_UPDATE),
+    "Projects": Subscription("entities", "projects", CREATE_UPDATE),
+    "Sub Jobs": Subscription("entities", "sub_jobs", ALL_EVENTS),
+    "Company Vendors": Subscription("entities", "vendors", CREATE_UPDATE),
+    "Standard Cost Codes": Subscription("entities", "cost_codes", ALL_EVENTS),
+    "Timecard Time Types": Subscription("entities", "time_types", ("create", "delete")),
+    "Change Events": Subscription("change_event_statuses", "change_events", ALL_EVENTS),
+    "Work Order Contracts": Subscription("ap_import", "commitments", ALL_EVENTS),
+    "Purchase Order Contracts": Subscription("ap_import", "commitments", ALL_EVENTS),
 }
-EVENT_TYPES = ("create", "update", "delete")
 
 
 def destination_url(settings: SyncSettings) -> str:
@@ -61,16 +74,31 @@ def webhooks_register(connection: ProcoreConnection) -> int:
             "destination_url": destination_url(settings),
         },
     )
-    for resource_name in RESOURCES:
-        for event_type in EVENT_TYPES:
-            resources.trigger_create(
-                client,
-                hook["id"],
-                company_id=company,
-                resource_name=resource_name,
-                event_type=event_type,
-            )
+    _triggers_register(client, hook["id"], company_id=company)
     return hook["id"]
+
+
+def _triggers_register(client: ProcoreClient, hook_id: int, *, company_id: int) -> None:
+    """One bulk call for every trigger; raises ValidationError naming each one Procore refused."""
+    wanted = [
+        {"resource_name": name, "event_type": event}
+        for name, subscription in RESOURCES.items()
+        for event in subscription.events
+    ]
+    answer = resources.triggers_bulk_create(client, hook_id, company_id=company_id, triggers=wanted)
+    failed = answer.get("failed") if isinstance(answer, dict) else None
+    if failed:
+        refused = "; ".join(_refusal(item) for item in failed)
+        logger.error("procore refused webhook triggers of hook %s: %s", hook_id, refused)
+        raise ValidationError(f"Procore refused {len(failed)} webhook trigger(s): {refused}")
+
+
+def _refusal(failed: object) -> str:
+    if not isinstance(failed, dict):
+        return str(failed)
+    trigger = failed.get("trigger") if isinstance(failed.get("trigger"), dict) else {}
+    said = failed.get("errors") or failed.get("message") or "refused"
+    return f"{trigger.get('resource_name')} {trigger.get('event_type')}: {said}"
 
 
 def webhooks_deregister(
@@ -113,7 +141,7 @@ def webhook_receive(*, token: str, event: dict, enqueue: Callable[[int], None]) 
         return "duplicate"
     SyncSettings.objects.filter(pk=settings.pk).update(last_webhook_at=timezone.now())
     if outcome == "sync":
-        flow, entity = RESOURCES[event["resource_name"]]
+        flow, entity, _ = RESOURCES[event["resource_name"]]
         run_queue(
             office=settings.office,
             flow=flow,
@@ -124,10 +152,16 @@ def webhook_receive(*, token: str, event: dict, enqueue: Callable[[int], None]) 
     return outcome
 
 
+def _our_application_id() -> str:
+    """What Procore puts in `metadata.source_application_id` for our writes: PROCORE_APP_ID,
+    else our OAuth client id. Procore does not say which id of an app it sends; the embedded
+    sandbox sends the client id (procore_sandbox.webhooks.Actor), so the default agrees with it."""
+    return str(django_settings.PROCORE_APP_ID or django_settings.PROCORE_CLIENT_ID)
+
+
 def _outcome(event: dict) -> str:
     metadata = event.get("metadata") if isinstance(event.get("metadata"), dict) else {}
-    ours = django_settings.PROCORE_APP_ID
-    if ours and str(metadata.get("source_application_id") or "") == str(ours):
+    if str(metadata.get("source_application_id") or "") == _our_application_id():
         return "echo of our own write"
     if event.get("resource_name") not in RESOURCES:
         return "ignored: resource not synced"

@@ -205,7 +205,8 @@ PROCORE_TIMEOUT_SECONDS = env.float("PROCORE_TIMEOUT_SECONDS", default=30)
 # How long a run's lease outlives its worker's last heartbeat: a killed worker's run is ended
 # and its undone work queued again about this long (plus one 30 s sweep) after the kill.
 PROCORE_SYNC_LEASE_SECONDS = env.int("PROCORE_SYNC_LEASE_SECONDS", default=60)
-# Our app's id in Procore: webhook events caused by our own writes carry it and are dropped.
+# Our app's id in Procore: webhook events caused by our own writes carry it and are dropped
+# (empty: PROCORE_CLIENT_ID is compared instead, see procore_sync.webhooks).
 PROCORE_APP_ID = env("PROCORE_APP_ID", default="")
 
 # Keys for encrypting Procore tokens at rest (MultiFernet: the first encrypts, all decrypt).

@@ -1,9 +1,23 @@
+"""Procore webhooks end to end: Trestle registers its hook in the sandbox, the sandbox posts
+its deliveries to Trestle's webhook URL on the live server, and the queued runs execute."""
+
 import pytest
 
-from apps.procore_sync.engine_models import SyncRun, WebhookDelivery
-from apps.procore_sync.webhooks import webhooks_register
+from apps.procore_sandbox import faults, webhook_resources, webhook_sender
+from apps.procore_sandbox.models import SandboxDelivery
+from apps.procore_sync.client import resources
+from apps.procore_sync.client.errors import ValidationError
+from apps.procore_sync.client.http import ProcoreClient
+from apps.procore_sync.engine import run_execute
+from apps.procore_sync.engine_models import RunStatus, SyncRun, WebhookDelivery
+from apps.procore_sync.webhooks import RESOURCES, Subscription, webhooks_register
+from apps.timecards.models import Employee
 
 pytestmark = pytest.mark.django_db(transaction=True)
+MARIA = {
+    "first_name": "Maria", "last_name": "Lopez", "email_address": "maria@acme.test",
+    "employee_id": "E-1", "is_employee": True, "is_active": True,
+}  # fmt: skip
 
 
 def event(ulid: str, resource: str = "Company Users", **metadata) -> dict:
@@ -20,11 +34,80 @@ def hook_url(procore, client):
     return f"/procore/webhooks/{procore.settings.webhook_token}/"
 
 
+@pytest.fixture
+def queued(monkeypatch) -> list[int]:
+    """Runs the webhook view queues, kept here instead of going to Celery."""
+    runs: list[int] = []
+    monkeypatch.setattr("apps.procore_sync.views.webhook.enqueue_run", runs.append)
+    return runs
+
+
 def test_registering_creates_one_hook_with_triggers_in_procore(procore, hook_url):
     (hook,) = procore.records("webhook_hooks")
     assert hook["destination_url"].endswith(hook_url)
     webhooks_register(procore.connection)  # again: replaced, not duplicated
     assert len(procore.records("webhook_hooks")) == 1
+
+
+def test_registering_subscribes_only_to_events_procore_publishes(procore, hook_url):
+    triggers = {(t["resource_name"], t["event_type"]) for t in procore.records("webhook_triggers")}
+    assert triggers == {(name, e) for name, sub in RESOURCES.items() for e in sub.events}
+    assert all(event in webhook_resources.RESOURCES[name] for name, event in triggers)
+    assert ("Company Users", "delete") not in triggers
+    assert ("Timecard Time Types", "update") not in triggers
+
+
+def test_a_trigger_procore_refuses_is_an_error_not_a_silence(procore, monkeypatch):
+    unpublished = Subscription("ap_import", "commitments", ("create",))
+    monkeypatch.setitem(RESOURCES, "Requisitions", unpublished)
+    with pytest.raises(ValidationError, match=r"refused 1 webhook trigger.*Requisitions create"):
+        webhooks_register(procore.connection)
+
+
+def test_the_company_page_tells_which_triggers_procore_refused(
+    owner_client, tenant, procore, monkeypatch
+):
+    monkeypatch.setitem(RESOURCES, "Requisitions", Subscription("ap_import", "x", ("create",)))
+    page = owner_client.post(
+        f"/settings/offices/{tenant.office.pk}/integrations/procore/company/",
+        {"company_id": procore.company.id},
+        follow=True,
+    ).content.decode()
+    assert "webhooks could not be set up" in page and "Requisitions create" in page
+
+
+def test_a_change_in_procore_comes_through_its_webhook_into_trestle(procore, hook_url, queued):
+    maria = procore.add("users", **MARIA)
+    assert webhook_sender.deliver_due() == 1
+    assert run_execute(queued.pop()).status == RunStatus.SUCCEEDED
+    assert Employee.objects.get().last_name == "Lopez"
+
+    procore.change(maria, last_name="Byron")  # a Procore user edits her name
+    assert webhook_sender.deliver_due() == 1
+    (run_id,) = queued
+    run = run_execute(run_id)
+    assert (run.trigger, run.params, run.status) == (
+        "webhook", {"entities": ["employees"]}, RunStatus.SUCCEEDED,
+    )  # fmt: skip
+    assert Employee.objects.get().last_name == "Byron"
+    assert list(WebhookDelivery.objects.values_list("outcome", flat=True)) == ["sync", "sync"]
+    assert set(SandboxDelivery.objects.values_list("status", flat=True)) == {"delivered"}
+
+
+def test_a_delivery_sent_twice_starts_one_run(procore, hook_url, queued):
+    faults.set_faults(webhook_duplicate=1.0)
+    procore.add("users", **MARIA)
+    assert webhook_sender.deliver_due() == 2
+    assert len(queued) == 1 and SyncRun.objects.filter(trigger="webhook").count() == 1
+    assert WebhookDelivery.objects.count() == 1
+
+
+def test_a_change_made_by_trestle_comes_back_as_an_echo_and_is_dropped(procore, hook_url, queued):
+    client = ProcoreClient(procore.connection)
+    resources.company_users_sync(client, company_id=procore.company.id, updates=[MARIA])
+    assert webhook_sender.deliver_due() == 1
+    assert queued == [] and not SyncRun.objects.exists()
+    assert WebhookDelivery.objects.get().outcome == "echo of our own write"
 
 
 def test_duplicate_deliveries_start_one_run(client, procore, hook_url):

@@ -455,16 +455,14 @@ def triggers(client: ProcoreClient, hook_id: int, *, company_id: int) -> list[Re
     return client.get(path, {"company_id": company_id})
 
 
-def trigger_create(
-    client: ProcoreClient, hook_id: int, *, company_id: int, resource_name: str, event_type: str
+def triggers_bulk_create(
+    client: ProcoreClient, hook_id: int, *, company_id: int, triggers: list[Record]
 ) -> Record:
-    """https://developers.procore.com/reference/rest/triggers?version=1.0"""
-    body = {
-        "company_id": company_id,
-        "api_version": "v2",
-        "trigger": {"resource_name": resource_name, "event_type": event_type},
-    }
-    return client.post(f"/rest/v1.0/webhooks/hooks/{hook_id}/triggers", body)
+    """`triggers`: [{resource_name, event_type}], at most 500. Procore answers 200 `{success}`,
+    or 207 with `failed` as well (one entry per refused trigger: trigger, errors, message).
+    https://developers.procore.com/reference/rest/triggers?version=1.0 (Bulk Create Triggers)"""
+    body = {"company_id": company_id, "api_version": "v2", "triggers": triggers}
+    return client.post(f"/rest/v1.0/webhooks/hooks/{hook_id}/triggers/bulk", body)
 
 
 def custom_field_definitions(
