@@ -9,6 +9,8 @@ from apps.accounts.models import Account, Membership, Role, User
 from apps.accounts.services import api_token_create
 from apps.offices.models import Office
 
+from .contract_audit import _record_procore_requests  # noqa: F401 - session-wide recorder
+
 
 @dataclass
 class Tenant:
@@ -80,3 +82,8 @@ def api_as(tenant):
 @pytest.fixture
 def api(api_as) -> APIClient:
     return api_as(Role.PROJECT_MANAGER)
+
+
+def pytest_collection_modifyitems(items):
+    """The contract audit reads what every other test sent, so it runs after them all."""
+    items.sort(key=lambda item: item.get_closest_marker("audit") is not None)

@@ -48,7 +48,7 @@ def update(ctx: Context) -> HttpResponse:
     https://developers.procore.com/reference/rest/change-events?version=1.0
     """
     record = generic.one(ctx, resources.CHANGE_EVENTS)
-    changes = generic.fields(ctx, resources.CHANGE_EVENTS)
+    changes = _budget_codes_named(generic.fields(ctx, resources.CHANGE_EVENTS))
     _refuse_unknown_lines(record, changes.get(LINE_ATTRIBUTES))
     _refuse_closed_lines(record, changes)
     if changes.get("number") not in (None, ""):
@@ -58,6 +58,23 @@ def update(ctx: Context) -> HttpResponse:
         derive(record)
     generic.attach(record, ctx.files)
     return generic.render_one(ctx, record)
+
+
+def _budget_codes_named(changes: dict[str, Any]) -> dict[str, Any]:
+    """The PATCH schema names a line's budget code `wbs_code_id` (`{id}`, as published) where
+    the POST names it `budget_code: {id}`; both are stored and answered as `budget_code`."""
+    lines = changes.get(LINE_ATTRIBUTES)
+    if not isinstance(lines, list):
+        return changes
+    named = []
+    for line in lines:
+        if isinstance(line, dict) and "wbs_code_id" in line:
+            code = line["wbs_code_id"]
+            code_id = code.get("id") if isinstance(code, dict) else code
+            line = {k: v for k, v in line.items() if k != "wbs_code_id"}
+            line["budget_code"] = _ref(code_id)
+        named.append(line)
+    return {**changes, LINE_ATTRIBUTES: named}
 
 
 def status_set(*, company: SandboxCompany, change_event_id: int, status: str) -> SandboxRecord:

@@ -12,7 +12,7 @@ from typing import Any
 from django.http import HttpRequest, QueryDict
 from django.utils.datastructures import MultiValueDict
 
-from . import oas, validation
+from . import contract, oas, validation
 from .http import ApiError
 from .models import SandboxCompany, SandboxRecord, SandboxToken
 
@@ -79,7 +79,10 @@ def build(
     ctx.body, ctx.files = _parse_body(request)
     ctx.company = _company(ctx)
     _check_required_query(ctx)
-    errors = validation.body_errors(op, ctx.body) if request.method != "GET" else {}
+    query = {name: request.GET.getlist(name) for name in request.GET}
+    errors = contract.query_errors(op, query) | contract.enum_errors(op, query)
+    if request.method != "GET":
+        errors |= validation.body_errors(op, ctx.body)
     if op.template.endswith("/sync"):  # §3.7: a bad item is reported in `errors`, not a 422
         errors = _split_items(errors, ctx.item_errors)
     if errors:

@@ -5,7 +5,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpResponse, JsonResponse
 
-from . import filters, ids, locks, references, shaping, store, time_rules
+from . import filters, ids, locks, projections, references, shaping, store, time_rules
 from .context import SCOPE_KEYS, Context
 from .http import ApiError
 from .models import SandboxAttachment, SandboxRecord
@@ -64,7 +64,7 @@ def list_records(
         items, headers = paginate(ctx.request, queryset, default=resource.per_page, cap=cap)
     else:
         items, headers = list(queryset[: resource.max_per_page]), {}
-    return answer(ctx, shaping.shape_many(items, schema, ctx.request), envelope=envelope, **headers)
+    return answer(ctx, shaped(ctx, items, schema), envelope=envelope, **headers)
 
 
 def _filtered(
@@ -88,7 +88,13 @@ def show(ctx: Context, resource: Resource) -> HttpResponse:
 
 def render_one(ctx: Context, record: SandboxRecord) -> JsonResponse:
     schema, envelope = item_schema(ctx, many=False)
-    return answer(ctx, shaping.shape_many([record], schema, ctx.request)[0], envelope=envelope)
+    return answer(ctx, shaped(ctx, [record], schema)[0], envelope=envelope)
+
+
+def shaped(ctx: Context, records: list[SandboxRecord], schema: Any) -> list[Any]:
+    """Records in the answer's shape, as the request's `view` shows them."""
+    items = shaping.shape_many(records, schema, ctx.request)
+    return projections.project(ctx.op.template, ctx.query.get("view"), items)
 
 
 def fields(ctx: Context, resource: Resource) -> dict[str, Any]:
@@ -213,8 +219,8 @@ def sync(ctx: Context, resource: Resource) -> HttpResponse:
         except ApiError as error:
             errors.append({**(item if isinstance(item, dict) else {}), "errors": error.errors})
     schema = (ctx.op.response_schema() or {}).get("properties", {}).get("entities", {})
-    shaped = shaping.shape_many(entities, schema.get("items"), ctx.request)
-    return JsonResponse({"entities": shaped, "errors": errors})
+    items = shaped(ctx, entities, schema.get("items"))
+    return JsonResponse({"entities": items, "errors": errors})
 
 
 def _sync_one(ctx: Context, resource: Resource, item: dict[str, Any]) -> SandboxRecord:

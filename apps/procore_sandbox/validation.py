@@ -26,6 +26,7 @@ ALTERNATIVES = {
 # list of Units of Measure"] (procore-api.md §7.1: "<company UOM>"); the sandbox keeps no UOM list.
 PLACEHOLDER = "Any value present in"
 _INTEGER = re.compile(r"-?\d+")
+CUSTOM_FIELD = re.compile(r"custom_field_\d+")
 _NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
 
@@ -107,7 +108,35 @@ def body_errors(op: oas.Operation, body: Any) -> dict[str, list[str]]:
         else:
             message = error.message
         errors.setdefault(".".join(path) or "base", []).append(message)
-    return errors | _missing_alternative(op, body)
+    return errors | _missing_alternative(op, body) | _undeclared(op, body)
+
+
+def _undeclared(op: oas.Operation, body: Any) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    _walk_undeclared(op.body_schema() or {}, body, [], found)
+    return found
+
+
+def _walk_undeclared(schema: Any, value: Any, path: list[str], found: dict) -> None:
+    """Keys the schema does not declare, at any depth. A node the source collapsed
+    (`x-collapsed-in-source`) is unknown, not empty: anything goes below it. Keys named by a
+    template (`custom_field_%{definition_id}`) admit every key with that prefix, and §3.8
+    documents `custom_field_<definition id>` keys inside any resource object."""
+    if not isinstance(schema, dict) or schema.get("x-collapsed-in-source"):
+        return
+    if isinstance(value, list) and isinstance(schema.get("items"), dict):
+        for index, item in enumerate(value):
+            _walk_undeclared(schema["items"], item, [*path, str(index)], found)
+        return
+    properties = schema.get("properties")
+    if not isinstance(value, dict) or not properties:
+        return
+    prefixes = tuple(key.split("%{")[0] for key in properties if "%{" in key)
+    for key, item in value.items():
+        if key in properties:
+            _walk_undeclared(properties[key], item, [*path, key], found)
+        elif not (prefixes and key.startswith(prefixes)) and not CUSTOM_FIELD.fullmatch(key):
+            found[".".join([*path, key])] = ["is not a field of this operation"]
 
 
 def _missing_alternative(op: oas.Operation, body: Any) -> dict[str, list[str]]:

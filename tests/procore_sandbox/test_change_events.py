@@ -65,7 +65,7 @@ def _body(demo: Sandbox, lines: list[dict] | None = None, **changes) -> dict:
         "origin_data": "cor:1",
         "change_event_line_items_attributes": [_line(demo)] if lines is None else lines,
     }
-    return {"project_id": demo.project.id, "change_event": event | changes}
+    return {"change_event": event | changes}  # POST: project_id goes in the query only
 
 
 def _create(demo: Sandbox, body: dict | None = None, project_id: int | None = None):
@@ -127,7 +127,7 @@ def test_numbers_are_sequential_per_project_and_keep_their_letters(demo):
     first, second = _create(demo).json(), _create(demo, _body(demo, origin_id="cor-2")).json()
     elsewhere = _create(
         demo,
-        _body(demo, lines=[_line(demo, other)], origin_id="cor-3") | {"project_id": other},
+        _body(demo, lines=[_line(demo, other)], origin_id="cor-3"),
         project_id=other,
     ).json()
     lettered = _create(demo, _body(demo, number="CE-007", origin_id="cor-4")).json()
@@ -147,7 +147,7 @@ def test_lines_change_in_place_and_automatic_amounts_follow(demo):
         change_event_line_items_attributes=[
             {"id": auto_line["id"], "estimated_cost_quantity": 3},
             {"id": manual_line["id"], "estimated_cost_amount": 120.5},
-            {"description": "New line", "budget_code": {"id": auto_line["budget_code"]["id"]}},
+            {"description": "New line", "wbs_code_id": {"id": auto_line["budget_code"]["id"]}},
         ],
     )
     lines = response.json()["change_event_line_items"]
@@ -156,6 +156,28 @@ def test_lines_change_in_place_and_automatic_amounts_follow(demo):
     assert [line["estimated_cost_amount"] for line in lines[:2]] == ["91.50", "120.5"]
     assert lines[0]["description"] == "Extra rebar"  # untouched fields stay
     assert lines[2]["description"] == "New line" and lines[2]["event_id"] == event["id"]
+
+
+def test_lines_added_by_patch_take_their_budget_code_as_wbs_code_id(demo):
+    """The PATCH schema names the budget code `wbs_code_id`; `budget_code` is the POST's name,
+    and Procore would drop it silently on a PATCH, so the sandbox refuses it."""
+    event = _create(demo).json()
+    code = event["change_event_line_items"][0]["budget_code"]
+    refused = _patch(
+        demo, event["id"], change_event_line_items_attributes=[{"budget_code": {"id": code["id"]}}]
+    )
+    assert refused.status_code == 422
+    assert refused.json()["errors"] == {
+        "change_event.change_event_line_items_attributes.0.budget_code": [
+            "is not a field of this operation"
+        ]
+    }
+    added = _patch(
+        demo, event["id"], change_event_line_items_attributes=[{"wbs_code_id": {"id": code["id"]}}]
+    )
+    assert added.json()["change_event_line_items"][1]["budget_code"]["flat_code"] == "03-200.S"
+    body = _body(demo, lines=[{"description": "x", "wbs_code_id": {"id": code["id"]}}])
+    assert _create(demo, body).status_code == 422  # and the POST knows only `budget_code`
 
 
 def test_an_unknown_line_id_is_refused(demo):

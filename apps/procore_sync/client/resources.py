@@ -14,6 +14,7 @@ from .sync import SyncResult, sync_action
 
 Record = dict[str, Any]
 Params = dict[str, Any] | None
+LINES_WRITTEN = "change_event_line_items_attributes"
 
 
 # --- who and where ---------------------------------------------------------------------------
@@ -131,11 +132,13 @@ def standard_cost_codes(
     standard_cost_code_list_id: int,
     params: Params = None,
 ) -> Iterator[Record]:
-    """Company-level codes; divisions are the ones without `parent_id`.
+    """Company-level codes; divisions are the ones without `parent_id`. The `extended` view:
+    the default one holds only `id` and `standard_cost_code_list_id`.
     https://developers.procore.com/reference/rest/cost-codes?version=1.0"""
     query = {
         "company_id": company_id,
         "standard_cost_code_list_id": standard_cost_code_list_id,
+        "view": "extended",
         **(params or {}),
     }
     return records(client, "/rest/v1.0/standard_cost_codes", query)
@@ -217,7 +220,7 @@ def change_event(client: ProcoreClient, change_event_id: int, *, project_id: int
 def change_event_create(client: ProcoreClient, *, project_id: int, change_event: Record) -> Record:
     """Line items go in `change_event_line_items_attributes`. Not retried blindly: wrap in
     create_idempotent. https://developers.procore.com/reference/rest/change-events?version=1.0"""
-    body = {"project_id": project_id, "change_event": change_event}
+    body = {"change_event": change_event}  # the POST takes project_id in the query only
     return client.post("/rest/v1.0/change_events", body, {"project_id": project_id})
 
 
@@ -226,12 +229,23 @@ def change_event_update(
 ) -> Record:
     """A PATCH that adds line items (entries without `id`) would add them again if resent, so it
     is not retried blindly: OutcomeUnknown, and the caller reads the Change Event back.
+    A line's budget code is `budget_code: {id}` on create but `wbs_code_id` on update (the
+    published schemas differ), so lines are written here in the PATCH's own names.
     https://developers.procore.com/reference/rest/change-events?version=1.0"""
+    items = [_patch_line(item) for item in change_event.get(LINES_WRITTEN) or []]
+    if items:
+        change_event = {**change_event, LINES_WRITTEN: items}
     body = {"project_id": project_id, "change_event": change_event}
     path = f"/rest/v1.0/change_events/{change_event_id}"
-    items = change_event.get("change_event_line_items_attributes") or []
     adds = any(not item.get("id") for item in items)
     return client.patch(path, body, {"project_id": project_id}, idempotent=not adds)
+
+
+def _patch_line(item: Record) -> Record:
+    if "budget_code" not in item:
+        return item
+    line = {key: value for key, value in item.items() if key != "budget_code"}
+    return {**line, "wbs_code_id": item["budget_code"]}
 
 
 def change_event_statuses(client: ProcoreClient, *, project_id: int) -> Iterator[Record]:
@@ -468,6 +482,7 @@ def triggers_bulk_create(
 def custom_field_definitions(
     client: ProcoreClient, *, company_id: int, params: Params = None
 ) -> Iterator[Record]:
-    """https://developers.procore.com/reference/rest/custom-fields?version=1.0"""
-    query = {"company_id": company_id, **(params or {})}
+    """With their dropdown choices (`custom_field_lov_entries`), which the default view leaves
+    out. https://developers.procore.com/reference/rest/custom-fields?version=1.0"""
+    query = {"company_id": company_id, "view": "with_lov_entries", **(params or {})}
     return records(client, "/rest/v1.0/custom_field_definitions", query)

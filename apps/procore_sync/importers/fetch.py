@@ -9,12 +9,13 @@ from datetime import datetime
 from itertools import islice
 
 from django.contrib.contenttypes.models import ContentType
+from django.utils.dateparse import parse_datetime
 
 from apps.projects.models import Project
 
 from ..client import resources
 from ..client.pages import filters
-from ..engine_models import ExternalRef
+from ..engine_models import ExternalRef, LinkState
 from ..entities import Batch
 from ..mapping.common import is_procore_id
 from .context import SyncContext
@@ -48,6 +49,24 @@ def _since(ctx: SyncContext, since: datetime | None) -> dict:
     return filters(updated_at=(since, ctx.started_at)) if since else {}
 
 
+def _changed_since(records: Iterable[dict], since: datetime | None) -> Iterator[dict]:
+    """For lists Procore publishes no `filters[updated_at]` for (sub jobs, work
+    classifications): read them whole and keep what changed after the cursor. A record whose
+    `updated_at` cannot be read is kept; the importer decides what to make of it."""
+    for record in records:
+        moment = _moment(record.get("updated_at")) if since else None
+        if since is None or moment is None or moment >= since:
+            yield record
+
+
+def _moment(value: object) -> datetime | None:
+    try:
+        moment = parse_datetime(str(value or ""))
+    except ValueError:
+        return None
+    return moment if moment is not None and moment.tzinfo is not None else None
+
+
 def _linked_projects(ctx: SyncContext) -> list[tuple[int, int]]:
     """(Procore project id, local project pk) of the office's linked, active projects."""
     return list(
@@ -58,15 +77,15 @@ def _linked_projects(ctx: SyncContext) -> list[tuple[int, int]]:
             object_id__in=Project.objects.filter(office=ctx.office, active=True).values("pk"),
         )
         .exclude(procore_id=None)
+        .exclude(state=LinkState.UNLINKED)  # an unmapped project
         .values_list("procore_id", "object_id")
     )
 
 
 def work_classifications(ctx: SyncContext, since: datetime | None) -> Iterator[Batch]:
     company = ctx.connection.company_id
-    yield from _chunks(
-        resources.work_classifications(ctx.client, company_id=company, params=_since(ctx, since))
-    )
+    listed = resources.work_classifications(ctx.client, company_id=company)
+    yield from _chunks(_changed_since(listed, since))
 
 
 def employees(ctx: SyncContext, since: datetime | None) -> Iterator[Batch]:
@@ -84,9 +103,9 @@ def projects(ctx: SyncContext, since: datetime | None) -> Iterator[Batch]:
 
 
 def sub_jobs(ctx: SyncContext, since: datetime | None) -> Iterator[Batch]:
-    params = _since(ctx, since)
     yield from _per_project(
-        ctx, lambda project: resources.sub_jobs(ctx.client, project_id=project, params=params)
+        ctx,
+        lambda project: _changed_since(resources.sub_jobs(ctx.client, project_id=project), since),
     )
 
 
