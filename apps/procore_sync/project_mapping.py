@@ -11,7 +11,8 @@ from apps.projects.models import Project
 
 from .client import resources
 from .client.http import ProcoreClient
-from .engine_models import ExternalRef
+from .engine_models import ExternalRef, LinkState
+from .entities import ENTITIES
 from .models import ProcoreConnection
 
 CACHE_SECONDS = 60
@@ -31,33 +32,43 @@ def procore_projects(connection: ProcoreConnection, query: str = "") -> list[dic
     return [p for p in projects if all(w in f"{p['number']} {p['name']}".lower() for w in words)]
 
 
-def project_mapping(project: Project) -> ExternalRef | None:
+def _project_links():
     return ExternalRef.objects.filter(
-        office=project.office,
-        procore_type="project",
-        content_type=ContentType.objects.get_for_model(Project),
-        object_id=project.pk,
-    ).first()
+        procore_type="project", content_type=ContentType.objects.get_for_model(Project)
+    )
+
+
+def project_mapping(project: Project) -> ExternalRef | None:
+    """The project's live mapping; an unmapped project (its link kept as unlinked) has none."""
+    return (
+        _project_links()
+        .filter(office=project.office, object_id=project.pk)
+        .exclude(state=LinkState.UNLINKED)
+        .first()
+    )
 
 
 @transaction.atomic
 def project_map(*, project: Project, procore_project: dict, user: User) -> ExternalRef:
-    """One Trestle project maps to one Procore project and vice versa."""
-    taken = (
-        ExternalRef.objects.select_for_update()
-        .filter(office=project.office, procore_type="project", procore_id=procore_project["id"])
-        .exclude(object_id=project.pk)
-        .first()
-    )
-    if taken is not None:
-        other = Project.objects.filter(pk=taken.object_id).first()
-        raise ValidationError(f"{procore_project['name']} is already mapped to project {other}.")
+    """One Trestle project maps to one Procore project and vice versa.
+
+    A project that moves to another Procore project (or lets go of one, see `_take`) loses the
+    links of its sub-jobs and crews: they name records of the old Procore project."""
+    links = _project_links().select_for_update().filter(office=project.office)
+    _take(links, project, procore_project)
+    before = links.filter(object_id=project.pk).values_list("procore_id", flat=True).first()
+    if before not in (None, procore_project["id"]):
+        _forget_children(project.office, project.pk)
     ref, _ = ExternalRef.objects.update_or_create(
         office=project.office,
         procore_type="project",
         content_type=ContentType.objects.get_for_model(Project),
         object_id=project.pk,
-        defaults={"procore_id": procore_project["id"], "fingerprint": "", "state": "synced"},
+        defaults={
+            "procore_id": procore_project["id"],
+            "fingerprint": "",
+            "state": LinkState.SYNCED,
+        },
     )
     audit_record(
         account=project.office.account,
@@ -69,12 +80,64 @@ def project_map(*, project: Project, procore_project: dict, user: User) -> Exter
     return ref
 
 
+def _take(links, project: Project, procore_project: dict) -> None:
+    """Refuse a Procore project mapped to another Trestle project; free one it was unmapped
+    from (its kept link lets go of the Procore id)."""
+    taken = links.filter(procore_id=procore_project["id"]).exclude(object_id=project.pk).first()
+    if taken is None:
+        return
+    if taken.state != LinkState.UNLINKED:
+        other = Project.objects.filter(pk=taken.object_id).first()
+        raise ValidationError(f"{procore_project['name']} is already mapped to project {other}.")
+    taken.procore_id = None
+    taken.save(update_fields=["procore_id"])
+    _forget_children(project.office, taken.object_id)
+
+
+def _forget_children(office, project_id: int) -> None:
+    """Drop the links of a project's own records (sub-jobs, crews) to Procore records."""
+    for entity in ENTITIES.values():
+        if entity.parent_field == "project":
+            ExternalRef.objects.filter(
+                office=office,
+                procore_type=entity.procore_type,
+                content_type=ContentType.objects.get_for_model(entity.model),
+                object_id__in=entity.model.objects.filter(project_id=project_id).values("pk"),
+            ).delete()
+
+
+@transaction.atomic
+def project_unmap(*, project: Project, user: User) -> ExternalRef:
+    """Stop syncing the project with its Procore project until it is mapped again.
+
+    The link stays, marked unlinked, so neither side is linked again or copied behind the
+    user's back (see `links.link_unlink`); what was pushed or sent before stays as it is."""
+    ref = (
+        _project_links()
+        .select_for_update()
+        .filter(office=project.office, object_id=project.pk, procore_id__isnull=False)
+        .exclude(state=LinkState.UNLINKED)
+        .first()
+    )
+    if ref is None:
+        raise ValidationError(f"{project} is not mapped to a Procore project.")
+    ref.state, ref.error = LinkState.UNLINKED, ""
+    ref.save(update_fields=["state", "error"])
+    audit_record(
+        account=project.office.account,
+        actor=user,
+        action="procore.project_unmapped",
+        target=project,
+        detail={"procore_project_id": ref.procore_id},
+    )
+    return ref
+
+
 def mapped_project_ids(projects) -> set[int]:
     """Which of these Trestle projects are mapped, in one query (for the project list)."""
     return set(
-        ExternalRef.objects.filter(
-            procore_type="project",
-            content_type=ContentType.objects.get_for_model(Project),
-            object_id__in=[p.pk for p in projects],
-        ).values_list("object_id", flat=True)
+        _project_links()
+        .filter(object_id__in=[p.pk for p in projects])
+        .exclude(state=LinkState.UNLINKED)
+        .values_list("object_id", flat=True)
     )

@@ -51,4 +51,5 @@ office_urlpatterns = [
 
 project_urlpatterns = [
     path("", project.project_procore, name="project_procore"),
+    path("unmap/", project.project_procore_unmap, name="project_procore_unmap"),
 ]

@@ -49,6 +49,7 @@ GATED = [
     ("notifications.manage", "get", "/change-notifications/new/", None),
     ("partners.manage", "get", "/change-notifications/partners/", None),
     ("projects.map", "post", "/projects/{project}/procore/", {"procore_project": "1"}),
+    ("projects.map", "post", "/projects/{project}/procore/unmap/", None),
     (
         "integrations.manage",
         "post",

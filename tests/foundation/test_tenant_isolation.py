@@ -84,6 +84,7 @@ def outsider_value(name: str, param: str, outsider) -> str:
         ("project_detail", "record_id"): records["project"].pk,
         ("project_edit", "record_id"): records["project"].pk,
         ("project_procore", "record_id"): records["project"].pk,
+        ("project_procore_unmap", "record_id"): records["project"].pk,
         ("employee_edit", "record_id"): records["employee"].pk,
         ("cost_code_edit", "record_id"): records["cost_code"].pk,
         ("vendor_edit", "record_id"): records["vendor"].pk,

@@ -117,9 +117,13 @@ def _project_scopes(ctx, entity: Entity, chunk) -> dict[int, int] | None:
     company (None)."""
     if entity.parent_field != "project":
         return None
-    refs = ExternalRef.objects.filter(
-        office=ctx.office, procore_type="project", object_id__in={o.project_id for o in chunk}
-    ).exclude(procore_id=None)
+    refs = (
+        ExternalRef.objects.filter(
+            office=ctx.office, procore_type="project", object_id__in={o.project_id for o in chunk}
+        )
+        .exclude(procore_id=None)
+        .exclude(state=LinkState.UNLINKED)  # an unmapped project
+    )
     return dict(refs.values_list("object_id", "procore_id"))
 
 

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from apps.accounts import policy
 from apps.accounts.policy import permission_required
@@ -11,25 +12,27 @@ from apps.projects.models import Project
 from ..client.errors import ProcoreError
 from ..integration import connection_of
 from ..models import ConnectionStatus
-from ..project_mapping import procore_projects, project_map, project_mapping
+from ..project_mapping import procore_projects, project_map, project_mapping, project_unmap
 
 
 @login_required
 @permission_required("records.view")
 def project_procore(request, record_id: int):
-    """Advanced Settings > Procore of a project: see the mapping; Edit to change it."""
-    project = get_for_account_or_404(
-        Project.objects.select_related("office"), request.account, pk=record_id
-    )
+    """Advanced Settings > Procore of a project: see the mapping; Edit to change it, Unmap
+    to confirm unmapping it."""
+    project = _project(request, record_id)
     connection = connection_of(project.office)
     live = connection is not None and connection.status == ConnectionStatus.CONNECTED
+    mapping = project_mapping(project)
+    can_map = policy.can(request.membership, "projects.map")
     context = {
         "project": project,
-        "mapping": project_mapping(project),
+        "mapping": mapping,
         "connection": connection if live else None,
-        "can_map": policy.can(request.membership, "projects.map"),
+        "can_map": can_map,
         "why_not": policy.reason("projects.map"),
         "editing": "edit" in request.GET and live,
+        "unmapping": "unmap" in request.GET and can_map and mapping is not None,
         "query": request.GET.get("q", ""),
     }
     if request.method == "POST":
@@ -42,6 +45,31 @@ def project_procore(request, record_id: int):
             context["editing"], context["error"] = False, exc.message
     template = "procore_sync/project_options.html" if request.htmx else "procore_sync/project.html"
     return render(request, template, context)
+
+
+@login_required
+@require_POST
+@permission_required("records.view")
+def project_procore_unmap(request, record_id: int):
+    project = _project(request, record_id)
+    policy.require(request.membership, "projects.map")
+    try:
+        ref = project_unmap(project=project, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            f"{project} is no longer mapped to Procore project #{ref.procore_id}: nothing more "
+            "goes to it from this project until you map it again.",
+        )
+    return redirect("project_procore", record_id=project.pk)
+
+
+def _project(request, record_id: int) -> Project:
+    return get_for_account_or_404(
+        Project.objects.select_related("office"), request.account, pk=record_id
+    )
 
 
 def _save(request, project, connection):
