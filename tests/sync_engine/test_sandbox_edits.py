@@ -8,9 +8,10 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from apps.ap_invoices.models import Vendor
-from apps.procore_sandbox import edits
+from apps.procore_sandbox import edits, webhook_sender
 from apps.procore_sandbox.models import SandboxRecord
-from apps.procore_sync.engine_models import RunStatus
+from apps.procore_sync.engine_models import RunStatus, SyncRun
+from apps.procore_sync.webhooks import webhooks_register
 from apps.projects.models import Project
 from apps.timecards.models import Employee
 
@@ -47,3 +48,19 @@ def test_edits_in_procore_come_through_the_next_incremental_sync(procore, tenant
     assert names == {"E-1": "Ana", "E-2": "Sam"}
     assert Project.objects.get(number="200").name == "Harbor Tower"
     assert Vendor.objects.get(name="Steel Co").active is False
+
+
+def test_the_edit_command_sends_procore_s_webhook_before_it_exits(procore, tenant):
+    webhooks_register(procore.connection)
+    maria = procore.add(
+        "users", first_name="Maria", last_name="Lopez", email_address="maria@acme.test",
+        employee_id="E-1", is_employee=True, is_active=True,
+    )  # fmt: skip
+    webhook_sender.deliver_due()  # the create's delivery, out of the way
+    SyncRun.objects.all().delete()
+    out = io.StringIO()
+    call_command("procore_sandbox_edit", "employee", str(maria.id), "--last-name", "Ortiz",
+                 stdout=out)  # fmt: skip
+    assert "Posted 1 webhook delivery(ies)." in out.getvalue()
+    run = SyncRun.objects.get(trigger="webhook")
+    assert run.params == {"entities": ["employees"]}

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from apps.procore_sandbox import edits
+from apps.procore_sandbox import edits, webhook_sender
 from apps.procore_sandbox.models import SandboxCompany
 
 # kind -> its options: (flag, the edit function's argument, extra add_argument options)
@@ -70,6 +70,9 @@ class Command(BaseCommand):
         self.stdout.write(done.summary())
         if done.changes:
             self.stdout.write(edits.delivery_note(edits.KINDS[kind]))
+        # Deliveries leave now: a sender thread of this process would die with it.
+        if posts := webhook_sender.deliver_due():
+            self.stdout.write(f"Posted {posts} webhook delivery(ies).")
 
     def _company(self, company_id: int | None, record_id: int) -> SandboxCompany:
         if company_id is None:
