@@ -17,6 +17,8 @@ Tests:
                     max_faults=1)         # scoped to some calls, and at most once
   faults.reset_faults(); faults.expire_access_tokens()
   change_events.status_set(company=..., change_event_id=..., status="Closed")
+  webhook_sender.deliver_due()             # post the webhook deliveries due now (tests, commands)
+  faults.set_faults(webhook_duplicate=1.0) # every delivery posted twice
 Demo: `manage.py procore_sandbox_seed [--if-empty] [--projects N --employees N ...]` (the
       contractor's "Sandbox Builders Inc." and the customer's "Riverside Development"),
       `manage.py procore_sandbox_faults error_503=0.2` / `--reset`,
