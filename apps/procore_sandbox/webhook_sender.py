@@ -141,7 +141,7 @@ def _record(
         delivery.status, delivery.failing_since = SandboxDelivery.Status.DELIVERED, None
     else:
         delivery.failing_since = delivery.failing_since or started
-        failures = sum(1 for attempt in delivery.attempts if not succeeded(attempt))
+        failures = sum(1 for attempt in delivery.attempts if not _succeeded(attempt))
         delivery.status = SandboxDelivery.Status.RETRYING
         delivery.due_at = done + min(FIRST_BACKOFF * 2 ** (failures - 1), MAX_BACKOFF)
     delivery.save()
@@ -160,7 +160,7 @@ def _attempt_json(answer: Answer, started: datetime, done: datetime) -> dict[str
     }
 
 
-def succeeded(attempt: dict[str, Any]) -> bool:
+def _succeeded(attempt: dict[str, Any]) -> bool:
     return Answer(attempt.get("response_status")).ok
 
 

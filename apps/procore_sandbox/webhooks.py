@@ -49,7 +49,7 @@ def record_changed(record: SandboxRecord, event_type: str) -> int:
         SandboxDelivery(
             company_id=record.company_id,
             hook_id=hook.id,
-            event=payload(event, _version(hook)),
+            event=_payload(event, _version(hook)),
             created_at=record.updated_at,
             due_at=record.updated_at,
         )
@@ -82,7 +82,7 @@ def _event(record: SandboxRecord, name: str, event_type: str) -> dict[str, Any]:
     actor = acting.get()
     return {
         "id": ids.allocate(),
-        "ulid": ulid(record.updated_at),
+        "ulid": _ulid(record.updated_at),
         "timestamp": record.updated_at.isoformat().replace("+00:00", "Z"),
         "metadata": {
             "source_user_id": actor.user_id,
@@ -107,7 +107,7 @@ def _version(hook: SandboxRecord) -> str:
     return version if "." in version else f"{version}.0"
 
 
-def payload(event: dict[str, Any], version: str) -> dict[str, Any]:
+def _payload(event: dict[str, Any], version: str) -> dict[str, Any]:
     """§10.2: v2.0 as built; v3.0 adds `related_resources`; v4.0 renames and strings its ids."""
     if version == "v3.0":
         return {**event, "api_version": "v3.0", "related_resources": []}
@@ -129,7 +129,7 @@ def _text(value: int | None) -> str | None:
     return None if value is None else str(value)
 
 
-def ulid(moment: datetime) -> str:
+def _ulid(moment: datetime) -> str:
     """A ULID: 48 bits of milliseconds then 80 random bits, in 26 Crockford base-32 digits."""
     value = (int(moment.timestamp() * 1000) << 80) | secrets.randbits(80)
     return "".join(CROCKFORD[(value >> shift) & 31] for shift in range(125, -1, -5))

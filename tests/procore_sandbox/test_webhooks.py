@@ -207,6 +207,30 @@ def test_a_change_through_the_api_names_the_app_and_user_that_made_it(sandbox, d
     assert event["user_id"] == event["metadata"]["source_user_id"] == sandbox.token.user_id
 
 
+def test_a_v2_hook_gets_the_payload_version_it_asked_for(sandbox, destination):
+    destination.post(DESTINATION, status=200)
+    v2 = f"/rest/v2.0/companies/{sandbox.company.id}/webhooks/hooks"
+    body = {"payload_version": "v4.0", "namespace": "trestle", "destination_url": DESTINATION}
+    created = sandbox.call("POST", v2, body).json()["data"]
+    trigger = {"resource_name": "Sub Jobs", "event_type": "create"}
+    assert sandbox.call("POST", f"{v2}/{created['id']}/triggers", trigger).status_code == 201
+    sub_job = sandbox.add("sub_jobs", name="200")
+
+    webhook_sender.deliver_due()
+    (event,) = posted(destination)
+    assert event == {
+        "id": event["id"],
+        "timestamp": event["timestamp"],
+        "reason": "create",
+        "company_id": str(sandbox.company.id),
+        "project_id": str(sandbox.project.id),
+        "user_id": None,
+        "resource_type": "Sub Jobs",
+        "resource_id": str(sub_job.id),
+    }
+    assert len(event["id"]) == 26  # v4.0 ids are ULIDs
+
+
 def test_unpublished_changes_and_events_deliver_nothing(sandbox, destination):
     hook(sandbox, ("Company Users", "create"), ("Company Users", "update"))
     user = sandbox.add("users", project=False, first_name="Ada")
