@@ -161,10 +161,11 @@ def test_a_write_applied_but_its_response_lost(live):
     faults.reset_faults()
     found = live.http.get(
         f"{live.url}/rest/v1.0/sub_jobs",
-        params={"project_id": live.project.id, "filters[origin_id]": "o-after"},
+        params={"project_id": live.project.id},  # sub jobs publish no filters[origin_id]
         timeout=5,
     )
-    assert _count("o-after") == 1 and len(found.json()) == 1
+    assert _count("o-after") == 1
+    assert [job["origin_id"] for job in found.json()].count("o-after") == 1
 
 
 def test_429_bursts_come_in_runs(live):

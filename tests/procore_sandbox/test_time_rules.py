@@ -39,13 +39,15 @@ def test_an_approved_timesheet_closes_its_day_for_timecard_writes(sandbox, entri
     assert created.json()["errors"] == {"date": [f"{DAY} is in an approved timesheet"]}
 
 
-def test_a_crew_of_another_project_or_nowhere_is_a_422(sandbox, entries_path):
+def test_a_crew_of_another_project_or_nowhere_is_a_422(sandbox):
     other = sandbox.add("projects", project=False, name="Other")
     crew = store.record_create(
         company=sandbox.company, resource="crews", project_id=other.id, data={"name": "Crew 9"}
     )
+    company_entries = f"/rest/v1.0/companies/{sandbox.company.id}/timecard_entries"
+    entry = {"date": DAY, "hours": 8, "crew_id": crew.id}  # crew_id: the company endpoint's
     refused = sandbox.call(
-        "POST", entries_path, {"timecard_entry": {"date": DAY, "hours": 8, "crew_id": crew.id}}
+        "POST", company_entries, {"project_id": sandbox.project.id, "timecard_entry": entry}
     )
     assert refused.status_code == 422
     assert refused.json()["errors"] == {"crew_id": ["is invalid"]}
