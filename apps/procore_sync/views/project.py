@@ -51,6 +51,7 @@ def project_procore(request, record_id: int):
 @require_POST
 @permission_required("records.view")
 def project_procore_unmap(request, record_id: int):
+    """The POST of the confirm step the project's Procore page shows at ?unmap=1."""
     project = _project(request, record_id)
     policy.require(request.membership, "projects.map")
     try:
