@@ -22,10 +22,14 @@ def test_every_request_trestle_sent_follows_procores_published_contract():
 
 
 def test_the_audit_sees_a_request_that_breaks_the_contract():
-    """The recorder and the check work together: a request with an undeclared parameter is
-    recorded and reported (sent to a closed port, so it reaches no server)."""
+    """The recorder and the check work together: Trestle's request with an undeclared
+    parameter is recorded and reported (sent to a closed port, so it reaches no server)."""
     url = "http://127.0.0.1:9/rest/v1.0/sub_jobs?project_id=1&colour=red"
-    with audit.recording() as sent, pytest.raises(requests.ConnectionError):
-        requests.get(url, headers={"Procore-Company-Id": "5"}, timeout=1)
+    with audit.recording("Trestle") as sent:
+        for agent in ("Trestle/1", "a test"):  # only the first is Trestle's
+            with pytest.raises(requests.ConnectionError):
+                headers = {"Procore-Company-Id": "5", "User-Agent": agent}
+                requests.get(url, headers=headers, timeout=1)
+    assert len(sent) == 1
     (rule,) = audit.violations(sent)
     assert rule == "GET /rest/v1.0/sub_jobs colour: is not a parameter of this operation"

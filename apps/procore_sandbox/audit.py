@@ -1,8 +1,9 @@
-"""Recording what this process sends to Procore, to check it against the published contract.
+"""Recording what a client in this process sends to Procore, to check it against the contract.
 
-`recording()` wraps `requests.Session.send` for as long as it is open: every request whose URL
-holds `/rest/` is kept once per distinct shape (the sandbox on a server and `responses` mocks
-alike: both are what the client really sent). `violations()` checks each with
+`recording(user_agent=...)` wraps `requests.Session.send` for as long as it is open: every
+request to a `/rest/` path whose User-Agent starts with `user_agent` is kept (requests to the
+sandbox on a server and to `responses` mocks alike: both are what the client really sent; a
+test's hand-made requests carry another agent). `violations()` checks each with
 `contract.request_errors`. The test suite's audit and `bench/contract.py` use both.
 """
 
@@ -47,9 +48,10 @@ class Sent:
         return f"{self.method} {op.template if op else self.path}"
 
 
-def sent_of(request: requests.PreparedRequest) -> Sent | None:
+def sent_of(request: requests.PreparedRequest, user_agent: str) -> Sent | None:
     url = urlsplit(request.url or "")
-    if "/rest/" not in url.path:
+    agent = request.headers.get("User-Agent") or ""
+    if "/rest/" not in url.path or not agent.startswith(user_agent):
         return None
     body = request.body.decode() if isinstance(request.body, bytes) else request.body
     query = parse_qs(url.query, keep_blank_values=True)
@@ -63,14 +65,14 @@ def sent_of(request: requests.PreparedRequest) -> Sent | None:
 
 
 @contextmanager
-def recording(sent: list[Sent] | None = None) -> Iterator[list[Sent]]:
-    """Every request to a `/rest/` path sent while open, in order (repeats included), appended
-    to `sent` (a new list by default)."""
+def recording(user_agent: str, sent: list[Sent] | None = None) -> Iterator[list[Sent]]:
+    """Every request of that agent to a `/rest/` path sent while open, in order (repeats
+    included), appended to `sent` (a new list by default)."""
     sent = [] if sent is None else sent
     original = requests.Session.send
 
     def send(self: requests.Session, request: requests.PreparedRequest, **kwargs):
-        if (found := sent_of(request)) is not None:
+        if (found := sent_of(request, user_agent)) is not None:
             sent.append(found)
         return original(self, request, **kwargs)
 

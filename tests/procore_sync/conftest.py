@@ -21,6 +21,12 @@ LOGIN = "https://login.procore.test"
 ACCESS = "access-token-SECRET-0001"
 REFRESH = "refresh-token-SECRET-0001"
 COMPANY_ID = 9_876_543_210_123  # wider than 32 bits on purpose
+# A create the published contract accepts, for tests of the client's HTTP machinery (the
+# suite's contract audit checks every request the client sends, mocked or not).
+CE_PATH = "/rest/v1.0/change_events"
+CE_SCOPE = {"project_id": 3}
+CE_EVENT = {"title": "COR 1", "change_event_status_id": 1, "event_scope": "tbd"}
+CE_BODY = {"change_event": CE_EVENT}
 
 
 RUN = uuid.uuid4().hex[:8]

@@ -5,7 +5,7 @@ import responses
 
 from apps.procore_sync.client.errors import ValidationError, procore_messages
 
-from .conftest import API
+from .conftest import API, CE_BODY, CE_PATH, CE_SCOPE
 
 
 @pytest.mark.parametrize(
@@ -47,7 +47,7 @@ def test_a_422_message_reaches_the_caller_intact(connection, make_client):
     message = "Change event status is locked because it was synced from ERP (ref #42)"
     responses.post(f"{API}/rest/v1.0/change_events", status=422, json={"errors": [message]})
     with pytest.raises(ValidationError) as caught:
-        make_client(connection).post("/rest/v1.0/change_events", {"change_event": {}})
+        make_client(connection).post(CE_PATH, CE_BODY, CE_SCOPE)
     assert caught.value.detail == message
     assert message in caught.value.message
     assert caught.value.body == {"errors": [message]}

@@ -22,7 +22,7 @@ from apps.procore_sync.client.idempotent import create_idempotent, first_with_or
 from apps.procore_sync.client.pages import filters
 from apps.procore_sync.models import ConnectionStatus
 
-from .conftest import ACCESS, API, COMPANY_ID, LOGIN, REFRESH
+from .conftest import ACCESS, API, CE_BODY, CE_EVENT, CE_PATH, CE_SCOPE, COMPANY_ID, LOGIN, REFRESH
 
 ME = f"{API}/rest/v1.0/me"
 CREATE = f"{API}/rest/v1.0/change_events"
@@ -118,7 +118,7 @@ def test_get_connection_reset_then_success(connection, make_client):
 def test_a_create_is_never_resent_after_a_lost_answer(connection, make_client, failure):
     responses.post(CREATE, body=failure)
     with pytest.raises(OutcomeUnknown):
-        make_client(connection).post("/rest/v1.0/change_events", {"change_event": {}})
+        make_client(connection).post(CE_PATH, CE_BODY, CE_SCOPE)
     assert len(responses.calls) == 1
 
 
@@ -126,7 +126,7 @@ def test_a_create_is_never_resent_after_a_lost_answer(connection, make_client, f
 def test_a_create_is_not_resent_after_a_500(connection, make_client):
     responses.post(CREATE, status=500)
     with pytest.raises(OutcomeUnknown):
-        make_client(connection).post("/rest/v1.0/change_events", {})
+        make_client(connection).post(CE_PATH, CE_BODY, CE_SCOPE)
     assert len(responses.calls) == 1
 
 
@@ -147,7 +147,7 @@ def test_a_create_is_not_resent_after_a_500(connection, make_client):
 def test_a_create_is_resent_when_procore_surely_did_not_apply_it(connection, make_client, first):
     responses.post(CREATE, **first)
     responses.post(CREATE, json={"id": 5}, status=201)
-    assert make_client(connection).post("/rest/v1.0/change_events", {}) == {"id": 5}
+    assert make_client(connection).post(CE_PATH, CE_BODY, CE_SCOPE) == {"id": 5}
 
 
 @responses.activate
@@ -170,7 +170,7 @@ def test_create_after_a_timeout_finds_the_record_by_origin_id(connection, make_c
         return first_with_origin_id(found, "trestle-cor-1")
 
     def create():
-        body = {"title": "COR 1", "origin_id": "trestle-cor-1"}
+        body = {**CE_EVENT, "origin_id": "trestle-cor-1"}
         return resources.change_event_create(client, project_id=3, change_event=body)
 
     assert create_idempotent(lookup=lookup, create=create)["id"] == 77
@@ -185,7 +185,7 @@ def test_an_unresolved_outcome_is_raised_not_recreated(connection, make_client):
     client = make_client(connection)
     with pytest.raises(OutcomeUnknown):
         create_idempotent(
-            lookup=lambda: None, create=lambda: client.post("/rest/v1.0/change_events")
+            lookup=lambda: None, create=lambda: client.post(CE_PATH, CE_BODY, CE_SCOPE)
         )
     assert len([c for c in responses.calls if c.request.method == "POST"]) == 1
 
@@ -271,7 +271,7 @@ def test_no_token_or_secret_reaches_the_logs(connection, make_client, caplog, se
     make_client(connection).get("/rest/v1.0/me")
     responses.post(CREATE, status=422, json={"errors": {"title": ["can't be blank"]}})
     with pytest.raises(ValidationError) as caught:
-        make_client(connection).post("/rest/v1.0/change_events", {"change_event": {}})
+        make_client(connection).post(CE_PATH, CE_BODY, CE_SCOPE)
     logged = caplog.text + str(caught.value)
     assert "procore GET /rest/v1.0/me -> 401" in caplog.text
     for secret in (ACCESS, REFRESH, "access-2", "refresh-2", settings.PROCORE_CLIENT_SECRET):

@@ -13,7 +13,7 @@ from apps.procore_sync.client.errors import MalformedAnswer, OutcomeUnknown, Pro
 from apps.procore_sync.client.idempotent import create_idempotent, first_with_origin_id
 from apps.procore_sync.client.pages import filters, pages
 
-from .conftest import ACCESS, API, COMPANY_ID, url
+from .conftest import ACCESS, API, CE_BODY, CE_EVENT, CE_PATH, CE_SCOPE, COMPANY_ID, url
 
 ME = f"{API}/rest/v1.0/me"
 CREATE = f"{API}/rest/v1.0/change_events"
@@ -63,7 +63,7 @@ def test_a_create_answered_unreadably_is_outcome_unknown_and_never_resent(
 ):
     responses.post(CREATE, status=201, **MALFORMED[kind][0])
     with pytest.raises(OutcomeUnknown) as caught:
-        make_client(connection).post("/rest/v1.0/change_events", {"change_event": {}})
+        make_client(connection).post(CE_PATH, CE_BODY, CE_SCOPE)
     assert len(responses.calls) == 1
     assert MALFORMED[kind][1] in caught.value.message
     assert "may have been applied" in caught.value.message
@@ -84,11 +84,11 @@ def test_a_create_answered_with_html_is_found_by_origin_id_not_duplicated(connec
     client = make_client(connection)
 
     def lookup():
-        found = resources.change_events(client, project_id=3, params=filters(origin_id="x"))
+        found = resources.change_events(client, project_id=3, params=filters(id=[77]))
         return first_with_origin_id(found, "trestle-cor-1")
 
     def create():
-        body = {"title": "COR 1", "origin_id": "trestle-cor-1"}
+        body = {**CE_EVENT, "origin_id": "trestle-cor-1"}
         return resources.change_event_create(client, project_id=3, change_event=body)
 
     assert create_idempotent(lookup=lookup, create=create)["id"] == 77
@@ -98,19 +98,20 @@ def test_a_create_answered_with_html_is_found_by_origin_id_not_duplicated(connec
 @responses.activate
 def test_a_patch_by_id_is_retried_but_a_non_idempotent_one_is_not(connection, make_client):
     path = "/rest/v1.0/change_events/5"
+    scoped = {"project_id": 3, "change_event": {}}
     responses.patch(f"{API}{path}", body="<html></html>", content_type="text/html")
     responses.patch(f"{API}{path}", json={"id": 5})
     client = make_client(connection)
-    assert client.patch(path, {"change_event": {}}) == {"id": 5}
+    assert client.patch(path, scoped, CE_SCOPE) == {"id": 5}
     responses.patch(f"{API}{path}", body='{"id": 5', content_type="application/json")
     with pytest.raises(OutcomeUnknown):
-        client.patch(path, {"change_event": {}}, idempotent=False)
+        client.patch(path, scoped, CE_SCOPE, idempotent=False)
     assert len(responses.calls) == 3
 
 
 @responses.activate
 def test_a_delete_is_retried_and_an_empty_answer_is_none(connection, make_client):
-    path = "/rest/v1.0/change_events/5"
+    path = "/rest/v1.0/projects/3/timecard_entries/5"
     responses.delete(f"{API}{path}", body="{", content_type="application/json")
     responses.delete(f"{API}{path}", status=204)
     assert make_client(connection).delete(path) is None
@@ -125,10 +126,10 @@ def test_a_body_cut_off_by_the_connection_is_a_lost_answer(connection, make_clie
     getattr(responses, method)(CREATE, json={"id": 1})
     client = make_client(connection)
     if method == "get":
-        assert client.get("/rest/v1.0/change_events") == {"id": 1}
+        assert client.get(CE_PATH, CE_SCOPE) == {"id": 1}
     else:
         with pytest.raises(OutcomeUnknown):
-            client.post("/rest/v1.0/change_events", {})
+            client.post(CE_PATH, CE_BODY, CE_SCOPE)
         assert len(responses.calls) == 1
 
 
@@ -161,7 +162,7 @@ def test_a_page_that_is_not_a_list_of_records_is_a_typed_error(
 ):
     responses.get(url(VENDORS), body=json.dumps(body) if body is not None else "")
     with pytest.raises(MalformedAnswer, match=words):
-        list(pages(make_client(connection), VENDORS))
+        list(pages(make_client(connection), VENDORS, {"company_id": COMPANY_ID}))
     assert len(responses.calls) == 5  # retried like any unreadable answer
 
 
@@ -177,7 +178,9 @@ def test_a_record_with_a_wrong_field_type_is_passed_on_for_the_importer_to_judge
 @responses.activate
 def test_a_total_header_that_is_not_a_number_is_ignored(connection, make_client):
     responses.get(url(VENDORS), json=[{"id": 1}], headers={"Total": "many"})
-    assert [p.total for p in pages(make_client(connection), VENDORS)] == [None]
+    assert [
+        p.total for p in pages(make_client(connection), VENDORS, {"company_id": COMPANY_ID})
+    ] == [None]
 
 
 @responses.activate
@@ -203,7 +206,7 @@ def test_neither_the_body_nor_the_token_reaches_logs_or_errors(connection, make_
     with pytest.raises(MalformedAnswer) as unreadable:
         client.get("/rest/v1.0/me")
     with pytest.raises(OutcomeUnknown) as unknown:
-        client.post("/rest/v1.0/change_events", {})
+        client.post(CE_PATH, CE_BODY, CE_SCOPE)
     said = caplog.text + str(unreadable.value) + str(unknown.value)
     assert "could not be read" in caplog.text
     assert SECRET_IN_BODY not in said and ACCESS not in said

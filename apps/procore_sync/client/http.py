@@ -35,6 +35,9 @@ from .ratelimit import RateBudget
 
 logger = logging.getLogger(__name__)
 
+# Names Trestle in Procore's logs (and lets the sandbox's contract audit tell our requests
+# from a test's hand-made ones).
+USER_AGENT = "Trestle-Procore-Sync/1.0"
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 # Statuses that mean the server did not apply the request, so even a create may be resent.
 NOT_APPLIED_STATUSES = frozenset({429, 503})
@@ -219,6 +222,7 @@ class ProcoreClient:
         headers = {
             "Authorization": f"Bearer {self.connection.access_token}",
             "Accept": "application/json",
+            "User-Agent": USER_AGENT,
         }
         if self.connection.company_id:
             headers["Procore-Company-Id"] = str(self.connection.company_id)
