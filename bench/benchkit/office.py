@@ -55,6 +55,12 @@ def demo_company() -> SandboxCompany:
     return SandboxCompany.objects.get(name=seed.DEMO_COMPANY)
 
 
+def sandbox_grant() -> dict[str, Any]:
+    """A fresh token of the seeded login as Procore's token endpoint answers it (what
+    `oauth.exchange_code` returns after the consent page, which benches skip)."""
+    return _token_answer(sandbox_token())
+
+
 def connected_office(name: str) -> tuple[Office, ProcoreConnection]:
     office, company, token = office_create(name), demo_company(), sandbox_token()
     connection = ProcoreConnection.objects.create(
