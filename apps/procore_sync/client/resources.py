@@ -43,11 +43,6 @@ def projects_sync(
     return sync_action(client, "/rest/v1.0/projects/sync", updates, scope=scope)
 
 
-def project(client: ProcoreClient, project_id: int, *, company_id: int) -> Record:
-    """https://developers.procore.com/reference/rest/projects?version=1.0"""
-    return client.get(f"/rest/v1.0/projects/{project_id}", {"company_id": company_id})
-
-
 def sub_jobs(client: ProcoreClient, *, project_id: int, params: Params = None) -> Iterator[Record]:
     """https://developers.procore.com/reference/rest/sub-jobs?version=1.0"""
     return records(client, "/rest/v1.0/sub_jobs", {"project_id": project_id, **(params or {})})
@@ -112,14 +107,6 @@ def cost_codes(
     return records(client, "/rest/v1.0/cost_codes", {"project_id": project_id, **(params or {})})
 
 
-def cost_codes_sync(
-    client: ProcoreClient, *, project_id: int, updates: Iterable[Record]
-) -> SyncResult:
-    """https://developers.procore.com/reference/rest/cost-codes?version=1.0 (Sync Cost Codes)"""
-    scope = {"project_id": project_id}
-    return sync_action(client, "/rest/v1.0/cost_codes/sync", updates, scope=scope, params=scope)
-
-
 def standard_cost_code_lists(client: ProcoreClient, *, company_id: int) -> Iterator[Record]:
     """https://developers.procore.com/reference/rest/cost-codes?version=1.0"""
     return records(client, "/rest/v1.0/standard_cost_code_lists", {"company_id": company_id})
@@ -156,22 +143,6 @@ def standard_cost_codes_sync(
     return sync_action(client, "/rest/v1.0/standard_cost_codes/sync", updates, scope=scope)
 
 
-def line_item_types(
-    client: ProcoreClient, *, company_id: int, params: Params = None
-) -> Iterator[Record]:
-    """https://developers.procore.com/reference/rest/line-item-types-cost-types?version=1.0"""
-    query = {"company_id": company_id, **(params or {})}
-    return records(client, "/rest/v1.0/line_item_types", query)
-
-
-def line_item_types_sync(
-    client: ProcoreClient, *, company_id: int, updates: Iterable[Record]
-) -> SyncResult:
-    """https://developers.procore.com/reference/rest/line-item-types-cost-types?version=1.0"""
-    scope = {"company_id": company_id}
-    return sync_action(client, "/rest/v1.0/line_item_types/sync", updates, scope=scope)
-
-
 def wbs_codes(client: ProcoreClient, *, project_id: int, params: Params = None) -> Iterator[Record]:
     """Budget codes. https://developers.procore.com/reference/rest/codes?version=1.0"""
     path = f"/rest/v1.0/projects/{project_id}/work_breakdown_structure/wbs_codes"
@@ -184,11 +155,6 @@ def wbs_codes(client: ProcoreClient, *, project_id: int, params: Params = None) 
 def vendors(client: ProcoreClient, *, company_id: int, params: Params = None) -> Iterator[Record]:
     """https://developers.procore.com/reference/rest/company-vendors?version=1.0"""
     return records(client, "/rest/v1.0/vendors", {"company_id": company_id, **(params or {})})
-
-
-def vendor_create(client: ProcoreClient, *, company_id: int, vendor: Record) -> Record:
-    """https://developers.procore.com/reference/rest/company-vendors?version=1.0"""
-    return client.post("/rest/v1.0/vendors", {"company_id": company_id, "vendor": vendor})
 
 
 def vendors_sync(
@@ -298,12 +264,6 @@ def timecard_entries(
     """Without `log_date` or `start_date`/`end_date` Procore returns today's only.
     https://developers.procore.com/reference/rest/timecard-entries?version=1.0"""
     return records(client, f"/rest/v1.0/projects/{project_id}/timecard_entries", params)
-
-
-def timecard_entry_create(client: ProcoreClient, *, project_id: int, entry: Record) -> Record:
-    """https://developers.procore.com/reference/rest/timecard-entries?version=1.0"""
-    path = f"/rest/v1.0/projects/{project_id}/timecard_entries"
-    return client.post(path, {"timecard_entry": entry})
 
 
 def timecard_entries_bulk_create(
@@ -461,12 +421,6 @@ def hook_create(client: ProcoreClient, *, company_id: int, hook: Record) -> Reco
 def hook_delete(client: ProcoreClient, hook_id: int, *, company_id: int) -> None:
     """https://developers.procore.com/reference/rest/hooks?version=1.0"""
     client.delete(f"/rest/v1.0/webhooks/hooks/{hook_id}", {"company_id": company_id})
-
-
-def triggers(client: ProcoreClient, hook_id: int, *, company_id: int) -> list[Record]:
-    """https://developers.procore.com/reference/rest/triggers?version=1.0"""
-    path = f"/rest/v1.0/webhooks/hooks/{hook_id}/triggers"
-    return client.get(path, {"company_id": company_id})
 
 
 def triggers_bulk_create(
