@@ -12,6 +12,7 @@ from datetime import timedelta
 from decimal import Decimal
 from itertools import islice
 
+from django.db import transaction
 from django.utils import timezone
 
 from apps.cors.models import ChangeOrderRequest
@@ -308,13 +309,16 @@ class Pusher:
                 message += f" Procore's total differs from the COR's ({cor.total:,.2f})."
             counts[outcome] += 1
             items.append(_item(cor, outcome, message, event_id=self.event_id))
-        CorPush.objects.bulk_create(  # one statement per batch, new pushes and re-pushes alike
-            rows,
-            update_conflicts=True,
-            unique_fields=["office", "cor"],
-            update_fields=PUSH_FIELDS,
-        )
-        self.recorder.add(counts, items, done=len(batch))
+        # The pushes and the run's items land together: a worker killed between them would
+        # leave CORs pushed here but undone for recovery, which would push them again.
+        with transaction.atomic():
+            CorPush.objects.bulk_create(  # one statement per batch, new pushes and re-pushes
+                rows,
+                update_conflicts=True,
+                unique_fields=["office", "cor"],
+                update_fields=PUSH_FIELDS,
+            )
+            self.recorder.add(counts, items, done=len(batch))
 
     def _failed(self, batch: list[ChangeOrderRequest], exc: ProcoreError) -> None:
         fix = "Retry failed: the push looks up what landed first, so nothing is added twice."
