@@ -2,7 +2,7 @@
 
 import logging
 
-from .ap_payments.queueing import payment_change_queue
+from .ap_payments.queueing import payment_change_queue, payment_queue_failed
 from .cor_push.statuses import refresh_if_stale
 from .tasks import enqueue_run
 from .time_export.services import time_changes_queue
@@ -29,10 +29,15 @@ def queue_time_exports(sender, *, account, entry_ids, action, **kwargs) -> None:
 
 def queue_payment_writeback(sender, *, account, payment_id, action, **kwargs) -> None:
     """A payment was recorded, edited or voided: carry it to Procore if the office says so.
-    As for time cards, a failure to queue is logged and the scheduled pass catches up."""
+    The payment has committed, so a failure to queue must not fail the user's request; it
+    becomes a failed run in Sync Activity, with the reason and Retry."""
     try:
         payment_change_queue(account=account, payment_id=payment_id, enqueue=enqueue_run)
-    except Exception:  # logged; the scheduled pass catches up
+    except Exception as exc:
         logger.exception(
             "Queueing the Procore write-back of payment %s (%s) failed", payment_id, action
         )
+        try:
+            payment_queue_failed(account=account, payment_id=payment_id, error=exc)
+        except Exception:  # the database itself is failing: the scheduled pass catches up
+            logger.exception("Recording that payment %s was not queued failed", payment_id)

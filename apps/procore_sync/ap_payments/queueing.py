@@ -2,28 +2,44 @@
 
 from collections.abc import Callable
 
+from django.utils import timezone
+
 from apps.accounts.models import User
 from apps.ap_invoices.models import ApPayment
 
-from ..engine_models import SyncRun, SyncSettings, Trigger
+from ..engine_models import Outcome, RunStatus, SyncItem, SyncRun, SyncSettings, Trigger
 from ..models import ConnectionStatus, ProcoreConnection
 from ..runs import run_queue
-from .writeback import SWITCH
+from .writeback import ENTITY, SWITCH, payment_label
 
 FLOW = "ap_payments"
+NOT_QUEUED = "Trestle could not queue sending this payment to Procore: {error}"
+NOT_QUEUED_FIX = (
+    "Retry this run (or the payment's Retry on its invoice); the scheduled pass sends it too."
+)
 
 
 def writes_back(payment: ApPayment) -> bool:
-    """An imported invoice's payment, in an office that sends payments over a live connection."""
+    """An imported invoice's payment, in an office that sends payments over a live connection.
+    The switch is read in Python: a JSON `contains` lookup does not exist on SQLite."""
     office_id = payment.invoice.office_id
+    settings = SyncSettings.objects.filter(office_id=office_id).first()
     return (
         payment.invoice.procore_requisition_id is not None
-        and SyncSettings.objects.filter(
-            office_id=office_id, flows__contains={SWITCH: True}
-        ).exists()
+        and settings is not None
+        and bool(settings.flows.get(SWITCH))
         and ProcoreConnection.objects.filter(
             office_id=office_id, status=ConnectionStatus.CONNECTED
         ).exists()
+    )
+
+
+def _payment(account, payment_id: int) -> ApPayment | None:
+    return (
+        ApPayment.objects.for_account(account)
+        .select_related("invoice__office")
+        .filter(pk=payment_id)
+        .first()
     )
 
 
@@ -31,12 +47,7 @@ def payment_change_queue(
     *, account, payment_id: int, enqueue: Callable[[int], None], user: User | None = None
 ) -> SyncRun | None:
     """A run for this payment, or None when it is not one Trestle writes to Procore."""
-    payment = (
-        ApPayment.objects.for_account(account)
-        .select_related("invoice__office")
-        .filter(pk=payment_id)
-        .first()
-    )
+    payment = _payment(account, payment_id)
     if payment is None or not writes_back(payment):
         return None
     return run_queue(
@@ -47,3 +58,34 @@ def payment_change_queue(
         params={"payment_ids": [payment.pk]},
         enqueue=enqueue,
     )
+
+
+def payment_queue_failed(*, account, payment_id: int, error: Exception) -> SyncRun | None:
+    """Queueing failed after the payment committed: a failed run with one failed item for it,
+    so Sync Activity shows the reason and Retry failed sends exactly this payment."""
+    payment = _payment(account, payment_id)
+    if payment is None:
+        return None
+    run = SyncRun.objects.create(
+        office=payment.invoice.office,
+        flow=FLOW,
+        trigger=Trigger.USER,
+        params={"payment_ids": [payment.pk]},
+        work={"entity": ENTITY, "ids": [payment.pk], "done": []},
+        status=RunStatus.FAILED,
+        counts={"failed": 1},
+        error=NOT_QUEUED.format(error=error),
+        ended_at=timezone.now(),
+        enqueued_at=None,
+    )
+    SyncItem.objects.create(
+        run=run,
+        entity=ENTITY,
+        direction="out",
+        object_id=payment.pk,
+        label=payment_label(payment)[:200],
+        outcome=Outcome.FAILED,
+        message=run.error,
+        fix=NOT_QUEUED_FIX,
+    )
+    return run

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import DatabaseError
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
@@ -20,9 +21,13 @@ def ap_payment_retry(request, invoice_id: int, payment_id: int):
     payment = get_for_account_or_404(
         ApPayment.objects.all(), request.account, pk=payment_id, invoice_id=invoice_id
     )
-    run = payment_change_queue(
-        account=request.account, payment_id=payment.pk, enqueue=enqueue_run, user=request.user
-    )
+    try:
+        run = payment_change_queue(
+            account=request.account, payment_id=payment.pk, enqueue=enqueue_run, user=request.user
+        )
+    except DatabaseError as exc:
+        messages.error(request, f"Trestle could not queue sending this payment: {exc}. Try again.")
+        return redirect("ap_invoice_detail", invoice_id=invoice_id)
     if run is None:
         messages.error(
             request,
