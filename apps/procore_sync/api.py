@@ -3,7 +3,8 @@ exporting time cards.
 
 The push and the export live here, not in apps/cors or apps/timecards, because domain apps never
 import the sync engine. `POST /api/v1/cor-pushes/`, `POST /api/v1/time-exports/` and
-`POST /api/v1/sync-runs/{id}/retry/` queue a SyncRun and answer 202 with the run to poll.
+`POST /api/v1/sync-runs/{id}/retry/` queue a SyncRun and answer 202 with the run to poll (its URL
+in Location); each honours an `Idempotency-Key` header (apps/core/idempotency.py).
 """
 
 import re
@@ -22,6 +23,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from apps.core.api import error_body, require_api, service_call, validated
+from apps.core.idempotency import PARAMETER as IDEMPOTENCY_KEY
+from apps.core.idempotency import idempotent
 from apps.cors.models import ChangeOrderRequest
 from apps.offices.models import Office
 from apps.projects.models import Project
@@ -65,6 +68,15 @@ class SyncRunSerializer(serializers.ModelSerializer):
         fields += ("progress_done", "progress_total", "percent", "counts", "error")
         fields += ("created_at", "started_at", "ended_at")
         read_only_fields = fields
+
+
+STARTED = {202: SyncRunSerializer, 422: OpenApiTypes.OBJECT}  # 422: a key reused, another body
+
+
+def accepted(run: SyncRun, request) -> Response:
+    """202 with the run to poll, its URL in Location as a plain string."""
+    body = SyncRunSerializer(run, context={"request": request}).data
+    return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": str(body["url"])})
 
 
 class SyncRunDetailSerializer(SyncRunSerializer):
@@ -142,7 +154,8 @@ class SyncRunViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
 
     @extend_schema(
         request=None,
-        responses={202: SyncRunSerializer, 409: OpenApiTypes.OBJECT},
+        parameters=[IDEMPOTENCY_KEY],
+        responses={**STARTED, 409: OpenApiTypes.OBJECT},
         description="Queue a run of exactly what this run left undone (the Retry failed "
         "button); 409 when everything it was asked to do went through.",
     )
@@ -150,14 +163,15 @@ class SyncRunViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     def retry(self, request, *args, **kwargs) -> Response:
         require_api(request, "sync.run")
         run = self.get_object()
-        try:
-            retry = run_retry_failed(run=run, user=request.user, enqueue=enqueue_run)
-        except NothingLeft as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
-        body = SyncRunSerializer(retry, context={"request": request}).data
-        return Response(
-            body, status=status.HTTP_202_ACCEPTED, headers={"Location": str(body["url"])}
-        )
+
+        def start() -> Response:
+            try:
+                retry = run_retry_failed(run=run, user=request.user, enqueue=enqueue_run)
+            except NothingLeft as exc:
+                return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+            return accepted(retry, request)
+
+        return idempotent(request, start)
 
 
 # COR pushes --------------------------------------------------------------------------------------
@@ -244,10 +258,14 @@ class CorPushViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=CorPushSerializer,
-        responses={202: SyncRunSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+        responses=STARTED,
         description="Queue the push as a SyncRun; poll its `url` for progress and items.",
     )
     def create(self, request, *args, **kwargs) -> Response:
+        return idempotent(request, lambda: self._start(request))
+
+    def _start(self, request) -> Response:
         data = validated(CorPushSerializer(data=request.data))
         project, cors = _push_target(request.account, data)
         options, user = data["options"], request.user
@@ -256,8 +274,7 @@ class CorPushViewSet(viewsets.GenericViewSet):
                 project=project, cors=cors, options=options, user=user, enqueue=enqueue_run
             )
         )
-        body = SyncRunSerializer(run, context={"request": request}).data
-        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
+        return accepted(run, request)
 
 
 # Time exports ------------------------------------------------------------------------------------
@@ -286,11 +303,15 @@ class TimeExportViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=TimeExportSerializer,
-        responses={202: SyncRunSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+        responses=STARTED,
         description="Queue the export as a SyncRun; poll its `url` for progress and items "
         "(one per time card, or per daily-log row, with Procore's message and the fix).",
     )
     def create(self, request, *args, **kwargs) -> Response:
+        return idempotent(request, lambda: self._start(request))
+
+    def _start(self, request) -> Response:
         data = validated(TimeExportSerializer(data=request.data))
         office = Office.objects.for_account(request.account).filter(pk=data["office"]).first()
         if office is None:
@@ -305,5 +326,4 @@ class TimeExportViewSet(viewsets.GenericViewSet):
                 enqueue=enqueue_run,
             )
         )
-        body = SyncRunSerializer(run, context={"request": request}).data
-        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
+        return accepted(run, request)
