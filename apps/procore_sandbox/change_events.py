@@ -2,13 +2,15 @@
 
 The generic store keeps the event and merges its line items by id; this module adds the
 sequential `number`, the deprecated `status` string, each line's `event_id`, its `contract` and
-`vendor`, the cost code and cost type behind its budget code, and the automatic amount. It also
+`vendor`, the cost code and cost type behind its budget code, and the automatic amount; a v1.1
+PATCH sets the event's prime contract (`prime_contract_for_estimates`, §7.2). It also
 refuses line changes on a closed event (a sandbox assumption, see `_refuse_closed_lines`).
 
 Tests and the demo move an event between statuses as a Procore user would:
     change_events.status_set(company=company, change_event_id=123, status="Closed")
 """
 
+import copy
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -60,6 +62,33 @@ def update(ctx: Context) -> HttpResponse:
     return generic.render_one(ctx, record)
 
 
+def update_v11(ctx: Context) -> HttpResponse:
+    """PATCH /rest/v1.1/change_events/{id}?project_id= : the same Change Event in v1.1's terms
+    (§7.2). Modelled: `prime_contract_for_estimates: {id}`, the one field v1.1 has for the
+    event's prime contract (v1.0 has none); other fields are kept as given.
+    https://developers.procore.com/reference/rest/change-events?version=1.1
+    """
+    record = generic.one(ctx, resources.CHANGE_EVENTS)
+    changes = generic.fields(ctx, resources.CHANGE_EVENTS)
+    with transaction.atomic():
+        record = generic.update_record(record, changes)
+        derive(record)
+    return generic.render_one(ctx, _as_v11(record))
+
+
+def _as_v11(record: SandboxRecord) -> SandboxRecord:
+    """An unsaved copy whose fields carry v1.1's names: `status{id}`, `scope`, `external_data`."""
+    data = record.data
+    view = copy.copy(record)
+    view.data = {
+        **data,
+        "status": _ref(data.get("change_event_status_id")),
+        "scope": data.get("event_scope"),
+        "external_data": {"origin_id": record.origin_id, "origin_data": data.get("origin_data")},
+    }
+    return view
+
+
 def _budget_codes_named(changes: dict[str, Any]) -> dict[str, Any]:
     """The PATCH schema names a line's budget code `wbs_code_id` (`{id}`, as published) where
     the POST names it `budget_code: {id}`; both are stored and answered as `budget_code`."""
@@ -100,6 +129,7 @@ def derive(record: SandboxRecord) -> None:
     status = _statuses(record.company).filter(id=_int(data.get("change_event_status_id"))).first()
     if status is not None:  # §7.1: deprecated `status` is "open" or "closed"
         data["status"] = CLOSED if _closed(status) else "open"
+    data["prime_contract_for_estimates"] = _prime_contract(record)
     lines = data.get(LINES) or []
     codes = _budget_codes(record.company, lines)
     data[LINES] = [_line(record.id, line, codes) for line in lines]
@@ -121,6 +151,19 @@ def _line(event_id: int, line: dict[str, Any], codes: dict[int, SandboxRecord]) 
         if amount is not None:
             line["estimated_cost_amount"] = str(amount)
     return line
+
+
+def _prime_contract(record: SandboxRecord) -> dict[str, Any] | None:
+    """v1.1 answers `prime_contract_for_estimates{id, number, name}`; a prime contract's name
+    is its title (a sandbox assumption: Procore's prime contracts have no `name`)."""
+    chosen = record.data.get("prime_contract_for_estimates")
+    contract_id = _int(chosen.get("id")) if isinstance(chosen, dict) else None
+    found = SandboxRecord.objects.filter(
+        company=record.company, resource="prime_contracts", id=contract_id
+    ).first()
+    if found is None:
+        return None
+    return {"id": found.id, "number": found.data.get("number"), "name": found.data.get("title")}
 
 
 def _numbers(given: Any, project_id: int | None) -> dict[str, Any]:

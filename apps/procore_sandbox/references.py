@@ -26,8 +26,12 @@ REFERENCES: dict[str, tuple[str, ...]] = {
     "contract_id": COMMITMENTS,
     "proposed_contract_id": COMMITMENTS,
 }
-# Objects written as {"id": ...}: §7.1 `budget_code: {"id": <wbs_code_id>}` on line items.
-OBJECT_REFERENCES: dict[str, tuple[str, ...]] = {"budget_code": ("wbs_codes",)}
+# Objects written as {"id": ...}: §7.1 `budget_code: {"id": <wbs_code_id>}` on line items,
+# §7.2 a v1.1 Change Event's `prime_contract_for_estimates: {"id": <prime contract id>}`.
+OBJECT_REFERENCES: dict[str, tuple[str, ...]] = {
+    "budget_code": ("wbs_codes",),
+    "prime_contract_for_estimates": ("prime_contracts",),
+}
 
 
 def check(company: SandboxCompany, data: dict[str, Any], project_id: int | None = None) -> None:

@@ -187,6 +187,7 @@ HANDLERS: dict[tuple[str, str], Handler] = {
     ("get", "/rest/v1.0/prime_contract"): first_prime_contract,
     ("post", "/rest/v1.0/change_events"): change_events.create,
     ("patch", "/rest/v1.0/change_events/{id}"): change_events.update,
+    ("patch", "/rest/v1.1/change_events/{id}"): change_events.update_v11,
     ("get", "/rest/v1.0/companies/{company_id}/users/inactive"): inactive(
         resources.USERS, "is_active"
     ),

@@ -45,10 +45,16 @@ def test_two_cors_as_line_items_make_one_new_change_event(procore, target, tenan
     assert event["title"] == "Owner changes" and event["origin_id"] == f"trestle-cor-push-{run.pk}"
     lines = {key_of(i["description"]): i for i in event["change_event_line_items"]}
     first_lines = list(first.lines.all())
-    assert set(lines) == {f"line:{x.pk}" for x in [*first_lines, *second.lines.all()]}
-    labor = lines[f"line:{first_lines[0].pk}"]
-    assert D(str(labor["estimated_cost_amount"])) == D("110.00")  # the markup is in the amount
-    assert labor["budget_code"]["id"] == target.budget["09-200.L"]
+    marked_up = first_lines[0].pk
+    assert set(lines) == {
+        *(f"line:{x.pk}" for x in [*first_lines, *second.lines.all()]),
+        f"markup:{marked_up}",  # the markup goes as a line of its own
+    }
+    labor, markup = lines[f"line:{marked_up}"], lines[f"markup:{marked_up}"]
+    assert D(str(labor["estimated_cost_amount"])) == D("100.00")
+    assert D(str(markup["estimated_cost_amount"])) == D("10.00")
+    assert markup["description"].startswith("COR-001: markup 10% on ")
+    assert labor["budget_code"]["id"] == markup["budget_code"]["id"] == target.budget["09-200.L"]
     assert lines[f"line:{first_lines[1].pk}"]["budget_code"]["id"] == target.budget["09-200.M"]
     assert labor["proposed_contract_id"] == target.commitment_id
     assert labor["description"].startswith("COR-001: ")

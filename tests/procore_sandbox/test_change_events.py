@@ -423,3 +423,58 @@ def test_the_automatic_amount_rounds_to_cents(demo):
     event = _create(demo, _body(demo, lines=[line])).json()
     amount = event["change_event_line_items"][0]["estimated_cost_amount"]
     assert Decimal(amount) == Decimal("1.00")
+
+
+def test_credit_lines_keep_their_negative_amounts(demo):
+    """procore-api.md and the OAS set no minimum on quantities, unit costs or amounts."""
+    credit = _line(demo, estimated_cost_quantity=2, estimated_cost_unit_cost=-150.25)
+    manual = _line(demo, estimated_cost_amount=-99.5, estimated_cost_calculation_strategy="manual")
+    response = _create(demo, _body(demo, lines=[credit, manual]))
+    assert response.status_code == 201
+    lines = response.json()["change_event_line_items"]
+    assert [line["estimated_cost_amount"] for line in lines] == ["-300.50", "-99.5"]
+    changed = _patch(
+        demo,
+        response.json()["id"],
+        change_event_line_items_attributes=[{"id": lines[0]["id"], "estimated_cost_quantity": -1}],
+    )
+    assert changed.json()["change_event_line_items"][0]["estimated_cost_amount"] == "150.25"
+
+
+def _patch_v11(demo: Sandbox, event_id: int, **changes):
+    path = f"/rest/v1.1/change_events/{event_id}?project_id={demo.project.id}"
+    return demo.call("PATCH", path, {"change_event": changes})
+
+
+def test_v11_sets_the_change_events_prime_contract_which_v10_does_not_show(demo):
+    """v1.0 has no field for an event's prime contract (its lines name a commitment); v1.1
+    writes `prime_contract_for_estimates` on the same Change Event (procore-api.md §7.2)."""
+    event = _create(demo).json()
+    prime = _first("prime_contracts", demo.project.id)
+
+    response = _patch_v11(demo, event["id"], prime_contract_for_estimates={"id": prime.id})
+
+    assert response.status_code == 200
+    answer = response.json()
+    assert answer["prime_contract_for_estimates"] == {
+        "id": prime.id,
+        "number": prime.data["number"],
+        "name": prime.data["title"],
+    }
+    assert answer["status"] == {"id": _status("Open"), "name": "Open", "mapped_to_status": "open"}
+    assert answer["scope"] == "out_of_scope" and answer["id"] == event["id"]
+    shown = demo.call("GET", f"/rest/v1.1/change_events/{event['id']}?project_id={demo.project.id}")
+    assert shown.json()["prime_contract_for_estimates"]["id"] == prime.id
+    v10 = demo.call("GET", f"/rest/v1.0/change_events/{event['id']}?project_id={demo.project.id}")
+    assert "prime_contract_for_estimates" not in v10.json()
+    assert v10.json()["change_event_line_items"] == event["change_event_line_items"]
+
+
+def test_v11_refuses_a_prime_contract_that_is_a_commitment_or_of_another_project(demo):
+    event = _create(demo).json()
+    commitment = _first("work_order_contracts", demo.project.id)
+    elsewhere = _first("prime_contracts", _other_project(demo))
+    for wrong in (commitment.id, elsewhere.id, 42):
+        response = _patch_v11(demo, event["id"], prime_contract_for_estimates={"id": wrong})
+        assert response.status_code == 422
+        assert response.json()["errors"] == {"prime_contract_for_estimates.id": ["is invalid"]}

@@ -207,6 +207,18 @@ def change_event_update(
     return client.patch(path, body, {"project_id": project_id}, idempotent=not adds)
 
 
+def change_event_prime_contract_set(
+    client: ProcoreClient, change_event_id: int, *, project_id: int, prime_contract_id: int
+) -> Record:
+    """The Change Event's prime contract ("Prime Contract for Markup Estimates"). v1.0 has no
+    field for it (its lines name only a commitment); v1.1 writes the same Change Event's
+    `prime_contract_for_estimates`. Setting the same id again is harmless, so it is retried.
+    https://developers.procore.com/reference/rest/change-events?version=1.1"""
+    body = {"change_event": {"prime_contract_for_estimates": {"id": prime_contract_id}}}
+    path = f"/rest/v1.1/change_events/{change_event_id}"
+    return client.patch(path, body, {"project_id": project_id}, idempotent=True)
+
+
 def _patch_line(item: Record) -> Record:
     if "budget_code" not in item:
         return item

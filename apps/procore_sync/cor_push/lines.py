@@ -1,22 +1,32 @@
 """The Procore line items a COR becomes, and how to recognise them again in a Change Event.
 
 Procore's v1.0 change-event line items carry no origin_id (procore-api.md §7.1), so each line
-we write ends with a short reference tag ("[T123]" for COR line 123, "[TC45]" for COR 45 as a
-lump sum). The tag finds our lines after a lost response and keeps a re-push from adding them
-twice; the Procore line ids we learn are kept on the CorPush.
+we write ends with a short reference tag ("[T123]" for COR line 123, "[TM123]" for its markup,
+"[TC45]" for COR 45 as a lump sum). The tag finds our lines after a lost response and keeps a
+re-push from adding them twice; the Procore line ids we learn are kept on the CorPush.
+
+Markup: Procore works a line's amount out as quantity x unit cost ("automatic"), so a COR line
+goes with its own quantity and unit cost, and its markup, when it has one, goes as a line of its
+own under the same budget code (quantity 1, unit cost = the markup). Every Procore line then
+holds quantity x unit cost = amount, each budget code carries what the COR puts on it, and the
+COR's lines add up to its total. (One markup line per COR would need one budget code for markup
+spread over several.) A lump sum is quantity 1 x the COR's total, markup included.
+
+Credits: a negative quantity or unit cost is a credit line; Procore's amounts may be negative.
 """
 
 import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from apps.cors.models import ChangeOrderRequest, CorLineItem
+from apps.cors.models import ChangeOrderRequest, CorLineItem, money
 
 from ..push_models import PushMode
 from .catalog import Catalog
 from .options import PushOptions
 
-TAG = re.compile(r"\[T(C?\d+)\]\s*$")
+TAG = re.compile(r"\[T([CM]?\d+)\]\s*$")
+KINDS = {"C": "cor", "M": "markup"}  # tag letter -> key kind; no letter: a COR line
 REMOVED = "Removed from COR: "
 # Trestle cost type -> the code of Procore's standard cost type (line item type) segment item.
 COST_TYPE_CODES = {
@@ -31,20 +41,29 @@ DESCRIPTION_MAX = 255
 
 @dataclass(frozen=True)
 class WantedLine:
-    key: str  # "line:<CorLineItem id>" or "cor:<COR id>"
+    key: str  # "line:<CorLineItem id>", "markup:<CorLineItem id>" or "cor:<COR id>"
     description: str
     quantity: Decimal
     unit: str
     unit_cost: Decimal
-    amount: Decimal
     budget_code_id: int | None
     cost_code: object | None = None
     cost_type: str = ""
 
+    @property
+    def amount(self) -> Decimal:
+        """What Procore works out: quantity x unit cost, to the cent (as the COR rounds)."""
+        return money(self.quantity * self.unit_cost)
+
+    @property
+    def is_markup(self) -> bool:
+        return self.key.startswith("markup:")
+
 
 def tag_of(key: str) -> str:
     kind, number = key.split(":")
-    return f"[T{'C' if kind == 'cor' else ''}{number}]"
+    letter = next((k for k, v in KINDS.items() if v == kind), "")
+    return f"[T{letter}{number}]"
 
 
 def key_of(description: str) -> str | None:
@@ -52,7 +71,7 @@ def key_of(description: str) -> str | None:
     if match is None:
         return None
     value = match.group(1)
-    return f"cor:{value[1:]}" if value.startswith("C") else f"line:{value}"
+    return f"{KINDS.get(value[0], 'line')}:{value.lstrip('CM')}"
 
 
 def label(cor: ChangeOrderRequest) -> str:
@@ -88,7 +107,6 @@ def wanted_lines(
                 quantity=Decimal("1"),
                 unit="LS",
                 unit_cost=cor.total,
-                amount=cor.total,
                 budget_code_id=code,
             )
         ]
@@ -98,20 +116,36 @@ def wanted_lines(
         code = options.budget_codes.get(key) or proposed_budget_code(
             catalog, line.cost_code, line.cost_type
         )
-        wanted.append(
-            WantedLine(
-                key=key,
-                description=_text(f"{label(cor)}: {line.description}", key),
-                quantity=line.quantity,
-                unit=line.unit,
-                unit_cost=line.unit_cost,
-                amount=line.amount,
-                budget_code_id=code or options.default_budget_code_id,
-                cost_code=line.cost_code,
-                cost_type=line.cost_type,
-            )
+        cost = WantedLine(
+            key=key,
+            description=_text(f"{label(cor)}: {line.description}", key),
+            quantity=line.quantity,
+            unit=line.unit,
+            unit_cost=line.unit_cost,
+            budget_code_id=code or options.default_budget_code_id,
+            cost_code=line.cost_code,
+            cost_type=line.cost_type,
         )
+        wanted.append(cost)
+        if line.markup:
+            wanted.append(_markup(cor, line, cost))
     return wanted
+
+
+def _markup(cor: ChangeOrderRequest, line: CorLineItem, cost: WantedLine) -> WantedLine:
+    """The markup of `line` as a line of its own, on the same budget code as the cost."""
+    key = f"markup:{line.pk}"
+    text = f"{label(cor)}: markup {line.markup_percent.normalize():f}% on {line.description}"
+    return WantedLine(
+        key=key,
+        description=_text(text, key),
+        quantity=Decimal("1"),
+        unit="LS",
+        unit_cost=line.markup,
+        budget_code_id=cost.budget_code_id,
+        cost_code=line.cost_code,
+        cost_type=line.cost_type,
+    )
 
 
 def _text(description: str, key: str) -> str:
@@ -120,14 +154,15 @@ def _text(description: str, key: str) -> str:
 
 
 def line_attributes(line: WantedLine, contract: dict | None, procore_id: int | None) -> dict:
-    """One entry of `change_event_line_items_attributes` (procore-api.md §7.1). The amount is
-    set manually: it carries the COR's markup, which quantity x unit cost does not."""
+    """One entry of `change_event_line_items_attributes` (procore-api.md §7.1). Procore works
+    the amount out ("automatic"); the markup is a line of its own (see the module's docstring).
+    Only a commitment goes on a line: v1.0 lines name no prime contract (push.py sets that on
+    the Change Event)."""
     attrs = {
         "description": line.description,
         "estimated_cost_quantity": float(line.quantity),
         "estimated_cost_unit_cost": float(line.unit_cost),
-        "estimated_cost_amount": float(line.amount),
-        "estimated_cost_calculation_strategy": "manual",
+        "estimated_cost_calculation_strategy": "automatic",
         "budget_code": {"id": line.budget_code_id},
     }
     if line.unit:

@@ -174,28 +174,20 @@ def _check_cor(plan: Plan, cor: ChangeOrderRequest) -> None:
         )
         return
     lines = list(cor.lines.all())
-    if not lines or cor.total <= 0:
+    if not any(line.amount for line in lines):  # a credit (negative) COR is pushed as it is
         problems.append(
             Problem(f"{name} has no amount to push.", "Add priced line items to the COR.", cor.pk)
         )
         return
-    if cor.total > MAX_AMOUNT:
+    if abs(cor.total) > MAX_AMOUNT:
         problems.append(
             Problem(f"{name}'s total is larger than Procore accepts.", "Split the COR.", cor.pk)
         )
     wanted = wanted_lines(cor, lines, plan.options, plan.catalog)
     plan.wanted[cor.pk] = wanted
-    for n, line in enumerate(wanted, start=1):
+    # a markup line goes on its cost line's budget code, checked with that line
+    for n, line in enumerate((w for w in wanted if not w.is_markup), start=1):
         where = "" if line.key.startswith("cor:") else f" line {n}"
-        if line.amount < 0:
-            problems.append(
-                Problem(
-                    f"{name}{where} has a negative amount.",
-                    "Correct the quantity or unit cost.",
-                    cor.pk,
-                    line.key,
-                )
-            )
         if line.budget_code_id is None:
             problems.append(
                 Problem(

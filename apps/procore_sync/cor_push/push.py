@@ -119,6 +119,7 @@ class Pusher:
         self.project_id = plan.procore_project_id
         self.event_id: int | None = plan.options.change_event_id
         self.event: dict | None = None
+        self.prime_contract_set = False
 
     def push(self, cors: list[ChangeOrderRequest]) -> None:
         if self.event_id is not None:
@@ -130,6 +131,7 @@ class Pusher:
     def _batch(self, batch: list[ChangeOrderRequest]) -> None:
         try:
             event = self._write(batch)
+            self._set_prime_contract()
         except ProcoreRejected as exc:
             if len(batch) > 1:
                 for cor in batch:  # find the COR Procore refuses; the others go through
@@ -174,6 +176,21 @@ class Pusher:
                 if self.event_id is not None:
                     self.event = self._read(self.event_id)
         raise AssertionError("unreachable")
+
+    def _set_prime_contract(self) -> None:
+        """A chosen prime contract goes on the Change Event, once a run: v1.0 lines name only a
+        commitment (procore-api.md §7.1), v1.1 names the event's `prime_contract_for_estimates`.
+        A COR counts as pushed only once Procore holds it, so a failure here fails the batch."""
+        contract = self.plan.contract()
+        if self.prime_contract_set or not contract or contract["type"] != "prime_contract":
+            return
+        answer = resources.change_event_prime_contract_set(
+            self.client, self.event_id, project_id=self.project_id, prime_contract_id=contract["id"]
+        )
+        kept = answer.get("prime_contract_for_estimates") if isinstance(answer, dict) else None
+        if not isinstance(kept, dict) or kept.get("id") != contract["id"]:
+            raise ProcoreError("Procore did not keep the prime contract on the Change Event.")
+        self.prime_contract_set = True
 
     def _read(self, event_id: int) -> dict:
         return read_event(
@@ -338,8 +355,10 @@ class Pusher:
 
 
 def _keys_of(cor: ChangeOrderRequest, earlier: CorPush | None) -> set[str]:
-    """The tags of `cor`'s Procore lines: its lines now, its lump sum, and lines an edit removed."""
-    keys = {f"cor:{cor.pk}", *(f"line:{line.pk}" for line in cor.lines.all())}
+    """The tags of `cor`'s Procore lines: its lines and their markup now, its lump sum, and lines
+    an edit removed."""
+    lines = [line.pk for line in cor.lines.all()]
+    keys = {f"cor:{cor.pk}", *(f"{kind}:{pk}" for pk in lines for kind in ("line", "markup"))}
     return keys | set(earlier.line_ids if earlier else ())
 
 
