@@ -4,6 +4,7 @@ Manual mode shows Procore's records live; each row can be imported (with edited 
 to an existing Trestle record, so nothing is duplicated. Auto mode leaves it to the first run.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
@@ -25,6 +26,8 @@ from .importers.upsert import synced_print
 from .live import live_connection
 from .mapping.common import MappingError
 from .runs import run_queue, sync_settings_for
+from .time_export.options import TimeOptions
+from .time_export.switch import held_days, switch_queue, switch_refusal
 
 STEPS = ("company", "employees", "projects", "cost_codes", "settings")
 MANUAL_ENTITIES = {"employees": "employees", "projects": "projects", "cost_codes": "cost_codes"}
@@ -227,8 +230,17 @@ class SettingsChoice:
     ap_allow_edit: bool = False  # imported invoices stay read-only unless this is on
 
 
-def settings_save(*, office: Office, choice: SettingsChoice, user: User) -> SyncSettings:
-    """Step 5. Time goes either to timesheets or to daily-log timecards, never both."""
+def settings_save(
+    *,
+    office: Office,
+    choice: SettingsChoice,
+    user: User,
+    enqueue: Callable[[int], None] | None = None,
+) -> SyncSettings:
+    """Step 5. Time goes either to timesheets or to daily-log timecards, never both: changing
+    where it goes moves what Procore holds (withdrawn, then published to the new one, by a run
+    recorded in `options["time_switch"]`), or is refused while a day cannot be withdrawn
+    (time_export/switch.py)."""
     if choice.time_mode not in dict(TIME_MODES):
         raise ValidationError("Choose where time cards go.")
     if choice.time_trigger and choice.time_trigger not in dict(TIME_TRIGGERS):
@@ -242,28 +254,57 @@ def settings_save(*, office: Office, choice: SettingsChoice, user: User) -> Sync
     if choice.ap_queue_id is not None and not queues.filter(pk=choice.ap_queue_id).exists():
         raise ValidationError("Choose one of this office's AP queues for imported invoices.")
     settings = sync_settings_for(office)
-    before = _settings_view(settings)
-    settings.directions = choice.directions
-    settings.flows = {f: bool(choice.flows.get(f)) for f in FLOWS}
-    settings.intervals = {f: max(5, int(m)) for f, m in choice.intervals.items() if f in FLOWS}
-    settings.options = {
-        **settings.options,
-        "time_export": choice.time_mode,
-        "ap_import": choice.ap_mode,
-    }
-    if choice.time_trigger:
-        settings.options["time_trigger"] = choice.time_trigger
-    settings.options["ap_allow_edit"] = choice.ap_allow_edit
-    queue_id = choice.ap_queue_id or settings.options.get("ap_queue_id")
-    if not queues.filter(pk=queue_id).exists():
-        queue_id = ApQueue.objects.get_or_create(office=office, name=DEFAULT_AP_QUEUE)[0].pk
-    settings.options["ap_queue_id"] = queue_id
-    settings.save()
-    after = _settings_view(settings)
-    changed = {k: {"from": before[k], "to": v} for k, v in after.items() if before[k] != v}
-    audit_record(account=office.account, actor=user, action="procore.settings_changed",
-                 target=office, detail=changed)  # fmt: skip
+    old_mode = TimeOptions.of(settings).mode
+    switching = choice.time_mode != old_mode
+    if switching and (refusal := switch_refusal(office, old_mode)):
+        raise ValidationError(refusal)
+    with transaction.atomic():  # the switch run starts once the new destination is saved
+        before = _settings_view(settings)
+        settings.directions = choice.directions
+        settings.flows = {f: bool(choice.flows.get(f)) for f in FLOWS}
+        settings.intervals = {f: max(5, int(m)) for f, m in choice.intervals.items() if f in FLOWS}
+        settings.options = {
+            **settings.options,
+            "time_export": choice.time_mode,
+            "ap_import": choice.ap_mode,
+        }
+        if choice.time_trigger:
+            settings.options["time_trigger"] = choice.time_trigger
+        settings.options["ap_allow_edit"] = choice.ap_allow_edit
+        queue_id = choice.ap_queue_id or settings.options.get("ap_queue_id")
+        if not queues.filter(pk=queue_id).exists():
+            queue_id = ApQueue.objects.get_or_create(office=office, name=DEFAULT_AP_QUEUE)[0].pk
+        settings.options["ap_queue_id"] = queue_id
+        if switching:  # the run that moves what Procore holds, if it holds anything
+            settings.options.pop("time_switch", None)
+            if run := _time_switch(office, old_mode, user, enqueue):
+                settings.options["time_switch"] = {"from": old_mode, "run": run.pk}
+        settings.save()
+        after = _settings_view(settings)
+        changed = {k: {"from": before[k], "to": v} for k, v in after.items() if before[k] != v}
+        audit_record(account=office.account, actor=user, action="procore.settings_changed",
+                     target=office, detail=changed)  # fmt: skip
     return settings
+
+
+def _time_switch(office: Office, old: str, user: User, enqueue) -> SyncRun | None:
+    if enqueue is None and held_days(office, old, maybe=True):
+        raise ValueError("Moving time queues a run: pass `enqueue`.")
+    return switch_queue(office=office, old=old, user=user, enqueue=enqueue) if enqueue else None
+
+
+def time_switch_message(settings: SyncSettings, was: str) -> str:
+    """What a save just did to where time goes, when it moved from `was` ("" when it stayed)."""
+    mode = TimeOptions.of(settings).mode
+    if mode == was:
+        return ""
+    where, run = dict(TIME_MODES)[mode], (settings.options.get("time_switch") or {}).get("run")
+    if run is None:
+        return f"Time now goes to {where}; Procore held nothing of it to move."
+    return (
+        f"Time now goes to {where}: run #{run} withdraws what {dict(TIME_MODES)[was]} held in "
+        "Procore and publishes the same hours there (Sync Activity)."
+    )
 
 
 def _settings_view(settings: SyncSettings) -> dict:

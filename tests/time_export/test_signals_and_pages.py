@@ -149,14 +149,6 @@ def test_export_now_shows_the_pre_flight_then_queues_a_run(site, client_as, monk
     assert queued == [run.pk] and run.params["start"] == "2026-11-16"
 
 
-def test_export_now_refuses_timesheets_for_a_daily_log_office(site, client_as):
-    site.configure(mode="daily_logs")
-    form = {"office": site.tenant.office.pk, "start": "2026-11-16", "end": "2026-11-16"}
-    response = client_as(Role.OWNER).post("/sync/time-export/", {**form, "mode": "timesheets"})
-    assert response.status_code == 400 and "count the hours twice" in response.content.decode()
-    assert not SyncRun.objects.exists()
-
-
 def test_export_now_is_for_owners_and_admins_of_the_office_account(site, client_as, outsider):
     form = {"office": outsider.office.pk, "start": "2026-11-16", "end": "2026-11-16"}
     assert client_as(Role.OWNER).post("/sync/time-export/", form).status_code == 404

@@ -15,6 +15,8 @@ manpower and quantity logs (which have no origin_id) by their id in DailyLogPubl
 or by the "[Trestle <row key>]" tag that ends their notes or description. Each row is updated in
 place when it differs, created when missing; ours no longer wanted (and duplicates) are deleted.
 A day whose figures did not change since its last publish (same fingerprint) is left alone.
+Before a day's timecards are written, the timesheet entries of its cards are withdrawn (after a
+switch of destination, switch.py); a day that keeps them is not published, so no hour counts twice.
 """
 
 import hashlib
@@ -44,7 +46,7 @@ from ..live import live_connection
 from ..mapping.common import is_procore_id
 from ..runs import RunRecorder, sync_settings_for
 from ..time_models import DailyLogKind, DailyLogPublish
-from .options import DAILY_LOGS, TimeOptions
+from .options import DAILY_LOGS, TIMESHEETS, TimeOptions
 from .preflight import (
     LINK_EMPLOYEE,
     Problem,
@@ -56,6 +58,7 @@ from .preflight import (
     where_problems,
 )
 from .states import DAILY_LOG_TIMECARD, current_print, entry_content_type
+from .switch import Withdrawal, daily_log_prefix
 from .timesheets import BULK_SIZE, RETRY_FIX
 
 TIMECARDS, MANPOWER, QUANTITIES = (k.value for k in DailyLogKind)
@@ -95,6 +98,12 @@ def daily_logs_flow(run: SyncRun, recorder: RunRecorder) -> None:
     publisher = Publisher(
         recorder, Targets(run.office, connection), ProcoreClient(connection), run.office
     )
+    blocked = {}
+    if TIMECARDS in kinds:  # a day's hours in timesheets too would count twice
+        withdrawal = Withdrawal(
+            recorder, publisher.targets, publisher.client, run.office, TIMESHEETS
+        )
+        blocked = withdrawal.clear(days)
     publishes = {
         (p.project_id, p.date, p.kind): p
         for p in DailyLogPublish.objects.filter(
@@ -106,6 +115,9 @@ def daily_logs_flow(run: SyncRun, recorder: RunRecorder) -> None:
         for kind in kinds:
             rows = wanted.get((project_pk, day, kind), [])
             publish = publishes.get((project_pk, day, kind))
+            if kind == TIMECARDS and (project_pk, day) in blocked:
+                publisher.hold(projects[project_pk], day, rows, publish, blocked[project_pk, day])
+                continue
             publisher.publish(projects[project_pk], day, kind, rows, publish)
 
 
@@ -326,6 +338,20 @@ class Publisher:
             return
         ids = self._write(ctx, rows, ours)
         self._finish(ctx, rows, publish, ids, printed)
+
+    def hold(
+        self,
+        project: Project,
+        day: date,
+        rows: list[Row],
+        publish: DailyLogPublish | None,
+        problem: Problem,
+    ) -> None:
+        """The day's timesheet entries could not be withdrawn: nothing of it is published."""
+        ctx = DayContext(project, day, TIMECARDS, None)
+        before = dict(publish.procore_ids) if publish else {}
+        held = [Problem(f"Not published: {problem.message}", problem.fix)]
+        self._refuse(ctx, rows, held, publish, before, "")
 
     def _refuse(self, ctx, rows, problems, publish, ids, printed) -> None:
         """Nothing of the day can be written: every row fails with the reason."""
@@ -696,7 +722,7 @@ class DayContext:
 
     @property
     def _prefix(self) -> str:
-        return f"trestle-dl-{self.project.pk}-{self.day:%Y%m%d}-"
+        return daily_log_prefix(self.project.pk, self.day)
 
     def key_of(self, record: dict) -> str | None:
         """Our row key in a Procore log of this day, if the log is ours."""

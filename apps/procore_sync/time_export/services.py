@@ -19,39 +19,31 @@ from ..live import RunError, live_connection
 from ..models import ConnectionStatus, ProcoreConnection
 from ..runs import run_queue, sync_settings_for
 from ..time_models import DailyLogKind, DailyLogPublish
-from .options import (
-    DAILY_LOG_FLOW,
-    DAILY_LOGS,
-    MODES,
-    ON_SUBMIT,
-    TIME_FLOW,
-    TIMESHEETS,
-    TimeOptions,
-)
+from .options import DAILY_LOG_FLOW, DAILY_LOGS, ON_SUBMIT, TIME_FLOW, TIMESHEETS, TimeOptions
 from .preflight import Problem, Targets, entry_problems, problems_text, removal_problems
 from .states import TIMECARD_ENTRY, entry_content_type
+from .switch import mode_label
 
 MAX_DAYS = 366
 MANUAL_LOG_KINDS = [DailyLogKind.MANPOWER.value, DailyLogKind.QUANTITIES.value]
 
 
-def export_flow(office: Office, mode: str | None) -> tuple[str, str, list[str]]:
-    """(mode, flow, daily-log kinds) of an export in `mode` (None: the office's own)."""
+def export_flow(office: Office, mode: str | None = None) -> tuple[str, str, list[str]]:
+    """(mode, flow, daily-log kinds) of an export: time goes where the office sends it, never
+    elsewhere (hours in both places would count twice; changing it moves what Procore holds,
+    see switch.py). A `mode` given must be the office's."""
     office_mode = TimeOptions.of(sync_settings_for(office)).mode
-    mode = mode or office_mode
-    if mode not in dict(MODES):
-        raise ValidationError({"mode": "Choose timesheets or daily logs."})
-    if mode == TIMESHEETS and office_mode == DAILY_LOGS:
+    if mode is not None and mode != office_mode:
         raise ValidationError(
             {
-                "mode": "This office sends time to daily-log timecards: sending timesheets too "
-                "would count the hours twice. Change the time mode in Settings > Procore first."
+                "mode": f"This office sends time to {mode_label(office_mode)}: Export now "
+                "follows that setting, as sending elsewhere too would count the hours twice. "
+                "Change where time goes in Settings > Procore."
             }
         )
-    if mode == TIMESHEETS:
-        return mode, TIME_FLOW, []
-    kinds = [DailyLogKind.TIMECARDS.value] if office_mode == DAILY_LOGS else []
-    return mode, DAILY_LOG_FLOW, kinds + MANUAL_LOG_KINDS
+    if office_mode == TIMESHEETS:
+        return office_mode, TIME_FLOW, []
+    return office_mode, DAILY_LOG_FLOW, [DailyLogKind.TIMECARDS.value, *MANUAL_LOG_KINDS]
 
 
 def check_range(start: date | None, end: date | None) -> None:
@@ -73,7 +65,8 @@ def time_export_queue(
     enqueue: Callable[[int], None],
 ) -> SyncRun:
     """ "Export now": every time card of the office in [start, end] (project-local dates) goes
-    as the office's settings say; what is already in Procore and unchanged is left alone."""
+    where the office sends time (`mode`, if given, must be that); what is already in Procore and
+    unchanged is left alone."""
     check_range(start, end)
     mode, flow, kinds = export_flow(office, mode)
     _connected(office)
@@ -202,11 +195,15 @@ class Preview:
     refused: list[tuple[TimeCardEntry, str, str]] = field(default_factory=list)
     problem: Problem | None = None  # nothing can be checked (no connection, Procore down)
 
+    @property
+    def mode_label(self) -> str:
+        return mode_label(self.mode)
 
-def export_preview(*, office: Office, start: date, end: date, mode: str | None) -> Preview:
+
+def export_preview(*, office: Office, start: date, end: date) -> Preview:
     """The pre-flight of an export, per time card, from Procore's catalogs (cached a minute)."""
     check_range(start, end)
-    mode, _, _ = export_flow(office, mode)
+    mode, _, _ = export_flow(office)
     preview = Preview(office=office, mode=mode)
     try:
         connection = live_connection(office)
@@ -228,8 +225,6 @@ def export_preview(*, office: Office, start: date, end: date, mode: str | None) 
     ]
     if mode == DAILY_LOGS:
         gone = []  # a day is republished as a whole: no card is removed on its own
-        if options.mode != DAILY_LOGS:
-            wanted = []  # manpower and quantities only: time goes to timesheets
     preview.entries, preview.removals = len(wanted), len(gone)
     targets = Targets(office, connection, fresh=False)
     try:

@@ -9,6 +9,8 @@ resent entry by entry, so one bad card fails alone. An edit updates the same Pro
 (the company endpoint, the only update that takes sub_job_id, crew_id and approval_status); a
 rejected or deleted card's entry is deleted. Procore keeps a deleted record's origin_id unique in
 the company, so a card sent again after a removal goes as "trestle-time-<id>-2", "-3", ...
+A day the daily log's timecards still hold (before a switch of destination) is withdrawn from
+there first, and not sent while it cannot be (switch.py).
 """
 
 from collections import Counter, defaultdict
@@ -33,9 +35,17 @@ from ..live import RunError, live_connection
 from ..mapping.common import is_procore_id
 from ..outbound import next_origin, procore_said, refs_save, with_ref
 from ..runs import RunRecorder, sync_settings_for
-from .options import TIMESHEETS, TimeOptions
-from .preflight import Targets, entry_fields, entry_problems, problems_text, removal_problems
+from .options import DAILY_LOGS, TIMESHEETS, TimeOptions
+from .preflight import (
+    Problem,
+    Targets,
+    entry_fields,
+    entry_problems,
+    problems_text,
+    removal_problems,
+)
 from .states import GONE, TIMECARD_ENTRY, current_print, entry_content_type
+from .switch import Withdrawal
 
 BULK_SIZE = 25  # the v1.1 bulk create takes at most 25 entries (OAS)
 ORIGIN = "trestle-time-"
@@ -73,6 +83,11 @@ def time_export_flow(run: SyncRun, recorder: RunRecorder) -> None:
     recorder.plan(ENTITY, [w.entry.pk for w in works])
     run.progress_total = len(works)
     run.save(update_fields=["progress_total"])
+    targets, client = Targets(run.office, connection), ProcoreClient(connection)
+    exporter = Exporter(recorder, targets, client, options)
+    withdrawal = Withdrawal(recorder, targets, client, run.office, DAILY_LOGS)
+    blocked = withdrawal.clear({(w.entry.project_id, w.entry.date) for w in works})
+    works = [w for w in works if not exporter.held_back(w, blocked)]
     skipped = [w for w in works if w.action == SKIP]
     if skipped:
         items = [_item(w.entry, Outcome.SKIPPED, w.reason, ref=w.ref) for w in skipped]
@@ -80,9 +95,7 @@ def time_export_flow(run: SyncRun, recorder: RunRecorder) -> None:
     todo = [w for w in works if w.action != SKIP]
     if not todo:
         return
-    targets = Targets(run.office, connection)
     targets.load(w.entry for w in todo)
-    exporter = Exporter(recorder, targets, ProcoreClient(connection), options)
     by_project: dict[int, list[Work]] = defaultdict(list)
     for work in todo:
         by_project[work.entry.project_id].append(work)
@@ -196,6 +209,14 @@ class Exporter:
         batches = iter(creates)
         while batch := list(islice(batches, BULK_SIZE)):
             self._create(batch)
+
+    def held_back(self, work: Work, blocked: dict[tuple, Problem]) -> bool:
+        """A card of a day whose daily-log timecards could not be withdrawn is not sent (the
+        hours would count twice); it fails with the reason, so Retry failed tries the day again."""
+        problem = blocked.get((work.entry.project_id, work.entry.date))
+        if problem is not None:
+            self._fail([work], f"Not sent: {problem.message}", problem.fix)
+        return problem is not None
 
     def _procore_project(self, work: Work) -> int:
         return self.targets.project_id(work.entry.project_id)

@@ -1,4 +1,5 @@
-"""Export now: time cards of an office and a date range to Procore, with the pre-flight shown
+"""Export now: time cards of an office and a date range to Procore, where the office sends time
+(no choice here: hours sent to both destinations would count twice), with the pre-flight shown
 per time card before anything is sent (Check), then queued as a SyncRun (Export)."""
 
 from datetime import timedelta
@@ -15,17 +16,14 @@ from apps.accounts.tenancy import get_for_account_or_404
 from apps.offices.models import Office
 
 from ..tasks import enqueue_run
-from ..time_export.options import MODES
 from ..time_export.services import export_preview, time_export_queue
+from ..time_export.switch import destination_label
 
 
 class ExportForm(forms.Form):
     office = forms.IntegerField()
     start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    mode = forms.ChoiceField(
-        choices=[("", "As the office sends time"), *MODES], required=False, label="Send to"
-    )
 
 
 @login_required
@@ -42,17 +40,18 @@ def time_export(request):
     if form.is_bound and form.is_valid():
         office = get_for_account_or_404(Office, request.account, pk=form.cleaned_data["office"])
         values = {k: form.cleaned_data[k] for k in ("start", "end")}
-        mode = form.cleaned_data["mode"] or None
         try:
             if request.method == "POST" and not data.get("check"):
                 run = time_export_queue(
-                    office=office, user=request.user, mode=mode, enqueue=enqueue_run, **values
+                    office=office, user=request.user, enqueue=enqueue_run, **values
                 )
-                messages.success(request, f"Exporting the time of {office} to Procore.")
+                where = destination_label(office)
+                messages.success(request, f"Exporting the time of {office} to {where}.")
                 return redirect("sync_run_detail", run_id=run.pk)
-            preview = export_preview(office=office, mode=mode, **values)
+            preview = export_preview(office=office, **values)
         except ValidationError as exc:
             form.add_error(None, exc)
-    context = {"form": form, "offices": offices, "preview": preview}
+    destinations = [(o, destination_label(o)) for o in offices]
+    context = {"form": form, "destinations": destinations, "preview": preview}
     status = 400 if request.method == "POST" and form.errors else 200
     return render(request, "procore_sync/time_export.html", context, status=status)

@@ -18,6 +18,8 @@ from ..entities import ENTITIES
 from ..live import RunError
 from ..schedules import interval_of
 from ..tasks import enqueue_run
+from ..time_export.options import TimeOptions
+from ..time_export.switch import switch_preview
 
 EDITABLE = {
     "employees": ("first_name", "last_name", "employee_id", "email"),
@@ -130,12 +132,16 @@ def _settings(request, wizard, ctx, name):
             ap_allow_edit=request.POST.get("ap_allow_edit") == "on",
         )
         try:
-            w.settings_save(office=wizard.office, choice=choice, user=request.user)
+            settings = w.settings_save(
+                office=wizard.office, choice=choice, user=request.user, enqueue=enqueue_run
+            )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
             run = w.wizard_finish(wizard=wizard, user=request.user, enqueue=enqueue_run)
             messages.success(request, "Sync settings saved. The first sync has started.")
+            if moved := w.time_switch_message(settings, TimeOptions.of(ctx.settings).mode):
+                messages.info(request, moved)
             return redirect("sync_run_detail", run_id=run.pk)
     context = {
         "step": name,
@@ -143,6 +149,7 @@ def _settings(request, wizard, ctx, name):
         "directions": Direction.choices,
         "flows": [(f, w.FLOW_LABELS[f], _minutes_of(ctx.settings, f)) for f in w.FLOWS],
         "time_modes": w.TIME_MODES,
+        "switch": switch_preview(wizard.office, TimeOptions.of(ctx.settings).mode),
         "time_triggers": w.TIME_TRIGGERS,
         "ap_modes": w.AP_MODES,
         "ap_queues": ApQueue.objects.filter(office=wizard.office, active=True),
