@@ -1,4 +1,4 @@
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Min, Q, QuerySet
 
 from .models import ChangeOrderRequest
 
@@ -75,3 +75,13 @@ def change_event_statuses(account) -> list[str]:
         .distinct()
     )
     return sorted(v for v in values if v)
+
+
+def statuses_checked_at(account):
+    """When the least recently checked Change Event status of the account's pushed CORs was
+    read from Procore (None: nothing pushed), for the log's "checked N ago"."""
+    return (
+        ChangeOrderRequest.objects.for_account(account)
+        .filter(procore_pushes__office=F("project__office"))
+        .aggregate(at=Min("procore_pushes__status_checked_at"))["at"]
+    )

@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from apps.accounts.policy import permission_required
@@ -13,7 +14,7 @@ from . import notifications, services
 from .attachment_views import AttachmentForm
 from .forms import CorForm, LogFilterForm, line_formset
 from .models import ChangeNotification, ChangeOrderRequest, CorStatus
-from .selectors import change_event_statuses, cor_list
+from .selectors import change_event_statuses, cor_list, statuses_checked_at
 from .signals import cor_log_opened
 
 
@@ -33,9 +34,23 @@ def cor_log(request):
         change_event_status=filters.get("change_event_status") or "",
         push_state=filters.get("push_state") or "",
     )
-    cor_log_opened.send(sender=ChangeOrderRequest, account=request.account)
+    # The page's own poll only reads what webhooks and checks brought; opening it may check.
+    polled = request.headers.get("HX-Request") == "true"
+    answers = (
+        []
+        if polled
+        else cor_log_opened.send(
+            sender=ChangeOrderRequest, account=request.account, refresh="refresh" in request.GET
+        )
+    )
+    checked_at = statuses_checked_at(request.account)
     context = {
         "ce_statuses": change_event_statuses(request.account),
+        "statuses_checked_at": checked_at,
+        "statuses_checked_seconds": int((timezone.now() - checked_at).total_seconds())
+        if checked_at
+        else None,
+        "statuses_checking": any(answer for _, answer in answers),
         "form": form,
         "page": Paginator(cors, 50).get_page(request.GET.get("page")),
         "projects": Project.objects.for_account(request.account).filter(active=True),

@@ -3,16 +3,18 @@
 import logging
 
 from .ap_payments.queueing import payment_change_queue, payment_queue_failed
-from .cor_push.statuses import refresh_if_stale
+from .cor_push.statuses import refresh_if_stale, statuses_checking
 from .tasks import enqueue_run
 from .time_export.services import time_changes_queue
 
 logger = logging.getLogger(__name__)
 
 
-def refresh_change_event_statuses(sender, *, account, **kwargs) -> None:
-    """Opening the COR log checks pushed Change Events' statuses if they are getting old."""
-    refresh_if_stale(account, enqueue=enqueue_run)
+def refresh_change_event_statuses(sender, *, account, refresh=False, **kwargs) -> bool:
+    """Opening the COR log checks pushed Change Events' statuses if they are getting old (now,
+    with `refresh`); answers whether a check is under way, so the log looks again soon."""
+    refresh_if_stale(account, enqueue=enqueue_run, force=refresh)
+    return statuses_checking(account)
 
 
 def queue_time_exports(sender, *, account, entry_ids, action, **kwargs) -> None:

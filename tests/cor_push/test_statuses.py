@@ -6,13 +6,14 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.procore_sandbox import change_events, webhook_sender
 from apps.procore_sandbox.models import SandboxRecord
 from apps.procore_sync.cor_push.statuses import FLOW, refresh_if_stale
 from apps.procore_sync.engine import run_execute
 from apps.procore_sync.engine_models import SyncRun
 from apps.procore_sync.push_models import CorPush
 from apps.procore_sync.runs import run_queue
-from apps.procore_sync.webhooks import webhook_receive
+from apps.procore_sync.webhooks import webhook_receive, webhooks_register
 
 from .conftest import line, make_cor, push
 
@@ -91,3 +92,57 @@ def test_a_change_event_webhook_starts_a_status_run(procore, target, tenant):
     }
     assert webhook_receive(token="tok", event=event, enqueue=lambda i: None) == "sync"
     assert SyncRun.objects.filter(flow=FLOW, trigger="webhook").count() == 1
+
+
+def test_a_status_changed_in_procore_reaches_the_log_through_its_webhook_at_once(
+    owner_client, procore, target, tenant, monkeypatch
+):
+    queued = []
+    monkeypatch.setattr("apps.procore_sync.views.webhook.enqueue_run", queued.append)
+    webhooks_register(procore.connection)
+    cor = make_cor(target, tenant.owner, "Outlets", line(target, "10"))
+    push(target, tenant.owner, [cor])
+    assert webhook_sender.deliver_due() == 1 and queued == []  # our own write: an echo
+    pushed = CorPush.objects.get(cor=cor)
+
+    change_events.status_set(  # a Procore user closes the Change Event
+        company=procore.company, change_event_id=pushed.change_event_id, status="Closed"
+    )
+    assert webhook_sender.deliver_due() == 1
+    [run_id] = queued  # queued on delivery, not on a schedule
+    run = run_execute(run_id)
+
+    assert (run.trigger, run.status) == ("webhook", "succeeded")
+    pushed.refresh_from_db()
+    assert pushed.change_event_status == "Closed"
+    cell = _push_cell(owner_client.get(reverse("cor_log")).content.decode(), cor)
+    assert "Closed" in cell
+
+
+def _push_cell(page: str, cor) -> str:
+    start = page.index(f'id="push-{cor.pk}"')
+    return page[start : page.index("</td>", start)]
+
+
+def test_the_log_says_when_statuses_were_checked_and_refresh_checks_at_once(
+    owner_client, procore, target, tenant, monkeypatch
+):
+    queued = []
+    monkeypatch.setattr("apps.procore_sync.receivers.enqueue_run", queued.append)
+    cor = make_cor(target, tenant.owner, "Outlets", line(target, "10"))
+    push(target, tenant.owner, [cor])
+
+    page = owner_client.get(reverse("cor_log")).content.decode()
+    assert queued == [] and "Change Event statuses checked" in page and " s ago" in page
+    assert 'id="ce-statuses-refresh"' in page and "every 15s" in page
+
+    polled = owner_client.get(reverse("cor_log"), {"refresh": "1"}, HTTP_HX_REQUEST="true")
+    assert polled.status_code == 200 and queued == []  # the page's poll never calls Procore
+
+    page = owner_client.get(reverse("cor_log"), {"refresh": "1"}).content.decode()
+    assert len(queued) == 1 and SyncRun.objects.get(pk=queued[0]).flow == FLOW
+    assert "being checked in Procore" in page and "every 3s" in page
+    close_in_procore(procore, target, CorPush.objects.get(cor=cor))
+    run_execute(queued[0])
+    polled = owner_client.get(reverse("cor_log"), HTTP_HX_REQUEST="true").content.decode()
+    assert "Closed" in _push_cell(polled, cor)

@@ -1,5 +1,6 @@
-"""Change Event statuses come back from Procore: on a schedule, on a webhook, and when someone
-opens the COR log (if the last check is older than STALE). They drive the log's filter."""
+"""Change Event statuses come back from Procore: on a webhook, when someone opens the COR log
+(if the last check is older than STALE, or at once with Refresh), and on the schedule (every 15
+minutes: it only catches what a lost webhook missed). They drive the log's filter."""
 
 from collections import Counter, defaultdict
 from datetime import timedelta
@@ -21,7 +22,7 @@ from .answers import checked_event
 from .catalog import status_name
 
 FLOW = "change_event_statuses"
-STALE = timedelta(minutes=5)
+STALE = timedelta(minutes=1)
 IDS_PER_REQUEST = 100
 
 
@@ -96,10 +97,10 @@ def _apply(office: Office, statuses: dict[int, str]) -> tuple[Counter, list[Sync
     return counts, items
 
 
-def refresh_if_stale(account, *, enqueue) -> int:
+def refresh_if_stale(account, *, enqueue, force: bool = False) -> int:
     """Queue a status check for each office of `account` whose pushed Change Events were last
-    checked more than STALE ago, unless one is already queued or running."""
-    cutoff = timezone.now() - STALE
+    checked more than STALE ago (any check, when `force`), unless one is queued or running."""
+    cutoff = timezone.now() - (timedelta(0) if force else STALE)
     offices = set(
         CorPush.objects.for_account(account)
         .filter(change_event_id__isnull=False, status_checked_at__lt=cutoff)
@@ -115,3 +116,13 @@ def refresh_if_stale(account, *, enqueue) -> int:
         run_queue(office=office, flow=FLOW, trigger=Trigger.USER, enqueue=enqueue)
         queued += 1
     return queued
+
+
+def statuses_checking(account) -> bool:
+    """Whether a status check of `account`'s offices is queued or running: the log then looks
+    again in a few seconds."""
+    return (
+        SyncRun.objects.for_account(account)
+        .filter(flow=FLOW, status__in=[RunStatus.QUEUED, RunStatus.RUNNING])
+        .exists()
+    )
