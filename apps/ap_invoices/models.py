@@ -143,6 +143,14 @@ class ApInvoice(models.Model):
     def __str__(self) -> str:
         return f"Invoice {self.invoice_number}"
 
+    @property
+    def awaits_document(self) -> bool:
+        """Imported from Procore without attachments, and nobody has processed it (or uploaded
+        a document) since: it is not routed until its PDF comes."""
+        return (
+            self.procore_requisition_id is not None and not self.processed_at and not self.document
+        )
+
 
 class ReviewStatus(models.TextChoices):
     PENDING = "pending", "Pending"

@@ -1,4 +1,4 @@
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Q, QuerySet, When
 
 from apps.accounts.models import User
 
@@ -27,12 +27,15 @@ def invoice_list(
 
 
 def invoice_reconcile_list(*, account) -> QuerySet[ApInvoice]:
-    """Imported invoices, those needing attention (an error, or changed in Procore) first."""
+    """Imported invoices, those needing attention (changed in Procore, an error, waiting for a
+    document) first."""
+    waiting = Q(processed_at__isnull=True, document="")
     return (
         ApInvoice.objects.for_account(account)
         .filter(procore_requisition_id__isnull=False)
         .select_related("vendor", "project")
-        .order_by("-procore_changed", "-processing_error", "-procore_updated_at")
+        .annotate(waiting=Case(When(waiting, then=1), default=0))
+        .order_by("-procore_changed", "-processing_error", "-waiting", "-procore_updated_at")
     )
 
 

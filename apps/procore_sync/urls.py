@@ -28,6 +28,11 @@ urlpatterns = [
         name="ap_invoice_take_procore",
     ),
     path(
+        "ap/<int:invoice_id>/fetch-document/",
+        ap_import.ap_invoice_fetch_document,
+        name="ap_invoice_fetch_document",
+    ),
+    path(
         "ap/<int:invoice_id>/payments/<int:payment_id>/retry/",
         ap_payments.ap_payment_retry,
         name="ap_payment_retry",

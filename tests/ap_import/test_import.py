@@ -51,15 +51,6 @@ def test_an_invoice_comes_in_with_its_attachments_as_one_pdf(books):
     assert (item.outcome, item.object_id) == ("created", invoice.pk)
 
 
-def test_an_invoice_without_attachment_is_skipped_with_the_reason(books):
-    requisition = books.requisition(files=())
-    run = books.run()
-    item = run.items.get(entity="ap_invoices")
-    assert item.outcome == "skipped" and item.procore_id == requisition.id
-    assert item.message == "No attachment: Procore invoices are imported with their document"
-    assert not ApInvoice.objects.exists()
-
-
 def test_approved_as_noted_keeps_its_own_status(books):
     books.requisition(status="approved_as_noted", number="INV-2")
     books.requisition(status="under_review", number="INV-3")  # not approved: not imported

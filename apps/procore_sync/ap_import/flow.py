@@ -23,12 +23,19 @@ from ..mapping.common import MappingError, is_procore_id
 from ..runs import RunRecorder, sync_settings_for
 from .commitments import commitments_import
 from .documents import DocumentError, invoice_pdf
-from .invoices import Document, Target, existing_invoices, invoice_import, needs_document
+from .invoices import (
+    WAITING,
+    WAITING_FIX,
+    Document,
+    Target,
+    existing_invoices,
+    invoice_import,
+    needs_document,
+)
 from .mapping import STATUSES, RequisitionData, requisition_data, requisition_label
 
 CURSOR = "ap_import:requisitions"
 OVERLAP = timedelta(minutes=2)  # clocks differ and a write may land mid-run
-NO_ATTACHMENT = "No attachment: Procore invoices are imported with their document"
 CHUNK = 100  # invoices looked up, and their run items written, together
 MODES = ("auto_queue", "auto_route", "manual")
 
@@ -145,14 +152,12 @@ def _one(
     )
     invoice = known.get(data.requisition_id)
     attachments = record.get("attachments") or []
-    rebuild = needs_document(invoice, data)
-    if rebuild and not attachments:
-        item.outcome, item.message = Outcome.SKIPPED, NO_ATTACHMENT
-        return Counter({item.outcome: 1}), [item]
+    fetch = needs_document(invoice, data) and bool(attachments)
     try:
-        document = Document(*invoice_pdf(client, attachments)) if rebuild else None
+        document = Document(*invoice_pdf(client, attachments)) if fetch else None
         outcome, message, invoice = invoice_import(target, data, invoice, document)
         item.outcome, item.message, item.object_id = outcome, message, invoice.pk
+        item.fix = WAITING_FIX if message == WAITING else ""
     except ValidationError as exc:
         item.outcome, item.message = Outcome.FAILED, " ".join(exc.messages)
     except DocumentError as exc:

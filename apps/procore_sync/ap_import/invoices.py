@@ -3,10 +3,16 @@
 A new one is created through the domain service. Seen again, it is refreshed while nobody has
 processed it here yet (`processed_at` empty); once processed it is left as it is and flagged
 `procore_changed`, so a reviewer's work is never overwritten behind their back.
+
+One without attachments comes in all the same, queued and "waiting for a document" (never routed
+without its PDF); each later run that sees it with attachments takes the PDF, and Reprocess on the
+reconcile page queues that run at once.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 
@@ -16,12 +22,19 @@ from apps.ap_invoices.routing import route_or_queue
 from apps.ap_invoices.services import Line, ProcoreKey, invoice_create, invoice_refresh_imported
 from apps.projects.models import Project
 
-from ..engine_models import Outcome
+from ..engine_models import Outcome, SyncRun, Trigger
+from ..runs import run_queue
 from .commitments import COMMITMENT, linked_ids
 from .mapping import RequisitionData
 
 FLAGGED = "Changed in Procore after it was processed here: flagged, not overwritten."
 UNCHANGED = "Unchanged in Procore since the last import."
+WAITING = "Waiting for a document: Procore has no attachment on this invoice."
+WAITING_FIX = (
+    "Attach the invoice PDF in Procore, then Reprocess (AP Invoices > Reconcile); or upload the "
+    "PDF on the invoice's Edit page."
+)
+WAITING_REASON = f"{WAITING} {WAITING_FIX}"
 
 
 class LinkedRecords:
@@ -68,10 +81,13 @@ def existing_invoices(target: Target, requisition_ids: list[int]) -> dict[int, A
 
 
 def needs_document(invoice: ApInvoice | None, data: RequisitionData) -> bool:
-    """Only a new invoice, or an unprocessed one Procore changed, is (re)built."""
+    """Only a new invoice, or an unprocessed one Procore changed or still waiting for its
+    document, is (re)built."""
     if invoice is None:
         return True
-    return invoice.processed_at is None and invoice.procore_updated_at != data.updated_at
+    return invoice.processed_at is None and (
+        invoice.procore_updated_at != data.updated_at or invoice.awaits_document
+    )
 
 
 def invoice_fields(project: Project, data: RequisitionData, links: LinkedRecords) -> dict:
@@ -95,19 +111,41 @@ def _lines(data: RequisitionData) -> list[Line]:
     return [Line(description=d, amount=a, retainage=r) for d, a, r in data.lines]
 
 
-def _file(data: RequisitionData, document: Document) -> ContentFile:
+def _file(data: RequisitionData, document: Document | None) -> ContentFile | str:
+    if document is None:
+        return ""
     return ContentFile(document.content, name=f"procore-invoice-{data.requisition_id}.pdf")
+
+
+def document_fetch_queue(
+    *, invoice: ApInvoice, user: User, enqueue: Callable[[int], None]
+) -> SyncRun:
+    """Reprocess of an invoice waiting for its document: a full import run at once, which takes
+    the PDF if Procore has attachments now (else the invoice keeps waiting, and the run says so)."""
+    if not invoice.awaits_document:
+        raise ValidationError(f"{invoice} is not waiting for a document from Procore.")
+    return run_queue(
+        office=invoice.office,
+        flow="ap_import",
+        trigger=Trigger.USER,
+        user=user,
+        params={"full": True},
+        enqueue=enqueue,
+    )
 
 
 @transaction.atomic
 def invoice_import(
     target: Target, data: RequisitionData, invoice: ApInvoice | None, document: Document | None
 ) -> tuple[str, str, ApInvoice]:
-    """(outcome, message, invoice). `document` is given whenever `needs_document` says so."""
+    """(outcome, message, invoice). `document` is given whenever `needs_document` says so and
+    Procore has attachments; without them the invoice waits for one."""
     if invoice is not None and invoice.processed_at is not None:
         return _flag(invoice, data)
-    if invoice is not None and document is None:
+    if invoice is not None and not needs_document(invoice, data):
         return Outcome.SKIPPED, UNCHANGED, invoice
+    if invoice is not None and document is None and invoice.procore_updated_at == data.updated_at:
+        return Outcome.SKIPPED, WAITING, invoice  # still no attachment in Procore
     if invoice is None:
         invoice = invoice_create(
             office=target.project.office,
@@ -125,21 +163,31 @@ def invoice_import(
         outcome = Outcome.UPDATED
     invoice.procore_requisition_id = data.requisition_id
     invoice.procore_status, invoice.procore_updated_at = data.procore_status, data.updated_at
-    invoice.document_pages = document.pages
+    invoice.document_pages = document.pages if document else 0
+    invoice.queue_reason = (
+        WAITING_REASON if document is None else _unless_waiting(invoice.queue_reason)
+    )
     invoice.save(
         update_fields=[
             "procore_requisition_id",
             "procore_status",
             "procore_updated_at",
             "document_pages",
+            "queue_reason",
             "updated_at",
         ]
     )
+    if document is None:  # never routed without its PDF
+        return outcome, WAITING, invoice
     message = ""
     if target.route:
         reasons = route_or_queue(invoice=invoice, user=target.user)
         message = "Routed to reviewers." if not reasons else "Queued: " + " ".join(reasons)
     return outcome, message, invoice
+
+
+def _unless_waiting(reason: str) -> str:
+    return "" if reason == WAITING_REASON else reason
 
 
 def _flag(invoice: ApInvoice, data: RequisitionData) -> tuple[str, str, ApInvoice]:
@@ -153,7 +201,9 @@ def _flag(invoice: ApInvoice, data: RequisitionData) -> tuple[str, str, ApInvoic
     return Outcome.SKIPPED, FLAGGED, invoice
 
 
-def _refresh(invoice: ApInvoice, target: Target, data: RequisitionData, document: Document) -> None:
+def _refresh(
+    invoice: ApInvoice, target: Target, data: RequisitionData, document: Document | None
+) -> None:
     """An invoice nobody processed yet takes Procore's newer fields, lines and document."""
     invoice_refresh_imported(
         invoice=invoice,

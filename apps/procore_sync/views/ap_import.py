@@ -1,10 +1,12 @@
 """AP Invoices > New invoice > Procore Import: pick an approved Procore invoice, listed live, to
-fill the entry form with (without its attachments); the entry page saves it. And "Take
-Procore's changes" for an invoice changed in Procore after it was processed here."""
+fill the entry form with (without its attachments); the entry page saves it. "Take Procore's
+changes" for an invoice changed in Procore after it was processed here, and Reprocess of an
+invoice waiting for its document."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -16,6 +18,7 @@ from apps.ap_invoices.prefill import invoice_prefill_offer
 from apps.ap_invoices.services import invoice_reopen_imported
 from apps.offices.models import Office
 
+from ..ap_import.invoices import document_fetch_queue
 from ..ap_import.manual import import_office_list, importable_list, invoice_prefill
 from ..client.errors import ProcoreError
 from ..engine_models import Trigger
@@ -108,3 +111,26 @@ def ap_invoice_take_procore(request, invoice_id: int):
         )
         messages.success(request, "Taking Procore's changes: the invoice is refreshed in a moment.")
     return redirect("ap_invoice_detail", invoice_id=invoice_id)
+
+
+@login_required
+@require_POST
+@permission_required("ap.manage")
+def ap_invoice_fetch_document(request, invoice_id: int):
+    """Reprocess of an imported invoice waiting for its document: an import run, now."""
+    invoice = get_for_account_or_404(
+        ApInvoice.objects.select_related("office"), request.account, pk=invoice_id
+    )
+    try:
+        run = document_fetch_queue(invoice=invoice, user=request.user, enqueue=enqueue_run)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except DatabaseError as exc:
+        messages.error(request, f"Trestle could not queue the import: {exc}. Try again.")
+    else:
+        messages.success(
+            request,
+            f"Fetching {invoice}'s document from Procore (Sync Activity, run #{run.pk}): it is "
+            "imported if the invoice has an attachment in Procore now, else it keeps waiting.",
+        )
+    return redirect("ap_invoice_reconcile")
