@@ -5,6 +5,7 @@ import logging
 from .ap_payments.queueing import payment_change_queue, payment_queue_failed
 from .cor_push.statuses import refresh_if_stale, statuses_checking
 from .tasks import enqueue_run
+from .time_export.not_queued import time_changes_not_queued
 from .time_export.services import time_changes_queue
 
 logger = logging.getLogger(__name__)
@@ -22,11 +23,17 @@ def queue_time_exports(sender, *, account, entry_ids, action, **kwargs) -> None:
     settings want sent (their trigger, timesheets or daily logs) as SyncRuns.
 
     The time card's own write has committed; a failure to queue must not fail the user's
-    request. Nothing is lost: the scheduled pass of the time flows sends every pending card."""
+    request. It becomes a failed run per office in Sync Activity, with the reason and Retry."""
     try:
         time_changes_queue(account=account, entry_ids=entry_ids, action=action, enqueue=enqueue_run)
-    except Exception:  # logged; the scheduled pass catches up
+    except Exception as exc:
         logger.exception("Queueing the time export of %s time card(s) failed", len(entry_ids))
+        try:
+            time_changes_not_queued(account=account, entry_ids=entry_ids, error=exc)
+        except Exception:  # the database itself is failing: the scheduled pass catches up
+            logger.exception(
+                "Recording that %s time card(s) were not queued failed", len(entry_ids)
+            )
 
 
 def queue_payment_writeback(sender, *, account, payment_id, action, **kwargs) -> None:

@@ -19,7 +19,7 @@ from apps.accounts.models import User
 from apps.offices.models import Office
 
 from . import work
-from .engine_models import RunStatus, SyncItem, SyncRun, SyncSettings, Trigger
+from .engine_models import Outcome, RunStatus, SyncItem, SyncRun, SyncSettings, Trigger
 
 # A dead worker's run is noticed within LEASE (plus a sweep); the heartbeat renews it thrice per
 # LEASE, so a live run never loses it even while one Procore call waits out a rate limit.
@@ -46,6 +46,36 @@ def run_queue(
         office=office, flow=flow, trigger=trigger, requested_by=user, params=params or {}
     )
     transaction.on_commit(lambda: enqueue(run.pk))
+    return run
+
+
+def run_not_queued(
+    *,
+    office: Office,
+    flow: str,
+    error: str,
+    items: list[SyncItem],
+    params: dict | None = None,
+    work: dict | None = None,
+) -> SyncRun:
+    """Queueing a run failed after the user's change committed: a failed run in its place, with
+    a failed item per record it was for, so Sync Activity shows the reason and Retry failed
+    sends what it was for (work.py)."""
+    run = SyncRun.objects.create(
+        office=office,
+        flow=flow,
+        trigger=Trigger.USER,
+        params=params or {},
+        work=work or {},
+        status=RunStatus.FAILED,
+        counts={"failed": len(items)},
+        error=error,
+        ended_at=timezone.now(),
+        enqueued_at=None,
+    )
+    for item in items:
+        item.run, item.outcome = run, Outcome.FAILED
+    SyncItem.objects.bulk_create(items)
     return run
 
 

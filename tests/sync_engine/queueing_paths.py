@@ -1,6 +1,7 @@
 """Every path that queues a run, exercised the same way on SQLite (`make run`, in a subprocess
 by test_queueing_paths.py) and on PostgreSQL (the test database): payments recorded, edited and
-voided, a queueing failure, Retry failed and the schedule. Returns what it saw as plain data."""
+voided, queueing failures of payments and time cards, Retry failed (also through the API with an
+Idempotency-Key) and the schedule. Returns what it saw as plain data."""
 
 import json
 from contextlib import contextmanager
@@ -86,8 +87,63 @@ def queueing_paths() -> dict:
     retry = run_retry_failed(run=failed, user=user, enqueue=sent.append)
     seen["failure"] = [failed.flow, "the broker is down" in item.message, bool(item.fix)]
     seen["retry"] = [retry.flow, retry.params["payment_ids"] == [payment.pk]]
+    seen["time_failure"] = _time_failure(invoice.office, user)
+    seen["api_retry"] = _api_retry(failed, user, sent)
     seen["scheduled"] = schedules.queue_due_runs(enqueue=sent.append)
     return seen
+
+
+def _time_failure(office, user) -> list:
+    from apps.procore_sync import receivers
+    from apps.procore_sync.runs import run_retry_failed
+    from apps.projects.models import Project
+    from apps.timecards.models import Employee, TimeCardEntry
+
+    project = Project.objects.create(office=office, number="100", name="Tower")
+    employee = Employee.objects.create(office=office, last_name="Diaz")
+    entry = TimeCardEntry.objects.create(
+        project=project, employee=employee, date=date(2026, 11, 20), hours=Decimal("8")
+    )
+
+    def broken(**kwargs):
+        raise RuntimeError("the broker is down")
+
+    real, receivers.time_changes_queue = receivers.time_changes_queue, broken
+    try:
+        receivers.queue_time_exports(
+            None, account=office.account, entry_ids=[entry.pk], action="approved"
+        )
+    finally:
+        receivers.time_changes_queue = real
+    [failed] = office.sync_runs.filter(flow="time_export", status="failed")
+    retry = run_retry_failed(run=failed, user=user, enqueue=lambda run_id: None)
+    return [failed.items.get().object_id == entry.pk, retry.params["entry_ids"] == [entry.pk]]
+
+
+def _api_retry(failed, user, sent: list[int]) -> list:
+    """The API's Retry failed, twice with one key: one run, the same answer."""
+    from rest_framework.test import APIClient
+
+    from apps.accounts.services import api_token_create
+    from apps.procore_sync import api as sync_api
+
+    _, token = api_token_create(account=failed.office.account, user=user, name="paths")
+    client = APIClient(HTTP_HOST="localhost")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    real, sync_api.enqueue_run = sync_api.enqueue_run, sent.append
+    try:
+        url = f"/api/v1/sync-runs/{failed.pk}/retry/"
+        answers = [client.post(url, HTTP_IDEMPOTENCY_KEY="paths-1") for _ in range(2)]
+    finally:
+        sync_api.enqueue_run = real
+    first, again = answers
+    return [
+        first.status_code,
+        again.status_code,
+        first["Location"] == again["Location"],
+        first.json() == again.json(),
+        failed.office.sync_runs.filter(params__retry_of=failed.pk).count(),
+    ]
 
 
 if __name__ == "__main__":

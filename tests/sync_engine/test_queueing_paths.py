@@ -17,6 +17,8 @@ EXPECTED = {
     "payments": [["ap_payments", True]] * 3,  # recorded, edited, voided
     "failure": ["ap_payments", True, True],  # a failed run with the reason and the fix
     "retry": ["ap_payments", True],  # Retry failed sends exactly that payment
+    "time_failure": [True, True],  # a failed run per office, whose retry sends those cards
+    "api_retry": [202, 202, True, True, 2],  # the keyed API retry started one run (+ the one above)
     "scheduled": 2,  # the payments and entities switches are due
 }
 

@@ -2,14 +2,12 @@
 
 from collections.abc import Callable
 
-from django.utils import timezone
-
 from apps.accounts.models import User
 from apps.ap_invoices.models import ApPayment
 
-from ..engine_models import Outcome, RunStatus, SyncItem, SyncRun, SyncSettings, Trigger
+from ..engine_models import SyncItem, SyncRun, SyncSettings, Trigger
 from ..models import ConnectionStatus, ProcoreConnection
-from ..runs import run_queue
+from ..runs import run_not_queued, run_queue
 from .writeback import ENTITY, SWITCH, payment_label
 
 FLOW = "ap_payments"
@@ -61,31 +59,24 @@ def payment_change_queue(
 
 
 def payment_queue_failed(*, account, payment_id: int, error: Exception) -> SyncRun | None:
-    """Queueing failed after the payment committed: a failed run with one failed item for it,
-    so Sync Activity shows the reason and Retry failed sends exactly this payment."""
+    """Queueing failed after the payment committed: a failed run for exactly this payment."""
     payment = _payment(account, payment_id)
     if payment is None:
         return None
-    run = SyncRun.objects.create(
-        office=payment.invoice.office,
-        flow=FLOW,
-        trigger=Trigger.USER,
-        params={"payment_ids": [payment.pk]},
-        work={"entity": ENTITY, "ids": [payment.pk], "done": []},
-        status=RunStatus.FAILED,
-        counts={"failed": 1},
-        error=NOT_QUEUED.format(error=error),
-        ended_at=timezone.now(),
-        enqueued_at=None,
-    )
-    SyncItem.objects.create(
-        run=run,
+    reason = NOT_QUEUED.format(error=error)
+    item = SyncItem(
         entity=ENTITY,
         direction="out",
         object_id=payment.pk,
         label=payment_label(payment)[:200],
-        outcome=Outcome.FAILED,
-        message=run.error,
+        message=reason,
         fix=NOT_QUEUED_FIX,
     )
-    return run
+    return run_not_queued(
+        office=payment.invoice.office,
+        flow=FLOW,
+        error=reason,
+        items=[item],
+        params={"payment_ids": [payment.pk]},
+        work={"entity": ENTITY, "ids": [payment.pk], "done": []},
+    )
