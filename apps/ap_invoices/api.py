@@ -6,6 +6,7 @@ saves its own copy of the invoice, so every answer re-reads it.
 """
 
 from django.http import Http404
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -17,6 +18,8 @@ from rest_framework.response import Response
 from apps.accounts.audit import audit_record
 from apps.accounts.tenancy import get_for_account_or_404
 from apps.core.api import require_api, service_call, validated
+from apps.core.idempotency import PARAMETER as IDEMPOTENCY_KEY
+from apps.core.idempotency import idempotent
 
 from . import payments, services
 from .models import ApInvoice, ApPayment, ApQueue, RoutingRule
@@ -189,7 +192,12 @@ class ApInvoiceViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
 
 
 @extend_schema_view(
-    create=extend_schema(request=ApPaymentInputSerializer, responses={201: ApPaymentSerializer}),
+    create=extend_schema(
+        request=ApPaymentInputSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={201: ApPaymentSerializer, 422: OpenApiTypes.OBJECT},
+        description="Record a payment; send an Idempotency-Key so a retry records it once.",
+    ),
     update=extend_schema(request=ApPaymentInputSerializer, responses=ApPaymentSerializer),
     partial_update=extend_schema(request=ApPaymentInputSerializer, responses=ApPaymentSerializer),
 )
@@ -218,12 +226,20 @@ class ApPaymentViewSet(
         return self.get_invoice().payments.order_by("date", "pk")
 
     def create(self, request, *args, **kwargs) -> Response:
+        return idempotent(request, lambda: self._record(request))
+
+    def _record(self, request) -> Response:
         invoice = self.get_invoice()
         data = validated(ApPaymentInputSerializer(data=request.data))
         payment = service_call(
             lambda: payments.payment_record(invoice=invoice, user=request.user, **data)
         )
-        return Response(ApPaymentSerializer(payment).data, status=status.HTTP_201_CREATED)
+        location = reverse("ap-payment-detail", kwargs={"invoice_id": invoice.pk, "pk": payment.pk})
+        return Response(
+            ApPaymentSerializer(payment).data,
+            status=status.HTTP_201_CREATED,
+            headers={"Location": location},
+        )
 
     def update(self, request, *args, partial: bool = False, **kwargs) -> Response:
         payment = self.get_object()

@@ -334,6 +334,22 @@ def payment(amount: str, **fields) -> dict:
     return {"date": "2025-02-01", "amount": amount, "method": "check", **fields}
 
 
+def test_a_payment_retried_with_its_key_is_recorded_once(clerk, approved):
+    url = f"{URL}{approved.pk}/payments/"
+    first = clerk.post(url, payment("400.00"), format="json", HTTP_IDEMPOTENCY_KEY="pay-1")
+    assert first.status_code == 201, first.json()
+    assert clerk.get(first["Location"]).json()["id"] == first.json()["id"]
+    again = clerk.post(url, payment("400.00"), format="json", HTTP_IDEMPOTENCY_KEY="pay-1")
+    assert (again.status_code, again.json(), again["Location"]) == (
+        201,
+        first.json(),
+        first["Location"],
+    )
+    other = clerk.post(url, payment("300.00"), format="json", HTTP_IDEMPOTENCY_KEY="pay-1")
+    assert other.status_code == 422
+    assert approved.payments.count() == 1
+
+
 def test_payments_mark_the_invoice_paid_and_approved_again(clerk, approved):
     url = f"{URL}{approved.pk}/payments/"
     first = clerk.post(url, payment("400.00", reference=" 1001 "), format="json")
