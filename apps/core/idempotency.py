@@ -56,17 +56,17 @@ def idempotent(request, start: Callable[[], Response]) -> Response:
         "endpoint": request.path,
         "key": key,
     }
-    print_ = fingerprint(request.data)
+    body_print = fingerprint(request.data)
     IdempotencyKey.objects.filter(**scope, created_at__lte=timezone.now() - KEY_TTL).delete()
     try:
         with transaction.atomic():
-            record = IdempotencyKey.objects.create(**scope, fingerprint=print_)
+            record = IdempotencyKey.objects.create(**scope, fingerprint=body_print)
             return _remember(record, start())
     except IntegrityError:
         first = IdempotencyKey.objects.filter(**scope).first()
         if first is None:  # not the key's constraint: the work itself failed
             raise
-    return _replay(first, print_)
+    return _replay(first, body_print)
 
 
 def _remember(record: IdempotencyKey, response: Response) -> Response:
@@ -79,8 +79,8 @@ def _remember(record: IdempotencyKey, response: Response) -> Response:
     return response
 
 
-def _replay(first: IdempotencyKey, print_: str) -> Response:
-    if first.fingerprint != print_:
+def _replay(first: IdempotencyKey, body_print: str) -> Response:
+    if first.fingerprint != body_print:
         return Response({"detail": REUSED}, status=status.HTTP_422_UNPROCESSABLE_ENTITY)
     headers = {"Idempotent-Replayed": "true"}
     if first.location:

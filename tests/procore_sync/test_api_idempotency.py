@@ -7,6 +7,7 @@ import time
 from datetime import timedelta
 
 import pytest
+import requests
 from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -59,6 +60,22 @@ def test_time_exports_and_retries_answer_202_with_location_and_replay(api_as, te
     assert owner.get(retry["Location"]).json()["params"]["retry_of"] == run.pk
     assert keyed(owner, f"/api/v1/sync-runs/{run.pk}/retry/", "export-1").json() == retry.json()
     assert SyncRun.objects.count() == 3  # the export, the failed run and one retry
+
+
+def test_over_real_http_the_location_is_a_header_a_wsgi_server_accepts(
+    live_server, tenant, enqueued
+):
+    """wsgiref (runserver, the live server) refuses a header that is not exactly a str: DRF's
+    Hyperlink once made this a 500 after the run was queued."""
+    run = failed_run(tenant.office)
+    _, token = api_token_create(account=tenant.account, user=tenant.owner, name="http")
+    response = requests.post(
+        f"{live_server.url}/api/v1/sync-runs/{run.pk}/retry/",
+        headers={"Authorization": f"Token {token}", "Idempotency-Key": "http-1"},
+        timeout=10,
+    )
+    assert response.status_code == 202, response.text
+    assert response.headers["Location"].endswith(f"/api/v1/sync-runs/{response.json()['id']}/")
 
 
 def test_a_refused_request_keeps_its_key_free(api_as, tenant, enqueued):
