@@ -338,10 +338,11 @@ def check_sandbox(target: dict, before: dict | None) -> dict:
     items = [i for e in events for i in e.get("change_event_line_items") or []]
     keys = Counter(key_of(str(i.get("description") or "")) for i in items)
     untagged = keys.pop(None, 0)
-    wanted = dict(
-        CorLineItem.objects.filter(cor__project_id=target["project"]).values_list("pk", "amount")
-    )
-    wanted = {f"line:{pk}": amount for pk, amount in wanted.items()}
+    wanted = {}  # a line's cost, and its markup as a line of its own (cor_push/lines.py)
+    for line in CorLineItem.objects.filter(cor__project_id=target["project"]):
+        wanted[f"line:{line.pk}"] = line.cost
+        if line.markup:
+            wanted[f"markup:{line.pk}"] = line.markup
     now = {
         key_of(str(i.get("description") or "")): [i["id"], str(i.get("estimated_cost_amount"))]
         for i in items

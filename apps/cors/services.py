@@ -50,13 +50,14 @@ def _check_lines(project: Project, lines: list[Line]) -> None:
         # A negative quantity or unit cost is a credit (deductive change); markup is a rate.
         if line.markup_percent < 0:
             raise ValidationError(f"Line {n}: markup cannot be negative.")
-        if abs(line_amount(line.quantity, line.unit_cost, line.markup_percent)) >= MAX_TOTAL:
-            raise ValidationError(f"Line {n}: the amount is too large.")
         if line.cost_code is not None and line.cost_code.office_id != project.office_id:
             raise ValidationError(f"Line {n}: that cost code belongs to another office.")
     prices = ((line.quantity, line.unit_cost, line.markup_percent) for line in lines)
     if abs(cor_totals(prices).total) >= MAX_TOTAL:
         raise ValidationError("The COR total is too large.")
+    for n, line in enumerate(lines, start=1):  # credits may offset a line the columns cannot hold
+        if abs(line_amount(line.quantity, line.unit_cost, line.markup_percent)) >= MAX_TOTAL:
+            raise ValidationError(f"Line {n}: the amount is too large.")
 
 
 def _save_lines(cor: ChangeOrderRequest, lines: list[Line]) -> None:

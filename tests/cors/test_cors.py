@@ -89,6 +89,34 @@ def test_a_pm_creates_a_cor_with_lines_from_the_form(client_as, project):
 
 
 @pytest.mark.django_db
+def test_a_credit_line_makes_a_deductive_cor_from_the_form(client_as, project):
+    client = client_as("project_manager")
+    data = {
+        "project": project.pk, "title": "Delete canopy", "schedule_impact_days": "0",
+        "lines-TOTAL_FORMS": "2", "lines-INITIAL_FORMS": "0",
+        "lines-0-description": "Canopy removed", "lines-0-cost_type": "subcontract",
+        "lines-0-quantity": "1", "lines-0-unit_cost": "-1200", "lines-0-markup_percent": "10",
+        "lines-1-description": "Rails returned", "lines-1-cost_type": "material",
+        "lines-1-quantity": "-2", "lines-1-unit_cost": "150", "lines-1-markup_percent": "0",
+    }  # fmt: skip
+    response = client.post("/cors/new/", data)
+    cor = ChangeOrderRequest.objects.get()
+    assert response.status_code == 302
+    assert (cor.subtotal, cor.markup_total, cor.total) == (D("-1500.00"), D("-120.00"),
+                                                           D("-1620.00"))  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_a_negative_markup_is_refused_and_credits_cannot_hide_an_oversized_line(project, tenant):
+    with pytest.raises(ValidationError, match="markup cannot be negative"):
+        cor_create(project=project, user=tenant.owner, title="T", lines=[labor("10", "-5")])
+    huge = Line(description="Crew", cost_type="labor", quantity=D("2"), unit_cost=D("6e11"))
+    credit = Line(description="Credit", cost_type="labor", quantity=D("-2"), unit_cost=D("6e11"))
+    with pytest.raises(ValidationError, match="Line 1: the amount is too large"):
+        cor_create(project=project, user=tenant.owner, title="T", lines=[huge, credit])
+
+
+@pytest.mark.django_db
 def test_the_log_filters_searches_sorts_and_pages_in_constant_queries(
     owner_client, project, tenant, django_assert_max_num_queries
 ):
