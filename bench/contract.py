@@ -24,7 +24,8 @@ Procore are requested with `django.test.Client`. The steps:
    repriced, one removed, one added) and pushed again into that event (PATCH with `wbs_code_id`),
    a third COR as a lump sum into another new event (the prime contract);
 4. time: "Export now" of a day's approved cards to timesheets, then one edited and one rejected
-   and again; the office switched to daily-log timecards, a day of cards and quantities
+   and again; the office switched to daily-log timecards (the switch's run withdraws those
+   timesheet entries and publishes the day as daily-log timecards), a day of cards and quantities
    published (timecards, manpower, quantities), changed (hours, a card deleted, a quantity
    changed, one deleted) and published again;
 5. AP: the AP import (approved invoices with their PDFs, routed), one invoice's lines approved
@@ -286,7 +287,8 @@ def settings_choose(drive: Drive, *, time_mode: str) -> None:
         ap_mode="auto_route",
         time_trigger="approved",
     )
-    settings_save(office=drive.office, choice=choice, user=drive.user)
+    settings_save(office=drive.office, choice=choice, user=drive.user, enqueue=drive.queued.append)
+    drive.work_queued()  # a change of where time goes moves what Procore holds (issue 16)
 
 
 # --- 2. entities ----------------------------------------------------------------------------

@@ -288,7 +288,8 @@ class TimeExportSerializer(serializers.Serializer):
         choices=MODES,
         required=False,
         allow_null=True,
-        help_text="timesheets or daily_logs; by default the office's setting.",
+        help_text="Where the office sends time (timesheets or daily_logs); the export always goes "
+        "there, and another value is refused: hours in both would count twice.",
     )
 
 

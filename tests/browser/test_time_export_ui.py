@@ -56,3 +56,43 @@ def test_a_crew_day_approved_in_trestle_appears_in_procore(
     page.goto("/timecards/")
     page.get_by_text("Sent").first.wait_for()
     screenshot(page, "sent")
+
+
+def test_an_admin_switches_time_to_daily_logs_and_procore_keeps_the_hours_once(
+    page,
+    site,  # noqa: F811  (the fixture imported above)
+    tenant,
+    screenshot,
+    monkeypatch,
+):
+    from datetime import date
+
+    from apps.procore_sync.engine import run_execute
+    from apps.procore_sync.engine_models import ImportWizard, RunStatus, SyncRun
+
+    monkeypatch.setattr("apps.procore_sync.views.wizard.enqueue_run", lambda run_id: None)
+    monday = date(2026, 11, 16)
+    site.entry(0, monday, 8)
+    site.entry(1, monday, "7.5")
+    assert site.export(monday).status == RunStatus.SUCCEEDED
+    ImportWizard.objects.create(office=tenant.office, step=5)
+
+    log_in(page, tenant.owner.email)
+    page.goto(f"/settings/offices/{tenant.office.pk}/integrations/procore/wizard/")
+    explained = page.locator("#time-switch")
+    explained.get_by_text("Procore holds 2 timecard entries Trestle sent there").wait_for()
+    assert "withdraws them from Procore" in explained.inner_text()
+    screenshot(page, "before-switch")
+    page.get_by_label("Daily-log timecards").check()
+    page.get_by_role("button", name="Save and start syncing").click()
+    page.get_by_text("withdraws what Procore timesheets held").wait_for()
+
+    move = run_execute(SyncRun.objects.get(flow="daily_logs").pk)
+    assert move.status == RunStatus.SUCCEEDED
+    assert site.procore_hours() == site.trestle_hours()
+    assert {o.split("-")[1] for o in site.origin_counts()} == {"dl"}
+    page.goto(f"/sync/runs/{move.pk}/")
+    page.get_by_text("Withdrawn from Procore timesheets").first.wait_for()
+    screenshot(page, "moved")
+    page.goto("/sync/time-export/")
+    assert "(time goes to Daily-log timecards)" in page.locator("#export-office").inner_text()

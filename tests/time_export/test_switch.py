@@ -232,3 +232,28 @@ def test_the_api_refuses_a_destination_other_than_the_office(site, api_as, monke
     assert refused.status_code == 400 and "count the hours twice" in str(refused.json())
     assert not SyncRun.objects.exists()
     assert api.post("/api/v1/time-exports/", body, format="json").json()["flow"] == "daily_logs"
+
+
+def test_a_withdrawal_procore_fails_is_a_failed_item_and_nothing_is_sent_twice(site, worked):
+    """Procore fails one delete of Monday (500 five times, the client's attempts): Monday stays
+    in the daily log, visibly failed, its cards are not sent; Tuesday moves. Retry finishes."""
+    from apps.procore_sandbox import faults
+
+    _switched(site, "daily_logs")
+    queued: list[int] = []
+    _switch(site, "timesheets", queued)
+    faults.set_faults(error_500=1.0, methods=["DELETE"], max_faults=5)
+    run = run_execute(queued[0])
+    faults.reset_faults()
+    assert run.status == RunStatus.PARTIAL and run.can_retry
+    [failed] = run.items.filter(entity="daily_log_timecard", outcome="failed")
+    assert failed.label.startswith("D-1 2026-11-16") and failed.fix.startswith("Retry failed")
+    held = run.items.filter(entity="time_card", outcome="failed")
+    assert sorted(held.values_list("object_id", flat=True)) == [c.pk for c in worked[:2]]
+    assert all(i.message.startswith("Not sent: ") for i in held)
+    assert _origins(site) == {"dl": 1, "time": 1}
+    procore, trestle = site.procore_hours(), site.trestle_hours()
+    assert all(hours <= trestle[key] for key, hours in procore.items())  # never more
+    retry = site.retry(run)
+    assert retry.status == RunStatus.SUCCEEDED and retry.counts["created"] == 2
+    assert _origins(site) == {"time": 3} and site.procore_hours() == site.trestle_hours()

@@ -137,7 +137,7 @@ def test_pre_flight_refuses_each_broken_card_with_its_fix_and_sends_the_rest(sit
 
     from apps.procore_sync.time_export.services import export_preview
 
-    preview = export_preview(office=site.project.office, start=MONDAY, end=TUESDAY, mode=None)
+    preview = export_preview(office=site.project.office, start=MONDAY, end=TUESDAY)
     refused = {entry.pk: (message, fix) for entry, message, fix in preview.refused}
     assert site.timecards() == []  # the pre-flight sends nothing
     run = site.export(MONDAY, TUESDAY)

@@ -6,6 +6,9 @@ catalog.py   what Procore holds that an export needs (people, project cost codes
 preflight.py everything checked per time card before anything is sent, each with its fix
 timesheets.py the "time_export" flow: one Procore timecard entry per time card, by origin_id
 daily_logs.py the "daily_logs" flow: per project day, timecard, manpower and quantity logs
-services.py  queue an export (by entry ids, or "Export now" for a date range)
+switch.py    where time is in Procore, moving it when the office changes where it goes (one place
+             only: each flow withdraws the other's entries of a day before writing it)
+services.py  queue an export (by entry ids, or "Export now" for a date range, where the office
+             sends time)
 receivers.py the time card signal, filtered by the office's trigger
 """

@@ -4,7 +4,8 @@ Timesheet entries (one per time card, origin_id "trestle-time-<id>") and daily-l
 person's day summed, "trestle-dl-<project>-<day>-...") are both timecard entries in Procore: hours
 in both count twice. So a day's time is moved, never copied. Before a flow writes a day's time it
 withdraws what the other destination holds for that day (`Withdrawal`); a day it cannot clear is
-not written, and its items fail with Procore's reason so Retry failed tries again.
+not written, and its items fail with Procore's reason so Retry failed tries again. Until then
+Procore may hold less of that day than Trestle, never more.
 
 Changing the destination in the settings is checked first (`switch_refusal`): Procore refuses to
 delete a timecard entry on a day closed by an approved timesheet, so the switch is refused while
@@ -44,6 +45,7 @@ from .states import DAILY_LOG_TIMECARD, TIMECARD_ENTRY, entry_content_type
 Day = tuple[int, date]  # (Trestle project pk, the project's local date)
 TIMECARDS = DailyLogKind.TIMECARDS.value
 WITHDRAWN = hashlib.sha256(b"[]").hexdigest()  # daily_logs.fingerprint([]): a day with nothing
+NEVER_LANDED = "Not in Procore timesheets (its send never landed): nothing to withdraw."
 AGAIN = "Retry failed withdraws it again; the day is written only once it is clear."
 WITHDRAWN_TEXT = {
     TIMESHEETS: "Withdrawn from Procore timesheets: the office now sends time to daily-log "
@@ -172,10 +174,7 @@ def switch_queue(
         flow = DAILY_LOG_FLOW
         params = {"days": [[p, d.isoformat()] for p, d in days], "kinds": [TIMECARDS]}
     else:
-        where = Q()
-        for project_pk, day in days:
-            where |= Q(project_id=project_pk, date=day)
-        cards = TimeCardEntry.objects.filter(where, project__office=office).order_by("pk")
+        cards = _cards_of(office, set(days)).order_by("pk")
         flow, params = TIME_FLOW, {"entry_ids": list(cards.values_list("pk", flat=True))}
     params["switched_from"] = old
     return run_queue(
@@ -264,19 +263,22 @@ class Withdrawal:
         for card in cards:
             ref = refs[card.pk]
             procore_id = ref.procore_id or landed.get(ref.origin_id)
+            outcome, said = Outcome.DEACTIVATED, self._done
             try:
                 if procore_id:
                     resources.timecard_entry_delete(self.client, procore_id, project_id=project_id)
+                else:  # a create whose answer never came, and it never landed
+                    outcome, said = Outcome.SKIPPED, Problem(NEVER_LANDED, "")
             except NotFound:
                 pass  # already gone
             except ProcoreError as exc:
                 if exc.status in (401, 403):
                     raise
-                failed = Problem(procore_said(exc), AGAIN)
+                ref.procore_id, failed = procore_id, Problem(procore_said(exc), AGAIN)
                 items.append(_card_item(card, Outcome.FAILED, failed, procore_id))
                 continue
             ref.procore_id, ref.state, ref.error, ref.synced_at = None, LinkState.ORPHANED, "", now
-            items.append(_card_item(card, Outcome.DEACTIVATED, self._done, procore_id))
+            items.append(_card_item(card, outcome, said, procore_id))
         refs_save([refs[c.pk] for c in cards])
         self._record(items)
         return failed
