@@ -257,3 +257,16 @@ def test_a_withdrawal_procore_fails_is_a_failed_item_and_nothing_is_sent_twice(s
     retry = site.retry(run)
     assert retry.status == RunStatus.SUCCEEDED and retry.counts["created"] == 2
     assert _origins(site) == {"time": 3} and site.procore_hours() == site.trestle_hours()
+
+
+def test_the_settings_page_shows_what_an_unfinished_switch_left_behind(
+    site, worked, settings_url, client_as
+):
+    queued: list[int] = []
+    _switch(site, "daily_logs", queued)
+    _close(site, MONDAY)
+    assert run_execute(queued[0]).status == RunStatus.PARTIAL
+    page = client_as(Role.OWNER).get(settings_url).content.decode()
+    assert 'id="time-switch-leftover"' in page
+    assert "Procore timesheets still hold 2 timecard entries from before the last switch" in page
+    assert f'href="/sync/runs/{queued[0]}/"' in page

@@ -2,9 +2,10 @@
 
 `options["time_export"]`: "timesheets" (one Procore timecard entry per time card) or "daily_logs"
 (daily-log timecards aggregated per day); never both, as both are timecard entries in Procore
-and the hours would count twice (changing it moves what Procore holds: switch.py). `options["time_trigger"]`: time cards go when "submitted" or
-when "approved". `flows["time"]`, `flows["manpower"]`, `flows["quantities"]` switch the automatic
-sending of time, manpower logs and quantity logs on or off.
+and the hours would count twice (changing it moves what Procore holds: switch.py).
+`options["time_trigger"]`: time cards go when "submitted" or when "approved". `flows["time"]`,
+`flows["manpower"]`, `flows["quantities"]` switch the automatic sending of time, manpower logs
+and quantity logs on or off.
 """
 
 from dataclasses import dataclass
