@@ -145,6 +145,7 @@ def test_the_prime_contract_lands_on_the_change_event_as_procore_publishes_it(
     # v1.0 lines name a commitment only: none is named, none is made up
     assert all(i["proposed_contract_id"] is None for i in v10["change_event_line_items"])
     assert CorPush.objects.get(cor=cor).contract == prime
+    assert "Prime contract PC-001 on the Change Event." in run.items.get().message
 
 
 def test_a_commitment_still_goes_on_every_line_and_no_prime_contract_is_set(

@@ -324,6 +324,8 @@ class Pusher:
                 )
             if pushed != cor.total:
                 message += f" Procore's total differs from the COR's ({cor.total:,.2f})."
+            if self.prime_contract_set:
+                message += f" Prime contract {self.plan.contract()['number']} on the Change Event."
             counts[outcome] += 1
             items.append(_item(cor, outcome, message, event_id=self.event_id))
         # The pushes and the run's items land together: a worker killed between them would
