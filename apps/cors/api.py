@@ -83,11 +83,11 @@ class LineFieldsSerializer(serializers.Serializer):
     cost_code = AccountCostCodeField(
         queryset=CostCode.objects.all(), required=False, allow_null=True, default=None
     )
-    quantity = serializers.DecimalField(
-        max_digits=12, decimal_places=3, min_value=ZERO, default=Decimal("1")
-    )
+    # Negative quantity or unit cost is a credit line (a deductive change order); the service
+    # checks each line and the total against the money columns.
+    quantity = serializers.DecimalField(max_digits=12, decimal_places=3, default=Decimal("1"))
     unit = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
-    unit_cost = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=ZERO)
+    unit_cost = serializers.DecimalField(max_digits=14, decimal_places=2)
     markup_percent = serializers.DecimalField(
         max_digits=6, decimal_places=2, min_value=ZERO, max_value=Decimal("1000"), default=ZERO
     )
