@@ -77,7 +77,8 @@ def test_the_demo_customer_pushes_the_contractors_answer_into_its_own_procore(
     amounts = sorted(
         Decimal(str(i["estimated_cost_amount"])) for i in event.data["change_event_line_items"]
     )
-    assert amounts == [Decimal("66"), Decimal("627")]  # 2 x 30 and 6 x 95, plus 10%
+    # 2 x 30 and 6 x 95, each line's 10% markup a line of its own; together the COR's 693
+    assert amounts == [Decimal("6"), Decimal("57"), Decimal("60"), Decimal("570")]
     push = CorPush.objects.get()
     assert push.office == office and push.pushed_total == Decimal("693.00")
     page.goto("/change-notifications/")
