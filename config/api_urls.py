@@ -14,7 +14,13 @@ from apps.ap_invoices.api import (
 from apps.cors.api import CorLineViewSet, CorViewSet
 from apps.cors.api_notifications import ChangeNotificationViewSet
 from apps.offices.api import OfficeViewSet
-from apps.procore_sync.api import CorPushViewSet, SyncRunViewSet, TimeExportViewSet
+from apps.procore_sync.api import (
+    CorPushViewSet,
+    DifferenceViewSet,
+    ReconcileViewSet,
+    SyncRunViewSet,
+    TimeExportViewSet,
+)
 from apps.timecards.api import ProductionQuantityViewSet, TimeEntryViewSet
 
 router = DefaultRouter()
@@ -24,6 +30,8 @@ router.register(r"cors/(?P<cor_id>[0-9]+)/lines", CorLineViewSet, basename="cor-
 router.register("cor-pushes", CorPushViewSet, basename="cor-push")
 router.register("time-exports", TimeExportViewSet, basename="time-export")
 router.register("sync-runs", SyncRunViewSet, basename="sync-run")
+router.register("reconcile/runs", ReconcileViewSet, basename="reconcile-run")
+router.register("reconcile/differences", DifferenceViewSet, basename="reconcile-difference")
 router.register("change-notifications", ChangeNotificationViewSet, basename="change-notification")
 router.register("time-entries", TimeEntryViewSet, basename="time-entry")
 router.register("production-quantities", ProductionQuantityViewSet, basename="production-quantity")

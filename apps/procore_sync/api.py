@@ -1,10 +1,11 @@
-"""REST API for sync activity (runs and their items), for pushing CORs into Procore and for
-exporting time cards.
+"""REST API for sync activity (runs and their items), for pushing CORs into Procore, for
+exporting time cards and for the "Procore vs Trestle" report and its differences.
 
 The push and the export live here, not in apps/cors or apps/timecards, because domain apps never
-import the sync engine. `POST /api/v1/cor-pushes/`, `POST /api/v1/time-exports/` and
-`POST /api/v1/sync-runs/{id}/retry/` queue a SyncRun and answer 202 with the run to poll (its URL
-in Location); each honours an `Idempotency-Key` header (apps/core/idempotency.py).
+import the sync engine. `POST /api/v1/cor-pushes/`, `POST /api/v1/time-exports/`,
+`POST /api/v1/reconcile/runs/` and `POST /api/v1/sync-runs/{id}/retry/` queue a SyncRun and
+answer 202 with the run to poll (its URL in Location); each honours an `Idempotency-Key`
+header (apps/core/idempotency.py).
 """
 
 import re
@@ -36,6 +37,9 @@ from .cor_push.services import MAX_CORS, push_queue
 from .engine_models import Outcome, RunStatus, SyncItem, SyncRun
 from .project_mapping import project_mapping
 from .push_models import PushMode
+from .reconcile import selectors as reconcile_selectors
+from .reconcile.services import reconcile_queue
+from .reconcile_models import Difference, DiffField
 from .runs import run_retry_failed
 from .tasks import enqueue_run
 from .time_export.options import MODES
@@ -328,3 +332,73 @@ class TimeExportViewSet(viewsets.GenericViewSet):
             )
         )
         return accepted(run, request)
+
+
+# Procore vs Trestle ------------------------------------------------------------------------------
+
+
+class ReconcileSerializer(serializers.Serializer):
+    office = serializers.IntegerField(help_text="The office whose Procore records are compared.")
+
+
+class ReconcileViewSet(viewsets.GenericViewSet):
+    """Run the "Procore vs Trestle" report. Needs cors.manage."""
+
+    serializer_class = ReconcileSerializer
+
+    def initial(self, request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        require_api(request, "cors.manage")
+
+    @extend_schema(
+        request=ReconcileSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses=STARTED,
+        description="Queue the report as a SyncRun; its differences are then listed at "
+        "/api/v1/reconcile/differences/?office=.",
+    )
+    def create(self, request, *args, **kwargs) -> Response:
+        return idempotent(request, lambda: self._start(request))
+
+    def _start(self, request) -> Response:
+        data = validated(ReconcileSerializer(data=request.data))
+        office = Office.objects.for_account(request.account).filter(pk=data["office"]).first()
+        if office is None:
+            raise ValidationError({"office": [f"No office with id {data['office']}."]})
+        run = reconcile_queue(office=office, user=request.user, enqueue=enqueue_run)
+        return accepted(run, request)
+
+
+class DifferenceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Difference
+        fields = ("id", "office", "run", "flow", "object_id", "label", "procore_project_id")
+        fields += ("change_event_id", "line_item_id", "key", "field", "trestle_value")
+        fields += ("procore_value", "side", "message", "repair", "repair_run", "created_at")
+        read_only_fields = fields
+
+
+class DifferenceFilterSerializer(serializers.Serializer):
+    office = serializers.IntegerField(required=False, source="office_id")
+    field = serializers.ChoiceField(choices=DiffField.choices, required=False, allow_blank=True)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[DifferenceFilterSerializer], responses=DifferenceSerializer(many=True)
+    )
+)
+class DifferenceViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The open differences of the latest reports, per office and kind. Needs sync.view."""
+
+    serializer_class = DifferenceSerializer
+
+    def initial(self, request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        require_api(request, "sync.view")
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no account
+            return Difference.objects.none()
+        filters = validated(DifferenceFilterSerializer(data=self.request.query_params))
+        return reconcile_selectors.difference_list(account=self.request.account, **filters)

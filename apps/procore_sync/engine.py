@@ -25,6 +25,7 @@ from .importers.custom_fields import custom_fields_refresh
 from .importers.fetch import FETCHERS
 from .importers.upsert import ImportOptions, import_batch_seen, orphans_deactivate
 from .live import RunError, live_connection
+from .reconcile.flow import reconcile_flow
 from .runs import RunRecorder, lease_kept, run_acquire, run_skip, run_wait, sync_settings_for
 from .time_export.daily_logs import daily_logs_flow
 from .time_export.timesheets import time_export_flow
@@ -192,4 +193,5 @@ FLOWS: dict[str, Callable[[SyncRun, RunRecorder], None]] = {
     "daily_logs": daily_logs_flow,
     "ap_import": ap_import_flow,
     "ap_payments": ap_payments_flow,
+    "reconcile": reconcile_flow,
 }

@@ -139,4 +139,5 @@ from .engine_models import (  # noqa: E402, F401
     WebhookDelivery,
 )
 from .push_models import CorPush, PushMode  # noqa: E402, F401
+from .reconcile_models import Difference  # noqa: E402, F401
 from .time_models import DailyLogKind, DailyLogPublish  # noqa: E402, F401

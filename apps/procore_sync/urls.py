@@ -8,6 +8,7 @@ from .views import (
     cor_push,
     links,
     project,
+    reconcile,
     time_export,
     webhook,
     wizard,
@@ -20,6 +21,23 @@ urlpatterns = [
     path("runs/<int:run_id>/retry/", activity.sync_run_retry, name="sync_run_retry"),
     path("offices/<int:office_id>/run/", activity.sync_run_now, name="sync_run_now"),
     path("cor-push/", cor_push.cor_push, name="cor_push"),
+    path("offices/<int:office_id>/reconcile/", reconcile.reconcile_report, name="reconcile_report"),
+    path("offices/<int:office_id>/reconcile/run/", reconcile.reconcile_run, name="reconcile_run"),
+    path(
+        "offices/<int:office_id>/reconcile/differences.csv",
+        reconcile.reconcile_csv,
+        name="reconcile_csv",
+    ),
+    path(
+        "offices/<int:office_id>/reconcile/repair-all/",
+        reconcile.differences_repair_all,
+        name="differences_repair_all",
+    ),
+    path(
+        "differences/<int:difference_id>/repair/",
+        reconcile.difference_repair,
+        name="difference_repair",
+    ),
     path("time-export/", time_export.time_export, name="time_export"),
     path("ap-import/", ap_import.ap_manual_import, name="ap_manual_import"),
     path(

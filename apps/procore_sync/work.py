@@ -29,7 +29,7 @@ RERUN_PARAMS: dict[str, dict[str, Any]] = {"ap_import": {"full": True}}
 # Params that say which run a retry continues; never part of what a run was asked to do.
 CHAIN_PARAMS = ("retry_of", "origin_run")
 KIND = "kind"  # the unit of the entities flow: an entity kind, by name
-INBOUND_FLOWS = {"entities", "ap_import", "change_event_statuses"}
+INBOUND_FLOWS = {"entities", "ap_import", "change_event_statuses", "reconcile"}
 
 
 class NothingLeft(Exception):

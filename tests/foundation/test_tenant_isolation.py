@@ -22,12 +22,13 @@ from apps.ap_invoices.models import (
 from apps.cors.models import ChangeNotification, ChangeOrderRequest, CorAttachment, CorLineItem
 from apps.offices.models import Office
 from apps.procore_sync.engine_models import ExternalRef, SyncRun
+from apps.procore_sync.reconcile_models import Difference
 from apps.projects.models import CostCode, Project
 from apps.timecards.models import Employee, ProductionQuantity, TimeCardEntry
 
 TENANT_RECORDS = (Project, Employee, CostCode, Vendor, SyncRun, ExternalRef, ChangeOrderRequest)
 TENANT_RECORDS += (CorAttachment, ChangeNotification, TimeCardEntry, ProductionQuantity)
-TENANT_RECORDS += (ApInvoice, ApPayment, ApQueue, RoutingRule)
+TENANT_RECORDS += (ApInvoice, ApPayment, ApQueue, RoutingRule, Difference)
 
 # Routes that take no tenant id, or whose id is a secret credential by design.
 NOT_TENANT_SCOPED = {
@@ -70,6 +71,7 @@ def outsider_value(name: str, param: str, outsider) -> str:
         "run_id": records["run"].pk,
         "cor_id": records["cor"].pk,
         "link_id": records["link"].pk,
+        "difference_id": records["difference"].pk,
         "notification_id": records["notification"].pk,
         "attachment_id": records["attachment"].pk,
         "entry_id": records["time_entry"].pk,
@@ -175,6 +177,12 @@ def outsider_records(outsider) -> dict:
         defaults={"quantity": 10, "unit": "LF"},
     )[0]
     records.update(outsider_ap_records(outsider, records["vendor"]))
+    records["difference"] = Difference.objects.get_or_create(
+        office=outsider.office,
+        run=records["run"],
+        object_id=records["cor"].pk,
+        defaults={"flow": "cor_push", "field": "amount", "side": "procore", "message": "Theirs"},
+    )[0]
     return records
 
 

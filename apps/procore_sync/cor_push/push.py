@@ -263,12 +263,12 @@ class Pusher:
                 if earlier and earlier.change_event_id == self.event_id
                 else {}
             )
-            mine = _keys_of(cor, earlier)
+            mine = cor_keys(cor, earlier)
             known |= {key: line["id"] for key, line in present.items() if key in mine}
             items += [line_attributes(line, contract, known.get(line.key)) for line in wanted]
             keep = {line.key for line in wanted}
             for key, procore_id in known.items():
-                if key not in keep and not _is_removed(present.get(key)):
+                if key not in keep and not is_removed(present.get(key)):
                     old = (present.get(key) or {}).get("description") or ""
                     items.append(removed_attributes(procore_id, old))
         return items
@@ -356,7 +356,7 @@ class Pusher:
         self.recorder.add(Counter(failed=len(batch)), items, done=len(batch))
 
 
-def _keys_of(cor: ChangeOrderRequest, earlier: CorPush | None) -> set[str]:
+def cor_keys(cor: ChangeOrderRequest, earlier: CorPush | None) -> set[str]:
     """The tags of `cor`'s Procore lines: its lines and their markup now, its lump sum, and lines
     an edit removed."""
     lines = [line.pk for line in cor.lines.all()]
@@ -364,7 +364,7 @@ def _keys_of(cor: ChangeOrderRequest, earlier: CorPush | None) -> set[str]:
     return keys | set(earlier.line_ids if earlier else ())
 
 
-def _is_removed(line: dict | None) -> bool:
+def is_removed(line: dict | None) -> bool:
     if line is None:
         return False
     zero = Decimal(str(line.get("estimated_cost_amount") or 0)) == 0

@@ -1,0 +1,72 @@
+"""What the "Procore vs Trestle" report found: one row per difference, per report run."""
+
+from django.db import models
+
+from apps.accounts.tenancy import TenantQuerySet
+from apps.offices.models import Office
+
+from .engine_models import SyncRun
+
+
+class Side(models.TextChoices):
+    TRESTLE = "trestle", "Trestle"
+    PROCORE = "procore", "Procore"
+    BOTH = "both", "Both"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class DiffField(models.TextChoices):
+    AMOUNT = "amount", "Amount"
+    BUDGET_CODE = "budget_code", "Budget code"
+    CONTRACT = "contract", "Contract"
+    STATUS = "status", "Status"
+    MISSING_LINE = "missing_line", "Line missing in Procore"
+    EXTRA_LINE = "extra_line", "Line no longer in Trestle"
+    EVENT_DELETED = "event_deleted", "Change Event deleted"
+
+
+class Repair(models.TextChoices):
+    PUSH_AGAIN = "push_again", "Push again"
+    PUSH_NEW_EVENT = "push_new_event", "Push into a new Change Event"
+    UPDATE_LOG = "update_log", "Update the COR log"
+
+
+class Difference(models.Model):
+    """One thing Procore holds differently from Trestle, found by a "reconcile" run.
+
+    `flow` names the comparer ("cor_push" now; hours, invoices and payments later), `object_id`
+    the Trestle record it is about (a COR), `key` our line key ("line:12", "markup:12", "cor:5").
+    `side` says where it changed since the push, judged from what the push recorded.
+    A later report supersedes it: `resolved_at` is set then, or when its repair is queued.
+    """
+
+    office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+")
+    run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="differences")
+    flow = models.CharField(max_length=40)
+    object_id = models.BigIntegerField()
+    label = models.CharField(max_length=200)
+    procore_project_id = models.BigIntegerField(null=True, blank=True)
+    change_event_id = models.BigIntegerField(null=True, blank=True)
+    line_item_id = models.BigIntegerField(null=True, blank=True)
+    key = models.CharField(max_length=40, blank=True)
+    field = models.CharField(max_length=20, choices=DiffField.choices)
+    trestle_value = models.CharField(max_length=255, blank=True)
+    procore_value = models.CharField(max_length=255, blank=True)
+    side = models.CharField(max_length=10, choices=Side.choices)
+    message = models.TextField()
+    repair = models.CharField(max_length=20, choices=Repair.choices)
+    repair_run = models.ForeignKey(
+        SyncRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    tenant_path = "office__account"
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["flow", "object_id", "key", "field"]
+        indexes = [models.Index(fields=["office", "flow", "resolved_at"])]
+
+    def __str__(self) -> str:
+        return self.message
