@@ -263,3 +263,24 @@ def test_another_account_sees_no_difference(pushed, tenant, outsider, client):
     assert listed.json()["results"] == []
     assert client.post(reverse("difference_repair", args=[difference.pk])).status_code == 404
     assert client.get(reverse("reconcile_report", args=[tenant.office.pk])).status_code == 404
+
+
+def test_an_unreadable_change_event_is_a_failed_item_never_a_deleted_one(pushed, tenant):
+    from apps.procore_sandbox import faults
+
+    faults.set_faults(wrong_type=1.0, wrong_type_fields=["id"], paths=["/rest/v1.0/change_events"])
+    run = reconcile_queue(office=tenant.office, user=tenant.owner, enqueue=lambda i: None)
+    run = run_execute(run.pk)
+    faults.reset_faults()
+    assert run.status == "partial"
+    assert not run.differences.exists()
+    assert run.items.get().message.endswith("its CORs were not compared.")
+
+
+def test_the_api_refuses_a_field_user(pushed, tenant, client):
+    client.force_login(tenant.member("field"))
+    started = client.post(
+        reverse("reconcile-run-list"), {"office": tenant.office.pk}, content_type="application/json"
+    )
+    assert started.status_code == 403
+    assert client.get(reverse("reconcile-difference-list")).status_code == 403
