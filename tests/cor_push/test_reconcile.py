@@ -284,3 +284,28 @@ def test_the_api_refuses_a_field_user(pushed, tenant, client):
     )
     assert started.status_code == 403
     assert client.get(reverse("reconcile-difference-list")).status_code == 403
+
+
+def test_a_prime_contract_taken_off_in_procore_is_found_and_pushed_again(procore, target, tenant):
+    cor = make_cor(target, tenant.owner, "Owner extra", line(target, "100"))
+    prime = {"type": "prime_contract", "id": target.prime_id}
+    assert push(target, tenant.owner, [cor], contract=prime).status == "succeeded"
+    untouched = report(tenant)
+    assert found(untouched) == []
+    assert untouched.counts["requests"] == untouched.counts["requests_min"] == 2  # v1.0 + v1.1
+
+    record = event_of(CorPush.objects.get(cor=cor))
+    store.record_update(record, {"prime_contract_for_estimates": None})
+    change_events.derive(record)
+    run = report(tenant)
+    [difference] = run.differences.all()
+    assert (difference.field, difference.side) == ("contract", "procore")
+    assert difference.message == (
+        f"Procore's prime contract of Change Event 1 is none; Trestle pushed prime contract "
+        f"#{target.prime_id}; changed in Procore."
+    )
+    [repair] = differences_repair(
+        differences=[difference], user=tenant.owner, enqueue=lambda i: None
+    )
+    assert run_execute(repair.pk).status == "succeeded"
+    assert found(report(tenant)) == []

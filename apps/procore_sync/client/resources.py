@@ -177,6 +177,13 @@ def change_events(
     return records(client, "/rest/v1.0/change_events", query)
 
 
+def change_events_v11(client: ProcoreClient, *, project_id: int) -> Iterator[Record]:
+    """Every Change Event of the project in v1.1's terms, which name the event's prime contract
+    (`prime_contract_for_estimates`); v1.1 lists take no `filters[id]`.
+    https://developers.procore.com/reference/rest/change-events?version=1.1"""
+    return records(client, "/rest/v1.1/change_events", {"project_id": project_id})
+
+
 def change_event(client: ProcoreClient, change_event_id: int, *, project_id: int) -> Record:
     """Includes `change_event_line_items` (Procore has no separate line-item endpoint).
     https://developers.procore.com/reference/rest/change-events?version=1.0"""

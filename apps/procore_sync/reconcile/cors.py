@@ -4,6 +4,8 @@ Reads each Procore project's pushed Change Events with the v1.0 list, which carr
 event's `change_event_line_items` (its OAS response schema and the sandbox agree), asking for
 IDS_PER_REQUEST ids at a time at the largest page size: ceil(events / 100) requests per project,
 never one per COR or per event. Lines are matched by their reference tag (cor_push/lines.py).
+A project whose pushes chose the prime contract is also listed once with v1.1, whose events name
+their prime contract (v1.0 lines name only a commitment): ceil(events / 2,000) more requests.
 
 Which side changed is judged from what the push recorded (CorPush): the COR's fingerprint no
 longer the push's means Trestle changed; Procore holding other than what was pushed (the pushed
@@ -19,7 +21,7 @@ from apps.offices.models import Office
 
 from ..client import resources
 from ..client.http import ProcoreClient
-from ..client.pages import filters
+from ..client.pages import filters, per_page_for
 from ..cor_push.answers import checked_event
 from ..cor_push.catalog import Catalog, status_name
 from ..cor_push.lines import TAG, WantedLine, label, ours, wanted_lines
@@ -31,6 +33,7 @@ from ..push_models import CorPush
 from ..reconcile_models import Difference, DiffField, Repair, Side
 
 FLOW = "cor_push"
+V11_EVENTS = "/rest/v1.1/change_events"
 IDS_PER_REQUEST = 100  # `filters[id][]` values per list request: the URL stays short
 WHERE = {
     Side.PROCORE: "changed in Procore",
@@ -54,10 +57,44 @@ def cors_compare(office: Office, client: ProcoreClient) -> Comparison:
         event_ids = {p.change_event_id for p in pushes}
         result.requests_min += -(-len(event_ids) // IDS_PER_REQUEST)
         events, unsure = _events_read(client, project_id, event_ids, result.unread)
+        primes = _primes_read(client, project_id, pushes, result)
         for push in pushes:
             if push.change_event_id not in unsure:
-                result.differences += push_differences(push, events.get(push.change_event_id))
+                event = events.get(push.change_event_id)
+                result.differences += push_differences(push, event)
+                if event is not None and push.change_event_id in primes:
+                    result.differences += _prime_differences(push, primes[push.change_event_id])
     return result
+
+
+def _primes_read(
+    client: ProcoreClient, project_id: int, pushes: list[CorPush], result: Comparison
+) -> dict[int, int | None]:
+    """The prime contract id each Change Event names, when a push of the project chose one."""
+    if not any((p.contract or {}).get("type") == "prime_contract" for p in pushes):
+        return {}
+    primes, listed = {}, 0
+    for event in resources.change_events_v11(client, project_id=project_id):
+        listed += 1
+        if isinstance(event, dict) and _id(event.get("id")):
+            chosen = event.get("prime_contract_for_estimates")
+            primes[event["id"]] = _id(chosen.get("id")) if isinstance(chosen, dict) else None
+    result.requests_min += max(-(-listed // per_page_for(V11_EVENTS)), 1)
+    return primes
+
+
+def _prime_differences(push: CorPush, held: int | None) -> list[Difference]:
+    contract = push.contract or {}
+    if contract.get("type") != "prime_contract" or held == contract["id"]:
+        return []
+    return [
+        _difference(
+            push, DiffField.CONTRACT, Side.PROCORE, key="", line=None,
+            trestle=f"prime contract #{contract['id']}",
+            procore=f"prime contract #{held}" if held else "none",
+            what=f"prime contract of Change Event {push.change_event_number}",
+        )
+    ]  # fmt: skip
 
 
 def _pushes_by_project(office: Office) -> dict[int, list[CorPush]]:
