@@ -5,7 +5,6 @@ Field users see and enter every entry of their account (crews cross people); app
 rejecting are for owners, admins and project managers ("time.approve").
 """
 
-import csv
 from collections.abc import Iterator
 
 from django.contrib import messages
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_POST
 from apps.accounts import policy
 from apps.accounts.policy import permission_required
 from apps.accounts.tenancy import get_for_account_or_404
+from apps.core.csv_export import SafeWriter
 
 from . import services
 from .forms import EntryFilterForm, EntryForm, add_service_error
@@ -87,12 +87,6 @@ class _Echo:
         return value
 
 
-def _text(value) -> str:
-    """A cell a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def _csv_row(entry: TimeCardEntry) -> list[str]:
     sub_job = entry.sub_job.full_code if entry.sub_job else ""
     values = [entry.pk, entry.date.isoformat(), entry.employee.employee_id, entry.employee]
@@ -101,7 +95,7 @@ def _csv_row(entry: TimeCardEntry) -> list[str]:
     values += [entry.hours, "yes" if entry.billable else "no", entry.description]
     values += [entry.get_status_display(), _iso(entry.submitted_at), entry.decided_by or ""]
     values += [_iso(entry.decided_at), entry.rejection_reason]
-    return [_text(value) for value in values]
+    return values
 
 
 def _iso(moment) -> str:
@@ -109,7 +103,7 @@ def _iso(moment) -> str:
 
 
 def _csv_lines(entries) -> Iterator[str]:
-    writer = csv.writer(_Echo())
+    writer = SafeWriter(_Echo())
     yield writer.writerow(CSV_HEADER)
     for entry in entries.iterator(chunk_size=1000):  # a server-side cursor: constant memory
         yield writer.writerow(_csv_row(entry))

@@ -61,6 +61,9 @@ def test_failures_show_with_the_fix_export_as_csv_and_can_be_retried(owner_clien
         csv.reader(io.StringIO(owner_client.get(f"/sync/runs/{run.pk}/items.csv").content.decode()))
     )
     assert rows[0][0] == "entity" and rows[1][4] == "failed"
+    SyncItem.objects.filter(run=run).update(message="=cmd|' /C calc'!A0")
+    exported = owner_client.get(f"/sync/runs/{run.pk}/items.csv").content.decode()
+    assert list(csv.reader(io.StringIO(exported)))[1][5].startswith("'=")  # never run
     response = owner_client.post(f"/sync/runs/{run.pk}/retry/")
     retry = SyncRun.objects.exclude(pk=run.pk).get()
     assert retry.params == {

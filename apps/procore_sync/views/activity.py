@@ -1,7 +1,5 @@
 """Sync Activity: runs with live progress, per-record results, Run now, Retry failed, CSV."""
 
-import csv
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,6 +11,7 @@ from django.views.decorators.http import require_POST
 from apps.accounts.audit import audit_record
 from apps.accounts.policy import permission_required
 from apps.accounts.tenancy import get_for_account_or_404
+from apps.core.csv_export import SafeWriter
 from apps.offices.models import Office
 
 from .. import selectors
@@ -83,7 +82,7 @@ def sync_run_csv(request, run_id: int):
     run = get_for_account_or_404(SyncRun, request.account, pk=run_id)
     response = HttpResponse(content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="sync-run-{run.pk}.csv"'
-    writer = csv.writer(response)
+    writer = SafeWriter(response)
     writer.writerow(["entity", "direction", "label", "procore_id", "outcome", "message", "fix"])
     for item in run.items.iterator():
         writer.writerow(

@@ -1,6 +1,5 @@
 """The "Procore vs Trestle" report page: run it, read it, repair, download it as CSV."""
 
-import csv
 from collections import Counter
 from itertools import groupby
 
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from apps.accounts.policy import can, permission_required
 from apps.accounts.tenancy import get_for_account_or_404
+from apps.core.csv_export import SafeWriter
 from apps.offices.models import Office
 
 from ..reconcile import selectors
@@ -95,17 +95,11 @@ def reconcile_csv(request, office_id: int):
     office = get_for_account_or_404(Office, request.account, pk=office_id)
     response = HttpResponse(content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="procore-vs-trestle-{office.pk}.csv"'
-    writer = csv.writer(response)
+    writer = SafeWriter(response)
     writer.writerow(CSV_HEADER)
     for d in selectors.difference_list(account=request.account, office_id=office.pk):
         row = [d.flow, d.object_id, d.label, d.procore_project_id, d.change_event_id,
                d.line_item_id, d.field, d.trestle_value, d.procore_value, d.side, d.repair,
                d.message, d.created_at.isoformat()]  # fmt: skip
-        writer.writerow([_cell(value) for value in row])
+        writer.writerow(row)
     return response
-
-
-def _cell(value) -> str:
-    """A cell a spreadsheet will not run as a formula (RELIABILITY.md 26)."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
