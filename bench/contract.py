@@ -382,6 +382,17 @@ def cor_push(drive: Drive) -> None:
     lump = cor(drive, "Allowance", _line(drive, "Electrical", "equipment", "26-100", 2, "640.00"))
     push(drive, [lump], mode="lump_sum", title="Bench contract lump sum",
          contract=contracts["prime_contract"])  # fmt: skip
+    reconcile(drive)
+
+
+def reconcile(drive: Drive) -> None:
+    """The "Procore vs Trestle" report over what was just pushed: no difference expected."""
+    from apps.procore_sync.reconcile.services import reconcile_queue
+
+    run = drive.execute(
+        reconcile_queue(office=drive.office, user=drive.user, enqueue=lambda _: None)
+    )
+    drive.note(f"Procore vs Trestle: {run.counts.get('differences', 0)} differences")
 
 
 def cor(drive: Drive, title: str, *lines):
