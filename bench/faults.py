@@ -23,9 +23,10 @@ can, at most 5 rounds. Then the sandbox's own tables are counted against Trestle
 - duplicates: a Change Event no push made, a COR line tag twice, two live timecard entries for
   one card (origin_id or person and day), two vendors for one Trestle vendor (origin_id or
   name), two live contract payments for one payment;
-- lost: a COR not in its push's Change Event with Trestle's amounts, a vendor missing or with
-  fields unlike Trestle's, an approved card without its live entry or with other hours, day or
-  person, a payment missing or with another amount;
+- lost: a COR not in its push's Change Event with Trestle's amounts (each line's cost, and
+  its markup as a line of its own), a vendor missing or with fields unlike Trestle's, an
+  approved card without its live entry or with other hours, day or person, a payment missing
+  or with another amount;
 - stuck_running: runs still "queued" or "running" at the end;
 - false_success: runs "Succeeded" with a planned unit not done (`work.undone`) or a failed item.
 
@@ -824,19 +825,21 @@ def check_cors(state: dict) -> dict:
         if len(places) > 1:
             duplicates.append({"line": key, "places": places})
     lines = CorLineItem.objects.filter(cor_id__in=state["cors"]["ids"]).order_by("cor_id", "pk")
-    by_cor: dict[int, list] = defaultdict(list)
-    for line in lines.values_list("cor_id", "pk", "amount"):
-        by_cor[line[0]].append(line)
+    by_cor: dict[int, list] = defaultdict(list)  # a line's cost, its markup a line of its own
+    for line in lines:
+        by_cor[line.cor_id].append((f"line:{line.pk}", line.cost))
+        if line.markup:
+            by_cor[line.cor_id].append((f"markup:{line.pk}", line.markup))
     for cor_id in state["cors"]["ids"]:
         problems = []
-        for _, pk, amount in by_cor[cor_id]:
-            places = where.get(f"line:{pk}", [])
+        for key, amount in by_cor[cor_id]:
+            places = where.get(key, [])
             if not places:
-                problems.append(f"line {pk} missing")
+                problems.append(f"{key} missing")
             elif all(o != origin_of.get(cor_id) for o, _ in places):
-                problems.append(f"line {pk} in {places[0][0]}, not {origin_of.get(cor_id)}")
+                problems.append(f"{key} in {places[0][0]}, not {origin_of.get(cor_id)}")
             elif all(Decimal(str(a)) != amount for _, a in places):
-                problems.append(f"line {pk}: {places[0][1]} for {amount}")
+                problems.append(f"{key}: {places[0][1]} for {amount}")
         if problems:
             lost.append({"cor": cor_id, "push": origin_of.get(cor_id), "problems": problems})
     recorded = set(CorPush.objects.filter(cor_id__in=state["cors"]["ids"])
