@@ -38,7 +38,8 @@ from .engine_models import Outcome, RunStatus, SyncItem, SyncRun
 from .project_mapping import project_mapping
 from .push_models import PushMode
 from .reconcile import selectors as reconcile_selectors
-from .reconcile.services import reconcile_queue
+from .reconcile.registry import comparer_of
+from .reconcile.services import differences_repair, reconcile_queue
 from .reconcile_models import Difference, DiffField
 from .runs import run_retry_failed
 from .tasks import enqueue_run
@@ -374,13 +375,27 @@ class DifferenceSerializer(serializers.ModelSerializer):
         model = Difference
         fields = ("id", "office", "run", "flow", "object_id", "label", "procore_project_id")
         fields += ("change_event_id", "line_item_id", "key", "field", "trestle_value")
-        fields += ("procore_value", "side", "message", "repair", "repair_run", "created_at")
+        fields += ("procore_id", "procore_value", "side", "message", "repair", "repair_run")
+        fields += ("first_found_at", "created_at")
         read_only_fields = fields
 
 
 class DifferenceFilterSerializer(serializers.Serializer):
     office = serializers.IntegerField(required=False, source="office_id")
+    flow = serializers.CharField(required=False, allow_blank=True, max_length=40)
     field = serializers.ChoiceField(choices=DiffField.choices, required=False, allow_blank=True)
+
+
+class RepairSerializer(serializers.Serializer):
+    differences = serializers.ListField(
+        child=serializers.IntegerField(), min_length=1, max_length=1000,
+        help_text="Ids of open differences of one office, as listed.",
+    )  # fmt: skip
+
+
+class RepairedSerializer(serializers.Serializer):
+    differences = serializers.ListField(child=serializers.IntegerField())
+    runs = SyncRunSerializer(many=True)
 
 
 @extend_schema_view(
@@ -402,3 +417,36 @@ class DifferenceViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             return Difference.objects.none()
         filters = validated(DifferenceFilterSerializer(data=self.request.query_params))
         return reconcile_selectors.difference_list(account=self.request.account, **filters)
+
+    @extend_schema(
+        request=RepairSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={202: RepairedSerializer, 200: RepairedSerializer, 422: OpenApiTypes.OBJECT},
+        description="Repair open differences as the report's buttons do: 202 with the runs "
+        "queued (Location: the first), or 200 when the repair was written at once (a COR log "
+        "status). Needs the permission of each difference's flow (cors.manage for CORs, "
+        "time.approve for hours, ap.manage for invoices and payments, sync.run for links).",
+    )
+    @action(detail=False, methods=["post"])
+    def repair(self, request) -> Response:
+        return idempotent(request, lambda: self._repair(request))
+
+    def _repair(self, request) -> Response:
+        ids = validated(RepairSerializer(data=request.data))["differences"]
+        rows = list(self.get_queryset().filter(pk__in=ids))
+        unknown = sorted(set(ids) - {d.pk for d in rows})
+        if unknown:
+            raise ValidationError({"differences": [f"Not open differences: {unknown}."]})
+        if len({d.office_id for d in rows}) > 1:
+            raise ValidationError({"differences": ["All must be of one office."]})
+        for flow in {d.flow for d in rows}:
+            require_api(request, comparer_of(flow).permission)
+        runs = differences_repair(differences=rows, user=request.user, enqueue=enqueue_run)
+        body = {
+            "differences": sorted(ids),
+            "runs": SyncRunSerializer(runs, many=True, context={"request": request}).data,
+        }
+        if not runs:
+            return Response(body, status=status.HTTP_200_OK)
+        location = str(body["runs"][0]["url"])
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": location})

@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 BAD = (RunStatus.FAILED,)
 
 
-def _admins(office) -> list[str]:
+def admins_of(office) -> list[str]:
     return list(
         Membership.objects.filter(account=office.account, role__in=[Role.OWNER, Role.ADMIN])
         .values_list("user__email", flat=True)
@@ -46,7 +46,7 @@ def notify_failures_and_recovery(run: SyncRun) -> str | None:
         kind = "recovered"
     else:
         return None
-    send_mail(subject, body, None, _admins(run.office))
+    send_mail(subject, body, None, admins_of(run.office))
     return kind
 
 
@@ -62,6 +62,6 @@ def notify_needs_reconnect(*, office: Office, reason: str) -> None:
         f"An owner or admin can reconnect Procore here:\n{link}\n"
     )
     try:
-        send_mail(subject, body, None, _admins(office))
+        send_mail(subject, body, None, admins_of(office))
     except (smtplib.SMTPException, OSError) as exc:
         logger.warning("reconnect mail for office %s not sent: %s", office.pk, type(exc).__name__)

@@ -23,21 +23,36 @@ class DiffField(models.TextChoices):
     MISSING_LINE = "missing_line", "Line missing in Procore"
     EXTRA_LINE = "extra_line", "Line no longer in Trestle"
     EVENT_DELETED = "event_deleted", "Change Event deleted"
+    HOURS = "hours", "Hours"
+    ATTACHMENTS = "attachments", "Attachments"
+    VALUE = "value", "Synced field"
+    MISSING_RECORD = "missing_record", "Missing in Procore"
+    EXTRA_RECORD = "extra_record", "Only in Procore"
+    RECORD_DELETED = "record_deleted", "Deleted in Procore"
 
 
 class Repair(models.TextChoices):
     PUSH_AGAIN = "push_again", "Push again"
     PUSH_NEW_EVENT = "push_new_event", "Push into a new Change Event"
     UPDATE_LOG = "update_log", "Update the COR log"
+    SEND_AGAIN = "send_again", "Send again"
+    WITHDRAW = "withdraw", "Withdraw from Procore"
+    REIMPORT = "reimport", "Import again"
+    SYNC_AGAIN = "sync_again", "Sync again"
+    UNLINK = "unlink", "Unlink"
 
 
 class Difference(models.Model):
     """One thing Procore holds differently from Trestle, found by a "reconcile" run.
 
-    `flow` names the comparer ("cor_push" now; hours, invoices and payments later), `object_id`
-    the Trestle record it is about (a COR), `key` our line key ("line:12", "markup:12", "cor:5").
-    `side` says where it changed since the push, judged from what the push recorded.
-    A later report supersedes it: `resolved_at` is set then, or when its repair is queued.
+    `flow` names the comparer (reconcile/registry.py), `object_id` the Trestle record it is
+    about (a COR, an employee, an invoice, a payment, a linked record's local id) and `key` what
+    in it (a COR line key "line:12", a day "2026-12-01/p4", a field name). (flow, object_id,
+    key, field) is the same difference from one report to the next: `first_found_at` carries
+    over, and the nightly mail names only those no earlier report had.
+    `procore_id` is the Procore record it concerns (a line, an entry, a requisition, a payment).
+    `side` says where it changed since Trestle last wrote it, judged from what was recorded then.
+    A later report supersedes it: `resolved_at` is set then, or when a repair settles it.
     """
 
     office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+")
@@ -48,7 +63,8 @@ class Difference(models.Model):
     procore_project_id = models.BigIntegerField(null=True, blank=True)
     change_event_id = models.BigIntegerField(null=True, blank=True)
     line_item_id = models.BigIntegerField(null=True, blank=True)
-    key = models.CharField(max_length=40, blank=True)
+    procore_id = models.BigIntegerField(null=True, blank=True)
+    key = models.CharField(max_length=80, blank=True)
     field = models.CharField(max_length=20, choices=DiffField.choices)
     trestle_value = models.CharField(max_length=255, blank=True)
     procore_value = models.CharField(max_length=255, blank=True)
@@ -59,6 +75,7 @@ class Difference(models.Model):
         SyncRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    first_found_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
 
     tenant_path = "office__account"
@@ -70,3 +87,8 @@ class Difference(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+    @property
+    def identity(self) -> tuple:
+        """What makes it the same difference in the next report."""
+        return (self.flow, self.object_id, self.key, self.field)

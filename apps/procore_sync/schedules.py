@@ -4,8 +4,9 @@ A run is queued once per office, flow and slot: settings rows are locked while t
 so two schedulers (or two beats by mistake) never queue the same slot twice.
 """
 
+import zoneinfo
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -33,6 +34,9 @@ SWITCHED_FLOWS = {
     "payments": PAYMENTS_FLOW,
 }
 AP_FLOW, AP_SCHEDULED = "ap_import", ("auto_queue", "auto_route")
+# The "Procore vs Trestle" report runs once a night per connected office, from this hour of the
+# office's own time zone (the quiet hours of a contractor's day).
+NIGHTLY_FLOW, NIGHTLY_HOUR = "reconcile", 2
 
 
 def flow_of(settings: SyncSettings, switch: str) -> str:
@@ -52,6 +56,14 @@ def interval_of(settings: SyncSettings, flow: str) -> timedelta:
 def _is_due(settings: SyncSettings, flow: str, now) -> bool:
     last = settings.last_scheduled.get(flow)
     return last is None or parse_datetime(last) + interval_of(settings, flow) <= now
+
+
+def _nightly_due(settings: SyncSettings, now) -> bool:
+    """Past NIGHTLY_HOUR in the office's zone, and not yet queued on this local date."""
+    local = now.astimezone(zoneinfo.ZoneInfo(settings.office.time_zone))
+    last = settings.last_scheduled.get(NIGHTLY_FLOW)
+    done = last is not None and parse_datetime(last).astimezone(local.tzinfo).date() == local.date()
+    return local.hour >= NIGHTLY_HOUR and not done
 
 
 def queue_due_runs(*, enqueue: Callable[[int], None]) -> int:
@@ -77,6 +89,30 @@ def queue_due_runs(*, enqueue: Callable[[int], None]) -> int:
                 settings.last_scheduled = {**settings.last_scheduled, switch: now.isoformat()}
             if due:
                 settings.save(update_fields=["last_scheduled"])
+    return queued
+
+
+def queue_nightly_reports(*, enqueue: Callable[[int], None], now: datetime | None = None) -> int:
+    """The nightly "Procore vs Trestle" report of each connected office whose night has come;
+    once per office and local date, under the same row locks as queue_due_runs."""
+    now, queued = now or timezone.now(), 0
+    connected = ProcoreConnection.objects.filter(status=ConnectionStatus.CONNECTED).values(
+        "office_id"
+    )
+    with transaction.atomic():
+        for settings in (
+            SyncSettings.objects.select_for_update(skip_locked=True)
+            .filter(office_id__in=connected)
+            .select_related("office")
+        ):
+            if not _nightly_due(settings, now):
+                continue
+            run_queue(
+                office=settings.office, flow=NIGHTLY_FLOW, trigger=Trigger.SCHEDULE, enqueue=enqueue
+            )
+            settings.last_scheduled = {**settings.last_scheduled, NIGHTLY_FLOW: now.isoformat()}
+            settings.save(update_fields=["last_scheduled"])
+            queued += 1
     return queued
 
 

@@ -18,6 +18,11 @@ def schedule_due() -> int:
     return schedules.queue_due_runs(enqueue=enqueue_run)
 
 
+@shared_task(name="procore_sync.nightly_reports")
+def nightly_reports() -> int:
+    return schedules.queue_nightly_reports(enqueue=enqueue_run)
+
+
 @shared_task(name="procore_sync.recover")
 def recover() -> int:
     ended = recovery.runs_recover(enqueue=enqueue_run)

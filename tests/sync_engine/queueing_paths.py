@@ -1,7 +1,7 @@
 """Every path that queues a run, exercised the same way on SQLite (`make run`, in a subprocess
 by test_queueing_paths.py) and on PostgreSQL (the test database): payments recorded, edited and
 voided, queueing failures of payments and time cards, Retry failed (also through the API with an
-Idempotency-Key) and the schedule. Returns what it saw as plain data."""
+Idempotency-Key), the schedule and the nightly report. Returns what it saw as plain data."""
 
 import json
 from contextlib import contextmanager
@@ -90,7 +90,25 @@ def queueing_paths() -> dict:
     seen["time_failure"] = _time_failure(invoice.office, user)
     seen["api_retry"] = _api_retry(failed, user, sent)
     seen["scheduled"] = schedules.queue_due_runs(enqueue=sent.append)
+    seen["nightly"] = _nightly(sent)
     return seen
+
+
+def _nightly(sent: list[int]) -> list:
+    """The nightly report: not before 2 a.m. in the office's zone, then once that night."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from apps.procore_sync import schedules
+    from apps.procore_sync.engine_models import SyncRun
+
+    chicago = ZoneInfo("America/Chicago")
+    evening, night, later = (datetime(2026, 12, 6, h, 30, tzinfo=chicago) for h in (1, 2, 5))
+    counts = [
+        schedules.queue_nightly_reports(enqueue=sent.append, now=t) for t in (evening, night, later)
+    ]
+    flows = list(SyncRun.objects.filter(pk=sent[-1]).values_list("flow", "trigger"))
+    return [*counts, flows == [("reconcile", "schedule")]]
 
 
 def _time_failure(office, user) -> list:

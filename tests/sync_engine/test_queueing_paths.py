@@ -13,6 +13,7 @@ EXPECTED = {
     "time_failure": [True, True],  # a failed run per office, whose retry sends those cards
     "api_retry": [202, 202, True, True, 2],  # the keyed API retry started one run (+ the one above)
     "scheduled": 2,  # the payments and entities switches are due
+    "nightly": [0, 1, 0, True],  # 1:30 a.m. too early, 2:30 queues the report, 5:30 not again
 }
 
 

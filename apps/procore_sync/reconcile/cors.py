@@ -13,7 +13,6 @@ total, budget codes, contract, status) means Procore changed.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from itertools import islice
 
@@ -31,6 +30,8 @@ from ..engine_models import Outcome, SyncItem
 from ..mapping.common import MappingError
 from ..push_models import CorPush
 from ..reconcile_models import Difference, DiffField, Repair, Side
+from .comparison import Comparer, Comparison
+from .cor_repair import cors_repair
 
 FLOW = "cor_push"
 V11_EVENTS = "/rest/v1.1/change_events"
@@ -41,13 +42,6 @@ WHERE = {
     Side.BOTH: "changed on both sides",
     Side.UNKNOWN: "where it changed is not known",
 }
-
-
-@dataclass
-class Comparison:
-    differences: list[Difference] = field(default_factory=list)
-    unread: list[SyncItem] = field(default_factory=list)
-    requests_min: int = 0
 
 
 def cors_compare(office: Office, client: ProcoreClient) -> Comparison:
@@ -231,6 +225,8 @@ def _difference(
         procore_project_id=push.procore_project_id,
         change_event_id=push.change_event_id,
         line_item_id=_id(line.get("id")) if line else push.line_ids.get(key),
+        procore_id=(_id(line.get("id")) if line else push.line_ids.get(key))
+        or push.change_event_id,
         key=key,
         field=kind,
         trestle_value=trestle[:255],
@@ -311,3 +307,12 @@ def _id(value) -> int | None:
 
 def _name(description: str) -> str:
     return TAG.sub("", description).strip()
+
+
+COMPARER = Comparer(
+    flow=FLOW,
+    title="CORs pushed to Change Events",
+    permission="cors.manage",
+    compare=cors_compare,
+    repair=cors_repair,
+)

@@ -1,8 +1,11 @@
 """The "reconcile" flow: the "Procore vs Trestle" report as a SyncRun.
 
-Each comparer (CORs now; hours, invoices and payments later) reads Procore with list endpoints
-and returns unsaved Differences. A report's differences replace the office's earlier ones of
-the same comparer, which are marked resolved, so the latest report is what stands.
+Each comparer (registry.py) reads Procore with list endpoints and returns unsaved Differences.
+A report's differences replace the office's open ones of the same comparer, which are marked
+resolved, so the latest report is what stands; one found before keeps its first_found_at.
+A comparer that cannot read Procore is a failed item and its earlier differences stand.
+A scheduled (nightly) report mails the office's admins when it finds differences no earlier
+report had.
 """
 
 from collections import Counter
@@ -10,12 +13,15 @@ from collections import Counter
 from django.db import transaction
 from django.utils import timezone
 
+from ..client.errors import NeedsReconnect, ProcoreError
 from ..client.http import ProcoreClient
-from ..engine_models import SyncRun
+from ..engine_models import Outcome, SyncItem, SyncRun, Trigger
 from ..live import live_connection
 from ..reconcile_models import Difference
 from ..runs import RunRecorder
-from . import cors
+from .comparison import Comparer
+from .notify import notify_new_differences
+from .registry import COMPARERS
 
 FLOW = "reconcile"
 
@@ -33,18 +39,51 @@ class CountingClient(ProcoreClient):
 
 def reconcile_flow(run: SyncRun, recorder: RunRecorder) -> None:
     client = CountingClient(live_connection(run.office))
-    result = cors.cors_compare(run.office, client)
-    for difference in result.differences:
-        difference.run = run
+    new: list[Difference] = []
+    for comparer in COMPARERS:
+        new += _compare(run, recorder, comparer, client)
+    recorder.add(Counter(requests=client.sent), [])
+    if run.trigger == Trigger.SCHEDULE and new:
+        notify_new_differences(run, new)
+
+
+def _compare(
+    run: SyncRun, recorder: RunRecorder, comparer: Comparer, client: ProcoreClient
+) -> list[Difference]:
+    """Run one comparer and store what it found; returns the differences no report had."""
+    try:
+        result = comparer.compare(run.office, client)
+    except NeedsReconnect:
+        raise
+    except ProcoreError as exc:
+        recorder.add(Counter(failed=1), [_unread(comparer, exc)])
+        return []
+    now = timezone.now()
     with transaction.atomic():
-        Difference.objects.filter(
-            office=run.office, flow=cors.FLOW, resolved_at__isnull=True
-        ).update(resolved_at=timezone.now())
+        earlier = Difference.objects.select_for_update().filter(
+            office=run.office, flow=comparer.flow, resolved_at__isnull=True
+        )
+        found_at = {d.identity: d.first_found_at or d.created_at for d in earlier}
+        earlier.update(resolved_at=now)
+        for difference in result.differences:
+            difference.run = run
+            difference.first_found_at = found_at.get(difference.identity, now)
         Difference.objects.bulk_create(result.differences)
         counts = Counter(
             differences=len(result.differences),
-            requests=client.sent,
             requests_min=result.requests_min,
             failed=len(result.unread),
         )
         recorder.add(+counts, result.unread)
+    return [d for d in result.differences if d.identity not in found_at]
+
+
+def _unread(comparer: Comparer, exc: ProcoreError) -> SyncItem:
+    return SyncItem(
+        entity=comparer.flow,
+        direction="in",
+        label=comparer.title,
+        outcome=Outcome.FAILED,
+        message=f"Procore could not be read ({exc}); the earlier report's differences stand.",
+        fix="Run the report again.",
+    )

@@ -24,12 +24,17 @@ def report_pending(*, office: Office) -> SyncRun | None:
     return runs.order_by("-pk").first()
 
 
-def difference_list(*, account, office_id: int | None = None, field: str = "") -> QuerySet:
+def difference_list(
+    *, account, office_id: int | None = None, flow: str = "", field: str = ""
+) -> QuerySet:
     """The open differences of `account`: those of each office's latest report, not repaired
-    by a status update (a queued push stays listed, with its run, until a report clears it)."""
+    by a repair written at once (a queued repair run stays listed, with its run, until a report
+    clears it)."""
     differences = Difference.objects.for_account(account).filter(resolved_at__isnull=True)
     if office_id is not None:
         differences = differences.filter(office_id=office_id)
+    if flow:
+        differences = differences.filter(flow=flow)
     if field:
         differences = differences.filter(field=field)
     return differences.select_related("office", "repair_run")

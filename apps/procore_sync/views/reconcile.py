@@ -15,14 +15,15 @@ from apps.core.csv_export import SafeWriter
 from apps.offices.models import Office
 
 from ..reconcile import selectors
+from ..reconcile.registry import COMPARERS
 from ..reconcile.services import differences_repair, reconcile_queue
 from ..reconcile_models import Difference, DiffField
 from ..tasks import enqueue_run
 
-FLOW_TITLES = {"cor_push": "CORs pushed to Change Events"}
-CSV_HEADER = ["flow", "cor_id", "record", "procore_project_id", "change_event_id"]
-CSV_HEADER += ["line_item_id", "field", "trestle_value", "procore_value", "changed_on"]
-CSV_HEADER += ["repair", "message", "found_at"]
+FLOW_TITLES = {c.flow: c.title for c in COMPARERS}
+CSV_HEADER = ["flow", "object_id", "record", "procore_project_id", "change_event_id"]
+CSV_HEADER += ["line_item_id", "procore_id", "key", "field", "trestle_value", "procore_value"]
+CSV_HEADER += ["changed_on", "repair", "message", "first_found_at", "found_at"]
 
 
 @login_required
@@ -31,7 +32,7 @@ def reconcile_report(request, office_id: int):
     office = get_for_account_or_404(Office, request.account, pk=office_id)
     differences = selectors.difference_list(account=request.account, office_id=office.pk)
     groups = [
-        (FLOW_TITLES.get(flow, flow), rows, _kinds(rows))
+        (flow, FLOW_TITLES[flow], rows, _kinds(rows))
         for flow, rows in ((f, list(r)) for f, r in groupby(differences, key=lambda d: d.flow))
     ]
     context = {
@@ -39,7 +40,8 @@ def reconcile_report(request, office_id: int):
         "report": selectors.report_latest(office=office),
         "pending": selectors.report_pending(office=office),
         "groups": groups,
-        "can_repair": can(request.membership, "cors.manage"),
+        "can_run": can(request.membership, "cors.manage"),
+        "repairable": _repairable(request),
     }
     return render(request, "procore_sync/reconcile.html", context)
 
@@ -56,7 +58,7 @@ def reconcile_run(request, office_id: int):
 
 @login_required
 @require_POST
-@permission_required("cors.manage")
+@permission_required("sync.view")
 def difference_repair(request, difference_id: int):
     difference = get_for_account_or_404(Difference, request.account, pk=difference_id)
     _repaired(request, [difference])
@@ -65,14 +67,16 @@ def difference_repair(request, difference_id: int):
 
 @login_required
 @require_POST
-@permission_required("cors.manage")
+@permission_required("sync.view")
 def differences_repair_all(request, office_id: int):
     office = get_for_account_or_404(Office, request.account, pk=office_id)
-    field = request.POST.get("field", "")
-    if field not in DiffField.values:
+    flow, field = request.POST.get("flow", ""), request.POST.get("field", "")
+    if field not in DiffField.values or flow not in FLOW_TITLES:
         messages.error(request, "Choose which kind of difference to repair.")
         return redirect("reconcile_report", office_id=office.pk)
-    rows = selectors.difference_list(account=request.account, office_id=office.pk, field=field)
+    rows = selectors.difference_list(
+        account=request.account, office_id=office.pk, flow=flow, field=field
+    )
     _repaired(request, list(rows))
     return redirect("reconcile_report", office_id=office.pk)
 
@@ -84,9 +88,18 @@ def _kinds(rows: list[Difference]) -> list[tuple[str, str, int]]:
 
 
 def _repaired(request, differences: list[Difference]) -> None:
+    refused = {d.flow for d in differences} - set(_repairable(request))
+    if refused:
+        names = ", ".join(sorted(FLOW_TITLES[f] for f in refused))
+        messages.error(request, f"Your role cannot repair these differences ({names}).")
+        return
     runs = differences_repair(differences=differences, user=request.user, enqueue=enqueue_run)
-    pushes = f" {len(runs)} push{'es' if len(runs) != 1 else ''} queued;" if runs else ""
-    messages.success(request, f"Repair started:{pushes} run the report again to confirm.")
+    queued = f" {len(runs)} run{'s' if len(runs) != 1 else ''} queued;" if runs else ""
+    messages.success(request, f"Repair started:{queued} run the report again to confirm.")
+
+
+def _repairable(request) -> list[str]:
+    return [c.flow for c in COMPARERS if can(request.membership, c.permission)]
 
 
 @login_required
@@ -98,8 +111,9 @@ def reconcile_csv(request, office_id: int):
     writer = SafeWriter(response)
     writer.writerow(CSV_HEADER)
     for d in selectors.difference_list(account=request.account, office_id=office.pk):
-        row = [d.flow, d.object_id, d.label, d.procore_project_id, d.change_event_id,
-               d.line_item_id, d.field, d.trestle_value, d.procore_value, d.side, d.repair,
-               d.message, d.created_at.isoformat()]  # fmt: skip
+        first = d.first_found_at or d.created_at
+        row = [d.flow, d.object_id, d.label, d.procore_project_id, d.change_event_id]
+        row += [d.line_item_id, d.procore_id, d.key, d.field, d.trestle_value, d.procore_value]
+        row += [d.side, d.repair, d.message, first.isoformat(), d.created_at.isoformat()]
         writer.writerow(row)
     return response
