@@ -4,6 +4,7 @@ from collections.abc import Callable
 
 from apps.accounts.models import User
 from apps.ap_invoices.models import ApPayment
+from apps.offices.models import Office
 
 from ..engine_models import SyncItem, SyncRun, SyncSettings, Trigger
 from ..models import ConnectionStatus, ProcoreConnection
@@ -54,6 +55,21 @@ def payment_change_queue(
         trigger=Trigger.USER,
         user=user,
         params={"payment_ids": [payment.pk]},
+        enqueue=enqueue,
+    )
+
+
+def payments_queue(
+    *, office: Office, payment_ids: list[int], user: User | None, enqueue: Callable[[int], None]
+) -> SyncRun:
+    """One run for these payments (the "Procore vs Trestle" report's repairs): each is sent,
+    replaced or removed as the write-back finds it."""
+    return run_queue(
+        office=office,
+        flow=FLOW,
+        trigger=Trigger.USER,
+        user=user,
+        params={"payment_ids": sorted(payment_ids)},
         enqueue=enqueue,
     )
 
