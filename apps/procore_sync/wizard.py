@@ -17,6 +17,7 @@ from apps.accounts.models import User
 from apps.ap_invoices.models import ApQueue
 from apps.offices.models import Office
 
+from .ap_import.invoices import WITHOUT_DOCUMENT
 from .client.http import ProcoreClient
 from .engine_models import Direction, ExternalRef, ImportWizard, SyncRun, SyncSettings, Trigger
 from .entities import ENTITIES, Batch, Entity
@@ -228,6 +229,7 @@ class SettingsChoice:
     time_trigger: str = ""  # "": keep the office's (approved when never chosen)
     ap_queue_id: int | None = None  # None: keep the office's, or make "Procore invoices"
     ap_allow_edit: bool = False  # imported invoices stay read-only unless this is on
+    ap_without_document: str = ""  # "": keep the office's ("wait" when never chosen)
 
 
 def settings_save(
@@ -247,6 +249,8 @@ def settings_save(
         raise ValidationError("Choose when time cards go: on submit or on approval.")
     if choice.ap_mode not in dict(AP_MODES):
         raise ValidationError("Choose how invoices are imported.")
+    if choice.ap_without_document and choice.ap_without_document not in dict(WITHOUT_DOCUMENT):
+        raise ValidationError("Choose what an invoice without a PDF does: wait, or import.")
     bad = {v for v in choice.directions.values()} - set(Direction.values)
     if bad or set(choice.directions) - set(ENTITIES):
         raise ValidationError("Choose a direction for each kind of record.")
@@ -271,6 +275,8 @@ def settings_save(
         if choice.time_trigger:
             settings.options["time_trigger"] = choice.time_trigger
         settings.options["ap_allow_edit"] = choice.ap_allow_edit
+        if choice.ap_without_document:
+            settings.options["ap_without_document"] = choice.ap_without_document
         queue_id = choice.ap_queue_id or settings.options.get("ap_queue_id")
         if not queues.filter(pk=queue_id).exists():
             queue_id = ApQueue.objects.get_or_create(office=office, name=DEFAULT_AP_QUEUE)[0].pk

@@ -1,7 +1,9 @@
 """An invoice's attachments as one PDF: every attachment must be a PDF (an invoice missing a
 page is worse than one not imported yet), combined in Procore's order with pypdf."""
 
+import hashlib
 import io
+import re
 from typing import Any
 from urllib.parse import urljoin
 
@@ -11,6 +13,8 @@ from pypdf.errors import PdfReadError
 
 from ..client import resources
 from ..client.http import ProcoreClient
+
+SOURCE = re.compile(r"procore-invoice-\d+-([0-9a-f]{8})[^/]*\.pdf$")
 
 
 class DocumentError(Exception):
@@ -64,3 +68,17 @@ def readable(attachments: Any) -> list[dict]:
                 f"{attachment.get('url')!r})."
             )
     return attachments
+
+
+def attachments_print(attachments: list[dict]) -> str:
+    """Eight hex digits naming Procore's attachments (ids and names, in order): the imported
+    PDF's file name carries them, so a later comparison knows what the PDF was built from."""
+    names = "|".join(f"{a.get('id')}:{_name(a)}" for a in attachments)
+    return hashlib.sha256(names.encode()).hexdigest()[:8]
+
+
+def built_from(file_name: str) -> str | None:
+    """The attachments print an imported PDF was built from; None for a PDF uploaded in
+    Trestle (or imported before PDFs carried it)."""
+    found = SOURCE.search(file_name or "")
+    return found.group(1) if found else None

@@ -1,6 +1,7 @@
 """The "ap_import" run: per mapped project, commitments first (invoices link to them), then the
 approved and approved-as-noted requisitions changed since the cursor, each on its own: one
-that fails is recorded with the reason and the others go on."""
+that fails is recorded with the reason and the others go on. A run given `requisitions`
+({Procore project id: ids}, the report's re-import) reads those only, whatever their status."""
 
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -17,12 +18,13 @@ from apps.projects.models import Project
 from ..client import resources
 from ..client.errors import NeedsReconnect, PermissionDenied, ProcoreError
 from ..client.http import ProcoreClient
+from ..client.pages import filters
 from ..engine_models import ExternalRef, Outcome, SyncItem, SyncRun
 from ..live import live_connection
 from ..mapping.common import MappingError, is_procore_id
 from ..runs import RunRecorder, sync_settings_for
 from .commitments import commitments_import
-from .documents import DocumentError, invoice_pdf
+from .documents import DocumentError, attachments_print, invoice_pdf
 from .invoices import (
     WAITING,
     WAITING_FIX,
@@ -37,6 +39,7 @@ from .mapping import STATUSES, RequisitionData, requisition_data, requisition_la
 CURSOR = "ap_import:requisitions"
 OVERLAP = timedelta(minutes=2)  # clocks differ and a write may land mid-run
 CHUNK = 100  # invoices looked up, and their run items written, together
+IDS_PER_REQUEST = 100  # `filters[id][]` values per list request: the URL stays short
 MODES = ("auto_queue", "auto_route", "manual")
 
 
@@ -55,14 +58,21 @@ def ap_import_flow(run: SyncRun, recorder: RunRecorder) -> None:
     settings = sync_settings_for(run.office)
     client = ProcoreClient(live_connection(run.office))
     started = timezone.now()
-    since = None if run.params.get("full") else _cursor(settings)
+    chosen = run.params.get("requisitions")
+    since = None if run.params.get("full") or chosen else _cursor(settings)
     projects = mapped_projects(run.office)
+    if chosen is not None:
+        projects = [(p, pid) for p, pid in projects if str(pid) in chosen]
     run.progress_total = len(projects)
     run.save(update_fields=["progress_total"])
     for project, procore_project_id in projects:
         recorder.add(*commitments_import(client, project, procore_project_id))
         target = _target(settings, project, run)
-        records = approved_requisitions(client, procore_project_id, since, started)
+        records = (
+            requisitions_by_id(client, procore_project_id, chosen[str(procore_project_id)])
+            if chosen is not None
+            else approved_requisitions(client, procore_project_id, since, started)
+        )
         while chunk := list(islice(records, CHUNK)):
             counts, items, readable = _readable(chunk)
             known = existing_invoices(target, [data.requisition_id for _, data in readable])
@@ -73,7 +83,7 @@ def ap_import_flow(run: SyncRun, recorder: RunRecorder) -> None:
             finally:  # what was imported is recorded even when the run stops mid-chunk
                 recorder.add(counts, items)
         recorder.add(Counter(), [], done=1)
-    if not recorder.counts.get("failed"):  # a failed invoice is read again by the next run
+    if chosen is None and not recorder.counts.get("failed"):  # a failed one is read again
         settings.cursors = {**settings.cursors, CURSOR: started.isoformat()}
         settings.save(update_fields=["cursors"])
 
@@ -92,7 +102,8 @@ def import_queue(settings, office) -> ApQueue | None:
 def _target(settings, project: Project, run: SyncRun) -> Target:
     queue = import_queue(settings, project.office)
     route = settings.options.get("ap_import") == "auto_route"
-    return Target(project=project, queue=queue, route=route, user=run.requested_by)
+    without_document = settings.options.get("ap_without_document", "wait")
+    return Target(project, queue, route, run.requested_by, without_document)
 
 
 def approved_requisitions(client: ProcoreClient, procore_project_id: int, since=None, until=None):
@@ -102,6 +113,16 @@ def approved_requisitions(client: ProcoreClient, procore_project_id: int, since=
         params = {"filters[status]": status}
         if since is not None:
             params["filters[updated_at]"] = f"{_utc(since)}...{_utc(until + OVERLAP)}"
+        yield from resources.requisitions(client, project_id=procore_project_id, params=params)
+
+
+def requisitions_by_id(client: ProcoreClient, procore_project_id: int, ids: list[int]):
+    """These requisitions, every status, IDS_PER_REQUEST ids to a list request (`filters[id][]`,
+    §8.3) at the largest page size: one request per hundred, never one per invoice. A deleted
+    one is not listed."""
+    chosen = iter(sorted(ids))
+    while chunk := list(islice(chosen, IDS_PER_REQUEST)):
+        params = filters(id=chunk)
         yield from resources.requisitions(client, project_id=procore_project_id, params=params)
 
 
@@ -154,7 +175,8 @@ def _one(
     attachments = record.get("attachments") or []
     fetch = needs_document(invoice, data) and bool(attachments)
     try:
-        document = Document(*invoice_pdf(client, attachments)) if fetch else None
+        pdf = invoice_pdf(client, attachments) if fetch else None
+        document = Document(*pdf, source=attachments_print(attachments)) if pdf else None
         outcome, message, invoice = invoice_import(target, data, invoice, document)
         item.outcome, item.message, item.object_id = outcome, message, invoice.pk
         item.fix = WAITING_FIX if message == WAITING else ""

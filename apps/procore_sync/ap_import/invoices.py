@@ -4,9 +4,11 @@ A new one is created through the domain service. Seen again, it is refreshed whi
 processed it here yet (`processed_at` empty); once processed it is left as it is and flagged
 `procore_changed`, so a reviewer's work is never overwritten behind their back.
 
-One without attachments comes in all the same, queued and "waiting for a document" (never routed
-without its PDF); each later run that sees it with attachments takes the PDF, and Reprocess on the
-reconcile page queues that run at once.
+One without attachments comes in all the same. By default (the office's "ap_without_document"
+is "wait") it is queued "waiting for a document" (never routed without its PDF); each later run
+that sees it with attachments takes the PDF, and Reprocess on the reconcile page queues that run
+at once. With "import" it is processed like any other, without a PDF (Trestle builds none from the
+invoice's data), and a later run still takes Procore's PDF while nobody has processed it.
 """
 
 from collections.abc import Callable
@@ -16,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 
+from apps.accounts.audit import audit_record
 from apps.accounts.models import User
 from apps.ap_invoices.models import ApInvoice, ApQueue, Commitment, Vendor
 from apps.ap_invoices.routing import route_or_queue
@@ -25,7 +28,7 @@ from apps.projects.models import Project
 from ..engine_models import Outcome, SyncRun, Trigger
 from ..runs import run_queue
 from .commitments import COMMITMENT, linked_ids
-from .mapping import RequisitionData
+from .mapping import STATUSES, RequisitionData
 
 FLAGGED = "Changed in Procore after it was processed here: flagged, not overwritten."
 UNCHANGED = "Unchanged in Procore since the last import."
@@ -35,6 +38,12 @@ WAITING_FIX = (
     "PDF on the invoice's Edit page."
 )
 WAITING_REASON = f"{WAITING} {WAITING_FIX}"
+WITHOUT_PDF = "Imported without a PDF: Procore has no attachment on this invoice."
+# SyncSettings.options["ap_without_document"]: what an approved invoice without attachments does
+WITHOUT_DOCUMENT = (
+    ("wait", "Hold it in the queue, waiting for a document"),
+    ("import", "Import it like any other, without a PDF"),
+)
 
 
 class LinkedRecords:
@@ -60,6 +69,7 @@ class Target:
     queue: ApQueue | None
     route: bool
     user: User | None
+    without_document: str = "wait"
     links: LinkedRecords = field(init=False)
 
     def __post_init__(self) -> None:
@@ -70,6 +80,7 @@ class Target:
 class Document:
     content: bytes
     pages: int
+    source: str = ""  # documents.attachments_print of what it was built from
 
 
 def existing_invoices(target: Target, requisition_ids: list[int]) -> dict[int, ApInvoice]:
@@ -114,7 +125,8 @@ def _lines(data: RequisitionData) -> list[Line]:
 def _file(data: RequisitionData, document: Document | None) -> ContentFile | str:
     if document is None:
         return ""
-    return ContentFile(document.content, name=f"procore-invoice-{data.requisition_id}.pdf")
+    name = f"procore-invoice-{data.requisition_id}-{document.source}".rstrip("-")
+    return ContentFile(document.content, name=f"{name}.pdf")
 
 
 def document_fetch_queue(
@@ -134,18 +146,59 @@ def document_fetch_queue(
     )
 
 
+def reimport_queue(
+    *, office, requisitions: dict[int, list[int]], user: User | None, enqueue: Callable[[int], None]
+) -> SyncRun:
+    """An import run of these requisitions only ({Procore project id: ids}), whatever their
+    status in Procore: each updates its invoice, never makes a second one."""
+    chosen = {str(project): sorted(ids) for project, ids in requisitions.items()}
+    return run_queue(
+        office=office,
+        flow="ap_import",
+        trigger=Trigger.USER,
+        user=user,
+        params={"requisitions": chosen},
+        enqueue=enqueue,
+    )
+
+
+@transaction.atomic
+def invoice_unlink(*, invoice: ApInvoice, user: User | None) -> ApInvoice:
+    """An invoice whose requisition Procore deleted stays in Trestle as Trestle's own: no
+    longer Procore's, so no import or comparison touches it again."""
+    invoice.procore_requisition_id, invoice.procore_status = None, ""
+    invoice.procore_updated_at, invoice.procore_changed = None, False
+    invoice.queue_reason = _unless_waiting(invoice.queue_reason)
+    invoice.save(
+        update_fields=[
+            "procore_requisition_id",
+            "procore_status",
+            "procore_updated_at",
+            "procore_changed",
+            "queue_reason",
+            "updated_at",
+        ]
+    )
+    audit_record(
+        account=invoice.office.account, actor=user, action="ap_invoice.unlinked", target=invoice
+    )
+    return invoice
+
+
 @transaction.atomic
 def invoice_import(
     target: Target, data: RequisitionData, invoice: ApInvoice | None, document: Document | None
 ) -> tuple[str, str, ApInvoice]:
     """(outcome, message, invoice). `document` is given whenever `needs_document` says so and
-    Procore has attachments; without them the invoice waits for one."""
+    Procore has attachments; without them the invoice waits for one, unless the office imports
+    such invoices as they are."""
+    waits = document is None and target.without_document != "import"
     if invoice is not None and invoice.processed_at is not None:
         return _flag(invoice, data)
     if invoice is not None and not needs_document(invoice, data):
         return Outcome.SKIPPED, UNCHANGED, invoice
     if invoice is not None and document is None and invoice.procore_updated_at == data.updated_at:
-        return Outcome.SKIPPED, WAITING, invoice  # still no attachment in Procore
+        return Outcome.SKIPPED, WAITING if waits else UNCHANGED, invoice  # still no attachment
     if invoice is None:
         invoice = invoice_create(
             office=target.project.office,
@@ -161,12 +214,24 @@ def invoice_import(
     else:
         _refresh(invoice, target, data, document)
         outcome = Outcome.UPDATED
+    _keep_procore_state(invoice, data, document, waits)
+    if waits:  # never routed without its PDF
+        return outcome, WAITING, invoice
+    message = "" if document else WITHOUT_PDF
+    if target.route and data.procore_status in STATUSES.values():
+        reasons = route_or_queue(invoice=invoice, user=target.user)
+        routed = "Routed to reviewers." if not reasons else "Queued: " + " ".join(reasons)
+        message = f"{message} {routed}".strip()
+    return outcome, message, invoice
+
+
+def _keep_procore_state(
+    invoice: ApInvoice, data: RequisitionData, document: Document | None, waits: bool
+) -> None:
     invoice.procore_requisition_id = data.requisition_id
     invoice.procore_status, invoice.procore_updated_at = data.procore_status, data.updated_at
     invoice.document_pages = document.pages if document else 0
-    invoice.queue_reason = (
-        WAITING_REASON if document is None else _unless_waiting(invoice.queue_reason)
-    )
+    invoice.queue_reason = WAITING_REASON if waits else _unless_waiting(invoice.queue_reason)
     invoice.save(
         update_fields=[
             "procore_requisition_id",
@@ -177,13 +242,6 @@ def invoice_import(
             "updated_at",
         ]
     )
-    if document is None:  # never routed without its PDF
-        return outcome, WAITING, invoice
-    message = ""
-    if target.route:
-        reasons = route_or_queue(invoice=invoice, user=target.user)
-        message = "Routed to reviewers." if not reasons else "Queued: " + " ".join(reasons)
-    return outcome, message, invoice
 
 
 def _unless_waiting(reason: str) -> str:
@@ -191,13 +249,14 @@ def _unless_waiting(reason: str) -> str:
 
 
 def _flag(invoice: ApInvoice, data: RequisitionData) -> tuple[str, str, ApInvoice]:
+    """Flagged, not overwritten; Procore's status is recorded all the same (it is Procore's)."""
     if (
         invoice.procore_updated_at == data.updated_at
         and invoice.procore_status == data.procore_status
     ):
         return Outcome.SKIPPED, UNCHANGED, invoice
-    invoice.procore_changed = True
-    invoice.save(update_fields=["procore_changed", "updated_at"])
+    invoice.procore_changed, invoice.procore_status = True, data.procore_status
+    invoice.save(update_fields=["procore_changed", "procore_status", "updated_at"])
     return Outcome.SKIPPED, FLAGGED, invoice
 
 

@@ -93,7 +93,7 @@ def requisition_data(record: dict) -> RequisitionData:
         billing_date=iso_date(record, "billing_date"),
         period_start=iso_date(record, "requisition_start"),
         period_end=iso_date(record, "requisition_end"),
-        procore_status=STATUSES.get(status, status),
+        procore_status=STATUSES.get(status, status.replace("_", " ").capitalize()),
         updated_at=moment(record, "updated_at"),
         lines=[line],
         vendor_name=text(record, "vendor_name"),

@@ -130,6 +130,7 @@ def _settings(request, wizard, ctx, name):
             time_trigger=request.POST.get("time_trigger", ""),
             ap_queue_id=_int_or_none(request.POST.get("ap_queue")),
             ap_allow_edit=request.POST.get("ap_allow_edit") == "on",
+            ap_without_document=request.POST.get("ap_without_document", ""),
         )
         try:
             settings = w.settings_save(
@@ -152,6 +153,7 @@ def _settings(request, wizard, ctx, name):
         "switch": switch_preview(wizard.office, TimeOptions.of(ctx.settings).mode),
         "time_triggers": w.TIME_TRIGGERS,
         "ap_modes": w.AP_MODES,
+        "ap_without_document": w.WITHOUT_DOCUMENT,
         "ap_queues": ApQueue.objects.filter(office=wizard.office, active=True),
     }
     return _render(request, wizard, ctx, context)
