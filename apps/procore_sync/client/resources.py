@@ -285,6 +285,14 @@ def timecard_entries(
     return records(client, f"/rest/v1.0/projects/{project_id}/timecard_entries", params)
 
 
+def company_timecard_entries(
+    client: ProcoreClient, *, company_id: int, params: Params = None
+) -> Iterator[Record]:
+    """Every project's entries; `start_date`/`end_date` narrow them by day.
+    https://developers.procore.com/reference/rest/timecard-entries?version=1.0"""
+    return records(client, f"/rest/v1.0/companies/{company_id}/timecard_entries", params)
+
+
 def timecard_entries_bulk_create(
     client: ProcoreClient, *, project_id: int, entries: list[Record]
 ) -> list[Record]:

@@ -79,7 +79,8 @@ def time_export_flow(run: SyncRun, recorder: RunRecorder) -> None:
         )
     connection = live_connection(run.office)
     entries = list(entries_for(run.office, run.params, options))
-    works = plan(run.office, entries, options)
+    withdraw = frozenset(run.params.get("withdraw_ids") or ())
+    works = plan(run.office, entries, options, withdraw=withdraw)
     recorder.plan(ENTITY, [w.entry.pk for w in works])
     run.progress_total = len(works)
     run.save(update_fields=["progress_total"])
@@ -143,7 +144,14 @@ def pending(entries: QuerySet, office: Office, options: TimeOptions) -> QuerySet
     )
 
 
-def plan(office: Office, entries: list[TimeCardEntry], options: TimeOptions) -> list[Work]:
+def plan(
+    office: Office,
+    entries: list[TimeCardEntry],
+    options: TimeOptions,
+    withdraw: frozenset[int] = frozenset(),
+) -> list[Work]:
+    """What each card needs; cards in `withdraw` leave Procore while their status is not one
+    that is sent (the Procore vs Trestle report's repair), rather than wait there for it."""
     content_type = entry_content_type()
     refs = {
         r.object_id: r
@@ -163,14 +171,17 @@ def plan(office: Office, entries: list[TimeCardEntry], options: TimeOptions) -> 
             object_id=entry.pk,
             state=LinkState.OUT_OF_DATE,
         )
-        works.append(Work(entry, ref, *_action(entry, ref, options)))
+        works.append(Work(entry, ref, *_action(entry, ref, options, entry.pk in withdraw)))
     return works
 
 
-def _action(entry: TimeCardEntry, ref: ExternalRef, options: TimeOptions) -> tuple[str, str]:
+def _action(
+    entry: TimeCardEntry, ref: ExternalRef, options: TimeOptions, withdraw: bool = False
+) -> tuple[str, str]:
     in_procore = ref.procore_id is not None
     maybe = in_procore or Work(entry, ref, SKIP).in_flight
-    if entry.deleted_at is not None or entry.status == EntryStatus.REJECTED:
+    unsent = withdraw and entry.status not in options.statuses
+    if entry.deleted_at is not None or entry.status == EntryStatus.REJECTED or unsent:
         if maybe:
             return REMOVE, ""
         return SKIP, "Not in Procore: nothing to remove."
@@ -383,8 +394,14 @@ class Exporter:
         except ProcoreError as exc:
             self._error([work], exc)
             return
-        why = "deleted" if work.entry.deleted_at else "rejected"
-        self._gone([work], f"Removed from Procore (the time card was {why}).")
+        self._gone([work], f"Removed from Procore ({self._why_removed(work.entry)}).")
+
+    def _why_removed(self, entry: TimeCardEntry) -> str:
+        if entry.deleted_at:
+            return "the time card was deleted"
+        if entry.status == EntryStatus.REJECTED:
+            return "the time card was rejected"
+        return f"withdrawn until the time card is {self.options.trigger} again"
 
     # -- outcomes --------------------------------------------------------------------------
 
