@@ -212,6 +212,22 @@ def test_changes_on_both_sides_say_which_side_changed_each_field(books, written,
     assert found(report(tenant)) == []
 
 
+def test_a_method_changed_in_trestle_while_payments_were_off_is_sent_again(books, written, tenant):
+    check, _ = written
+    switch(books, on=False)  # nothing is written back while the office has it off
+    edit(check, method="electronic")
+    switch(books, on=True)
+    run = report(tenant)
+    assert found(run) == [("value", "method", "trestle", "send_again")]
+    assert run.differences.get(flow="ap_payments").message.endswith(
+        "is check; Trestle has electronic; changed in Trestle."
+    )
+
+    repair(run, tenant)
+    assert found(report(tenant)) == []
+    assert "Paid in Trestle by electronic, reference 1042" in [p["notes"] for p in in_procore()]
+
+
 def test_a_payment_deleted_in_procore_is_missing_and_created_again(written, tenant):
     check, _ = written
     store.record_delete(twin(check))

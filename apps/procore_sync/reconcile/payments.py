@@ -6,10 +6,11 @@ commitment holding written payments, never one per payment. A payment is matched
 id its link (ExternalRef) recorded.
 
 Which side changed is judged from the link's fingerprint, the hash of what was sent: the payment
-no longer printing to it means Trestle changed; Procore's date, amount or reference not being
-what was sent means Procore changed, found by putting Trestle's values back into Procore's, one
-set of fields after another, until they print to the fingerprint. A payment never written, or
-whose change a queued write-back run is about to send, is not a difference.
+no longer printing to it means Trestle changed; Procore's amount, date, reference or method
+(read back from the notes payload.py wrote) not being what was sent means Procore changed, found
+by putting Trestle's values back into Procore's, one set of fields after another, until they
+print to the fingerprint. A payment never written, or whose change a queued write-back run is
+about to send, is not a difference.
 """
 
 from collections import defaultdict
@@ -24,7 +25,7 @@ from django.db.models import Value
 from django.db.models.functions import Concat, Left
 
 from apps.accounts.models import User
-from apps.ap_invoices.models import ApPayment
+from apps.ap_invoices.models import ApPayment, PaymentMethod
 from apps.offices.models import Office
 
 from ..ap_payments.payload import ORIGIN, payment_print
@@ -39,8 +40,10 @@ from ..reconcile_models import Difference, DiffField, Repair, Side
 from .comparison import Comparer, Comparison, Enqueue
 
 CONTRACT_PAYMENTS = "/rest/v1.0/contract_payments"
-COMPARED = ("amount", "date", "reference")
-NOTE_REFERENCE = ", reference "  # payload.py: a reference that is not a check number
+COMPARED = ("amount", "date", "reference", "method")
+NOTE_METHOD = "Paid in Trestle by "  # payload.py's notes: the method, then any reference
+NOTE_REFERENCE = ", reference "
+METHODS = {label.lower(): value for value, label in PaymentMethod.choices}
 # A link marked by a repair: the write-back then replaces (or re-creates) what Procore holds. The
 # fingerprint column holds 64 characters, so the mark keeps the start of the written hash.
 RESEND = "resend:"
@@ -60,6 +63,7 @@ class Held:
     amount: Decimal
     date: date
     reference: str
+    method: str | None  # None when Procore's record does not say
 
 
 @dataclass
@@ -168,7 +172,7 @@ def _held(record_id: int, record: dict) -> Held:
         paid_on = date.fromisoformat(str(record.get("date"))[:10])
     except ValueError:
         raise MappingError(f"'date' should be a date, got {record.get('date')!r}") from None
-    return Held(id=record_id, amount=amount, date=paid_on, reference=_reference(record))
+    return Held(record_id, amount, paid_on, _reference(record), _method(record))
 
 
 def _reference(record: dict) -> str:
@@ -180,6 +184,17 @@ def _reference(record: dict) -> str:
     if isinstance(notes, str) and NOTE_REFERENCE in notes:
         return notes.rsplit(NOTE_REFERENCE, 1)[1]
     return ""
+
+
+def _method(record: dict) -> str | None:
+    """Procore's payment_method when its answer has one (its list schema has none), else the
+    method payload.py wrote at the start of the notes."""
+    if record.get("payment_method") in METHODS.values():
+        return record["payment_method"]
+    notes = record.get("notes")
+    if isinstance(notes, str) and notes.startswith(NOTE_METHOD):
+        return METHODS.get(notes.removeprefix(NOTE_METHOD).split(",", 1)[0])
+    return None
 
 
 def _unread_item(what: str, exc: MappingError) -> SyncItem:
@@ -203,13 +218,13 @@ def payment_differences(work: Work, held: Held | None) -> list[Difference]:
     if held is None:
         return [_missing(work)]
     trestle, procore = _values(work.payment), _values(held)
-    differing = [name for name in COMPARED if trestle[name] != procore[name]]
+    differing = [n for n in COMPARED if procore[n] is not None and trestle[n] != procore[n]]
     sides = _sides(work, trestle, procore, differing)
     return [_changed(work, held, name, trestle, procore, sides[name]) for name in differing]
 
 
 def _values(payment: ApPayment | Held) -> dict:
-    return {"amount": payment.amount, "date": payment.date, "reference": payment.reference}
+    return {name: getattr(payment, name) for name in COMPARED}
 
 
 def _sides(work: Work, trestle: dict, procore: dict, differing: list[str]) -> dict[str, str]:
@@ -219,7 +234,9 @@ def _sides(work: Work, trestle: dict, procore: dict, differing: list[str]) -> di
     written = _written(work.ref)
     for size in range(len(differing) + 1):
         for kept in combinations(differing, size):
-            values = {**procore, **{name: trestle[name] for name in kept}}
+            values = {
+                n: trestle[n] if n in kept or procore[n] is None else procore[n] for n in COMPARED
+            }
             if written and _print(work.payment, values).startswith(written):
                 return {n: Side.PROCORE if n in kept else Side.TRESTLE for n in differing}
     return dict.fromkeys(differing, Side.BOTH)
@@ -231,15 +248,15 @@ def _written(ref: ExternalRef) -> str:
 
 
 def _print(payment: ApPayment, values: dict) -> str:
-    """The fingerprint the payment would have with these date, amount and reference."""
-    return payment_print(
-        ApPayment(invoice=payment.invoice, method=payment.method, **values)  # never saved
-    )
+    """The fingerprint the payment would have with these amount, date, reference and method."""
+    return payment_print(ApPayment(invoice=payment.invoice, **values))  # never saved
 
 
 def _shown(name: str, value) -> str:
     if name == "amount":
         return f"{value:.2f}"
+    if name == "method":
+        return PaymentMethod(value).label.lower()
     return str(value) if value not in ("", None) else "none"
 
 
