@@ -170,3 +170,67 @@ def test_an_unlinked_record_is_not_compared(linked, procore, tenant):
     link_unlink(link=link, user=tenant.owner)
     edits.employee_update(company=procore.company, user_id=linked.maria.id, first_name="Ana")
     assert found(report(tenant)) == []
+
+
+def test_fields_changed_on_each_side_of_one_record_each_say_their_side(linked, procore, tenant):
+    edits.employee_update(company=procore.company, user_id=linked.maria.id, first_name="Ana")
+    linked.employee.city = "Waco"
+    linked.employee.save()
+    assert found(report(tenant)) == [
+        ("company_user:city", "value", "trestle"),
+        ("company_user:first_name", "value", "procore"),
+    ]
+
+
+@pytest.fixture
+def structure(procore, tenant):
+    """A project with a custom field and a sub-job, and a cost code list, all synced in."""
+    region = procore.add(
+        "custom_field_definitions", label="Region", data_type="lov_entry", active=True,
+        custom_field_lov_entries=[{"id": 71, "label": "North"}, {"id": 72, "label": "South"}],
+    )  # fmt: skip
+    south = {f"custom_field_{region.id}": {"data_type": "lov_entry", "value": {"id": 72}}}
+    project = procore.add(
+        "projects", name="PJA", project_number="200", active=True, custom_fields=south
+    )
+    sub_job = procore.add("sub_jobs", project_id=project.id, name="Site", code="005")
+    cost_list = procore.add("standard_cost_code_lists", name="Main")
+    division = procore.add("standard_cost_codes", under=cost_list.id, code="03",
+                           full_code="03", name="Concrete", parent_id=None)  # fmt: skip
+    code = procore.add("standard_cost_codes", under=cost_list.id, code="100", full_code="03-100",
+                       name="Forming", parent_id=division.id)  # fmt: skip
+    procore.settings.cost_code_list_id = cost_list.id
+    procore.settings.save()
+    run = procore.run("entities", tenant.owner)
+    assert run.status == "succeeded", run.error
+    return SimpleNamespace(region=region, project=project, sub_job=sub_job, code=code)
+
+
+def test_project_level_records_custom_fields_and_cost_codes_are_compared(
+    structure, procore, tenant
+):
+    clean = report(tenant)
+    assert found(clean) == []
+    # projects, the project's sub-jobs, the cost code list
+    assert clean.counts["requests"] == clean.counts["requests_min"] == 3
+
+    procore.change(structure.sub_job, name="Site works")
+    region = f"custom_field_{structure.region.id}"
+    procore.change(
+        structure.project, custom_fields={region: {"data_type": "lov_entry", "value": {"id": 71}}}
+    )
+    store.record_delete(structure.code)
+    run = report(tenant)
+    assert found(run) == [
+        (f"project:{region}", "value", "procore"),
+        ("standard_cost_code", "record_deleted", "procore"),
+        ("sub_job:name", "value", "procore"),
+    ]
+    assert run.differences.get(key=f"project:{region}").message == (
+        "Procore's custom field 'Region' of project 200 PJA is North; Trestle has South; "
+        "changed in Procore."
+    )
+    assert run.counts["requests"] == run.counts["requests_min"]
+
+    repaired(run, tenant)
+    assert found(report(tenant)) == []

@@ -16,6 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from copy import copy
 from dataclasses import dataclass, field
+from itertools import product
 
 from django.db import models, transaction
 from django.utils import timezone
@@ -43,6 +44,7 @@ FLOW = "entities"
 CUSTOM = "custom_field_"
 # A record the mapping cannot read: its own failure, as the importer counts it (upsert.py).
 UNREADABLE = (MappingError, LookupError, TypeError, ValueError, AttributeError)
+MAX_SPLIT = 8  # differing fields of one record tried one side or the other: 2**8 prints at most
 
 
 @dataclass(frozen=True)
@@ -286,14 +288,33 @@ class Compared:
             return []
         mine = self._mine()
         resolved = self._resolved(theirs)
-        names = [n for n in self._names(mine, resolved) if _get(mine, n) != _get(resolved, n)]
+        names = self._names(mine, resolved, options.custom_fields)
+        names = [n for n in names if _get(mine, n) != _get(resolved, n)]
         if self.direction == Direction.OUT:
             names = [n for n in names if self._written(mine, n, _get(resolved, n))]
         if not names:
             return []
-        trestle_changed = synced_print(self.entity, mine) != self.ref.fingerprint
-        side = _side(trestle_changed, self._procore_changed(record, theirs))
-        return [self._value(n, _get(mine, n), _get(resolved, n), side, options) for n in names]
+        sides = self._sides(names, mine, resolved, self._procore_changed(record, theirs))
+        return [self._value(n, _get(mine, n), _get(resolved, n), sides[n], options) for n in names]
+
+    def _sides(self, names: list[str], mine: dict, theirs: dict, procore_changed: bool) -> dict:
+        """Each differing field's side. Changed on both sides, the field-by-field split that
+        gives back the link's fingerprint tells which side each field moved on; none found
+        (a field changed on both), every field says both."""
+        side = _side(synced_print(self.entity, mine) != self.ref.fingerprint, procore_changed)
+        if side == Side.BOTH and len(names) <= MAX_SPLIT:
+            for theirs_taken in product((False, True), repeat=len(names)):
+                values = mine
+                for name, taken in zip(names, theirs_taken, strict=True):
+                    if taken:
+                        values = _with(values, name, _get(theirs, name))
+                if synced_print(self.entity, values) == self.ref.fingerprint:
+                    # Procore still holds what was synced where Trestle moved, and vice versa
+                    return {
+                        name: Side.TRESTLE if taken else Side.PROCORE
+                        for name, taken in zip(names, theirs_taken, strict=True)
+                    }
+        return dict.fromkeys(names, side)
 
     def _mine(self) -> dict:
         """The local record in the mapped shape: relations as their links' Procore ids."""
@@ -320,13 +341,14 @@ class Compared:
             )
         return values
 
-    def _names(self, mine: dict, theirs: dict) -> list[str]:
-        """The synced fields, a custom field each (its key), relations by their Procore ids."""
+    def _names(self, mine: dict, theirs: dict, definitions: dict) -> list[str]:
+        """The synced fields: relations by their Procore ids, each custom field the office
+        holds a definition of by its key."""
         names = [n for n in self.entity.fields if n != "custom_fields"]
         names += [*self.entity.relations, *self.entity.many]
         if "custom_fields" in self.entity.fields:
             keys = set(mine.get("custom_fields") or {}) | set(theirs.get("custom_fields") or {})
-            names += [f"{CUSTOM}{k}" for k in sorted(keys)]
+            names += [f"{CUSTOM}{k}" for k in sorted(keys & set(definitions))]
         return names
 
     def _written(self, mine: dict, name: str, theirs) -> bool:
@@ -413,6 +435,14 @@ def _get(values: dict, name: str):
     if name.startswith(CUSTOM):
         return (values.get("custom_fields") or {}).get(name.removeprefix(CUSTOM))
     return values.get(name)
+
+
+def _with(values: dict, name: str, value) -> dict:
+    """The values with one field (or one custom field) set."""
+    if not name.startswith(CUSTOM):
+        return {**values, name: value}
+    custom = {**(values.get("custom_fields") or {}), name.removeprefix(CUSTOM): value}
+    return {**values, "custom_fields": {k: v for k, v in custom.items() if v is not None}}
 
 
 def _shown(value) -> str:
