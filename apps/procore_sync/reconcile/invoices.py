@@ -178,7 +178,7 @@ def _deleted(invoice: ApInvoice, procore_project_id: int) -> Difference:
         repair=Repair.UNLINK,
     )  # fmt: skip
     difference.message = (
-        f"{_name(invoice)} (requisition #{invoice.procore_requisition_id}) is no longer in "
+        f"{invoice} (requisition #{invoice.procore_requisition_id}) is no longer in "
         "Procore; Trestle imported it; changed in Procore."
     )
     return difference
