@@ -145,7 +145,8 @@ def _listed(
         except MappingError as exc:
             if _maybe_ours(record):
                 listing.unsure = True
-                result.unread.append(_unread_item(f"Payment #{count} of Procore's list", exc))
+                what = f"Payment #{count} of Procore's list for commitment #{contract_id}"
+                result.unread.append(_unread_item(what, exc))
             continue
         if record_id not in ours:
             continue
@@ -167,7 +168,9 @@ def _held(record_id: int, record: dict) -> Held:
     try:
         amount = Decimal(str(record.get("amount"))).quantize(Decimal("0.01"))
     except InvalidOperation:
-        raise MappingError(f"'amount' should be a number, got {record.get('amount')!r}") from None
+        amount = None
+    if amount is None or not amount.is_finite():
+        raise MappingError(f"'amount' should be a number, got {record.get('amount')!r}")
     try:
         paid_on = date.fromisoformat(str(record.get("date"))[:10])
     except ValueError:
@@ -220,7 +223,7 @@ def payment_differences(work: Work, held: Held | None) -> list[Difference]:
     trestle, procore = _values(work.payment), _values(held)
     differing = [n for n in COMPARED if procore[n] is not None and trestle[n] != procore[n]]
     sides = _sides(work, trestle, procore, differing)
-    return [_changed(work, held, name, trestle, procore, sides[name]) for name in differing]
+    return [_changed(work, name, trestle, procore, sides[name]) for name in differing]
 
 
 def _values(payment: ApPayment | Held) -> dict:
@@ -260,9 +263,7 @@ def _shown(name: str, value) -> str:
     return str(value) if value not in ("", None) else "none"
 
 
-def _changed(
-    work: Work, held: Held, name: str, trestle: dict, procore: dict, side: str
-) -> Difference:
+def _changed(work: Work, name: str, trestle: dict, procore: dict, side: str) -> Difference:
     kind, key = (DiffField.AMOUNT, "") if name == "amount" else (DiffField.VALUE, name)
     mine, theirs = _shown(name, trestle[name]), _shown(name, procore[name])
     verb = "sent" if side == Side.PROCORE else "has"
