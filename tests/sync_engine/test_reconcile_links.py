@@ -9,7 +9,7 @@ from apps.procore_sandbox import edits, store
 from apps.procore_sandbox.models import SandboxRecord
 from apps.procore_sync.engine import run_execute
 from apps.procore_sync.engine_models import ExternalRef, LinkState, SyncRun
-from apps.procore_sync.links import link_unlink
+from apps.procore_sync.links import link_relink, link_unlink
 from apps.procore_sync.reconcile.services import differences_repair, reconcile_queue
 from apps.procore_sync.reconcile_models import Difference
 from apps.timecards.models import Employee
@@ -233,4 +233,15 @@ def test_project_level_records_custom_fields_and_cost_codes_are_compared(
     assert run.counts["requests"] == run.counts["requests_min"]
 
     repaired(run, tenant)
+    assert found(report(tenant)) == []
+
+
+def test_a_link_made_again_is_compared_once_a_sync_has_brought_it_in_step(linked, procore, tenant):
+    link = ExternalRef.objects.get(procore_type="company_user", object_id=linked.employee.pk)
+    link_relink(link=link, user=tenant.owner)
+    edits.employee_update(company=procore.company, user_id=linked.maria.id, first_name="Ana")
+    assert found(report(tenant)) == []  # nothing synced on it yet: the next run settles it
+
+    assert procore.run("entities", tenant.owner).status == "succeeded"
+    assert Employee.objects.get(pk=linked.employee.pk).first_name == "Ana"
     assert found(report(tenant)) == []

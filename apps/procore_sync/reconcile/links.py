@@ -9,7 +9,9 @@ the fields its `*_to_procore` writes.
 
 Which side changed is judged from the link (ExternalRef): the local record's print no longer its
 fingerprint means Trestle changed; Procore's record's print no longer it (synced out only: its
-`updated_at` later than the one last synced) means Procore changed.
+`updated_at` later than the one last synced) means Procore changed. A link without a fingerprint
+(a project just mapped, a link made again) has nothing synced to compare yet: the next entities
+run brings its two records in step.
 """
 
 from collections import defaultdict
@@ -119,7 +121,7 @@ class Links:
             links.linked.add((ref.procore_type, ref.procore_id))
             if ref.state == LinkState.UNLINKED:
                 links.unlinked.add((ref.procore_type, ref.object_id))
-            else:
+            elif ref.fingerprint:  # empty: just mapped or linked again, nothing synced yet
                 links.compared[ref.procore_type].append(ref)
         return links
 
