@@ -138,6 +138,26 @@ def test_written_payments_untouched_have_no_difference_in_one_request(written, t
     assert payments_compare(tenant.office, client).requests_min == client.sent == 1
 
 
+def test_the_report_lists_each_commitment_once_whatever_its_payments(
+    books, written, tenant, queued
+):
+    books.requisition(
+        number="INV-2", commitment_id=books.purchase_order_id,
+        commitment_type="PurchaseOrderContract", contract_name="Board PO",
+    )  # fmt: skip
+    books.run()
+    second = ApInvoice.objects.get(invoice_number="INV-2")
+    for line in second.lines.all():
+        review_line(line=line, user=books.tenant.owner, approve=True)
+    user = second.office.account.memberships.first().user
+    for n in range(3):
+        pay(ApInvoice.objects.get(pk=second.pk), "100.00", "check", f"20{n}", user)
+    assert {run.status for run in work(queued)} == {"succeeded"}
+    client = CountingClient(live_connection(tenant.office))
+    compared = payments_compare(tenant.office, client)
+    assert compared.differences == [] and compared.requests_min == client.sent == 2
+
+
 def test_an_amount_changed_in_procore_is_found_and_sent_again(written, tenant):
     check, _ = written
     procore_edit(check, amount="4400.00")
