@@ -138,7 +138,6 @@ class Listed:
     ids: set[int] = field(default_factory=set)
     mapped: dict[int, tuple[dict, dict | None]] = field(default_factory=dict)
     unsure: bool = False
-    count: int = 0
 
 
 def links_compare(office: Office, client: ProcoreClient) -> Comparison:
@@ -149,14 +148,14 @@ def links_compare(office: Office, client: ProcoreClient) -> Comparison:
     options = ImportOptions(
         office=office, auto_import=False, two_way=False, custom_fields=_definitions(office)
     )
+    company_id = client.connection.company_id
     for entity, direction in _synced(settings):
         refs = links.compared.get(entity.procore_type)
         if not refs:
             continue
         records = _locals(entity, refs)
-        base = Scope(client.connection.company_id, settings.cost_code_list_id)
         for project_id, scoped in _by_project(entity, refs, records, links).items():
-            scope = Scope(base.company_id, base.cost_code_list_id, project_id)
+            scope = Scope(company_id, settings.cost_code_list_id, project_id)
             listed = _read(client, entity, scope, {r.procore_id for r in scoped}, options, result)
             for ref in scoped:
                 compare = Compared(entity, direction, ref, records[ref.object_id], scope, links)
@@ -230,8 +229,7 @@ def _read(
     listing = LISTINGS[entity.name]
     listed = Listed()
     entries = list(listing.read(client, scope))
-    listed.count = len(entries)
-    result.requests_min += _pages(listing, listed.count)
+    result.requests_min += _pages(listing, len(entries))
     divisions = {
         e["id"]: e for e in entries if isinstance(e, dict) and is_procore_id(e.get("id"))
         and e.get("parent_id") is None
