@@ -7,6 +7,7 @@ import pytest
 from apps.ap_invoices.models import Vendor
 from apps.procore_sandbox import edits, store
 from apps.procore_sandbox.models import SandboxRecord
+from apps.procore_sync.client import pages
 from apps.procore_sync.engine import run_execute
 from apps.procore_sync.engine_models import ExternalRef, LinkState, SyncRun
 from apps.procore_sync.links import link_relink, link_unlink
@@ -245,3 +246,10 @@ def test_a_link_made_again_is_compared_once_a_sync_has_brought_it_in_step(linked
     assert procore.run("entities", tenant.owner).status == "succeeded"
     assert Employee.objects.get(pk=linked.employee.pk).first_name == "Ana"
     assert found(report(tenant)) == []
+
+
+def test_a_list_longer_than_a_page_costs_its_pages_and_no_more(linked, tenant, monkeypatch):
+    monkeypatch.setattr(pages, "DEFAULT_PER_PAGE", 2)  # the four users: two pages
+    run = report(tenant)
+    assert found(run) == []
+    assert run.counts["requests"] == run.counts["requests_min"] == 4
