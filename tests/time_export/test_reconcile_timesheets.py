@@ -8,6 +8,7 @@ import pytest
 
 from apps.procore_sandbox import store
 from apps.procore_sandbox.models import SandboxRecord
+from apps.procore_sync.client import pages
 from apps.procore_sync.engine import run_execute
 from apps.procore_sync.engine_models import ExternalRef, SyncRun
 from apps.procore_sync.reconcile import flow, timesheets
@@ -211,3 +212,31 @@ def test_an_unreadable_entry_is_a_failed_item_never_a_missing_one(site, sent):
     assert found(run) == []
     [item] = run.items.filter(outcome="failed")
     assert "could not be read" in item.message
+
+
+def test_an_entry_deleted_in_procore_of_a_card_edited_since_is_created_anew(site, sent):
+    store.record_delete(entry_of(sent[0]))
+    edit_again(site, sent[0], hours=Decimal("7.00"))
+    run = report(site)
+    assert found(run) == [("missing_record", "procore", "send_again")]
+    done = repair(site, run)  # the update meets Procore's 404 and creates it
+    assert done.counts == {"created": 1}
+    assert entry_of(sent[0]).data["hours"] == "7.00"
+    assert found(report(site)) == []
+
+
+def test_hours_changed_in_procore_and_more_than_hours_in_trestle_say_both(site, sent):
+    store.record_update(entry_of(sent[0]), {"hours": "6.00"})
+    edit_again(site, sent[0], hours=Decimal("9.00"), description="Walls L3")
+    assert found(report(site)) == [("hours", "both", "send_again")]
+
+
+def test_the_list_is_read_a_page_at_a_time_and_counted(site, sent, monkeypatch):
+    monkeypatch.setattr(pages, "DEFAULT_PER_PAGE", 2)
+    site.procore.add(
+        "timecard_entries", project_id=site.procore_project_id, date="2026-11-16", hours="4.00"
+    )
+    store.record_update(entry_of(sent[2]), {"hours": "6.00"})
+    run = report(site)  # four entries listed, two a page
+    assert run.counts["requests"] == run.counts["requests_min"] == 2
+    assert found(run) == [("hours", "procore", "send_again")]
