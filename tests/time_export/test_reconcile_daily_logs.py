@@ -17,6 +17,7 @@ from apps.procore_sync.reconcile.services import differences_repair, reconcile_q
 from apps.procore_sync.reconcile_models import Difference
 from apps.procore_sync.time_models import DailyLogPublish
 from apps.timecards.models import TimeCardEntry
+from apps.timecards.quantities import quantity_delete, quantity_update
 from apps.timecards.services import entry_approve, entry_delete, entry_update
 
 from .conftest import MONDAY
@@ -213,3 +214,51 @@ def test_an_unreadable_log_is_a_failed_item_never_a_difference(site, cards):
     assert found(run) == []
     [item] = run.items.filter(outcome="failed")
     assert "could not be read" in item.message
+
+
+@pytest.fixture
+def quantities(site, cards):
+    """120 LF of framing and 30 CY of painting that day, published as two quantity logs."""
+    site.configure(mode="daily_logs", manpower=True, quantities=True)
+    framing = site.quantity(MONDAY, 120, text="Level 2 walls")
+    painting = site.quantity(MONDAY, 30, unit="CY", code=site.painting)
+    assert site.publish().status == "succeeded"
+    assert len(site.live("quantity_logs")) == 2
+    return framing, painting
+
+
+def test_a_quantity_changed_in_procore_is_sent_again(site, quantities):
+    store.record_update(log_of(site, "quantities", f"k{site.framing.pk}."), {"quantity": 100})
+    run = report(site)
+    assert found(run) == [("value", "procore", "send_again")]
+    assert message(run, "quantities/") == (
+        "Procore's quantity log of 06-100 in LF on 2026-11-16 is 100 LF; Trestle sent 120 LF; "
+        "changed in Procore."
+    )
+    repair(site, run)
+    assert found(report(site)) == []
+
+
+def test_quantities_changed_and_deleted_in_trestle(site, quantities):
+    framing, painting = quantities
+    quantity_update(record=framing, user=site.tenant.owner, quantity=Decimal("125"))
+    quantity_delete(record=painting, user=site.tenant.owner)
+    run = report(site)
+    assert found(run) == [
+        ("extra_record", "trestle", "withdraw"),
+        ("value", "trestle", "send_again"),
+    ]
+    repair(site, run)
+    assert found(report(site)) == []
+    assert [(q["quantity"], q["unit"]) for q in site.live("quantity_logs")] == [(125, "LF")]
+
+
+def test_timecards_left_by_a_switch_to_timesheets_are_withdrawn_by_its_run(site, cards):
+    site.configure(mode="timesheets", manpower=True)
+    run = report(site)
+    assert found(run) == [("extra_record", "trestle", "withdraw")] * 3
+    done = repair(site, run)
+    assert done.flow == "time_export"
+    assert found(report(site)) == []
+    assert {t["origin_id"][:12] for t in site.timecards()} == {"trestle-time"}
+    assert site.procore_hours() == site.trestle_hours()

@@ -342,8 +342,12 @@ class _Unit:
         return _figures([figure(self.day.kind, log) for log in self.present])
 
     @property
+    def what_row(self) -> str:
+        return f"{NOUN[self.day.kind]} of {self.name}"
+
+    @property
     def what(self) -> str:
-        return f"{NOUN[self.day.kind]} of {self.name} on {self.day.publish.date:%Y-%m-%d}"
+        return f"{self.what_row} on {self.day.publish.date:%Y-%m-%d}"
 
     def differs(self, side: str) -> Difference:
         verb = "sent" if side == Side.PROCORE else "has"
@@ -375,7 +379,7 @@ class _Unit:
             office_id=publish.office_id,
             flow=FLOW,
             object_id=publish.pk,
-            label=f"{publish.project.number} {publish.date:%Y-%m-%d} {self.name}"[:200],
+            label=f"{publish.project.number} {publish.date:%Y-%m-%d} {self.what_row}"[:200],
             procore_project_id=self.day.procore_project_id,
             procore_id=self.present[0]["id"] if self.present else None,
             key=f"{self.day.kind}/{publish.date:%Y-%m-%d}/{self.unit}"[:80],
