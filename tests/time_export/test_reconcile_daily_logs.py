@@ -8,6 +8,7 @@ import pytest
 
 from apps.procore_sandbox import store
 from apps.procore_sandbox.models import SandboxRecord
+from apps.procore_sync.client import pages
 from apps.procore_sync.engine import run_execute
 from apps.procore_sync.engine_models import SyncRun
 from apps.procore_sync.live import live_connection
@@ -106,6 +107,14 @@ def test_published_days_as_procore_holds_them_have_no_difference(site, cards):
     assert run.counts["requests"] == run.counts["requests_min"]
     client = CountingClient(live_connection(site.tenant.office))
     assert daily_logs_compare(site.tenant.office, client).requests_min == client.sent == 2
+
+
+def test_a_list_longer_than_a_page_costs_its_pages_and_no_more(site, cards, monkeypatch):
+    path = f"/rest/v1.0/projects/{site.procore_project_id}/timecard_entries"
+    monkeypatch.setitem(pages.PER_PAGE, path, 2)  # three timecards: two pages
+    client = CountingClient(live_connection(site.tenant.office))
+    result = daily_logs_compare(site.tenant.office, client)
+    assert result.differences == [] and result.requests_min == client.sent == 3
 
 
 def test_timecard_hours_changed_in_procore_are_sent_again(site, cards):
