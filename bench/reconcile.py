@@ -1,25 +1,28 @@
 """Procore vs Trestle: 1% planted changes on each side of an office, found by one report.
 
-The sandbox is seeded with 5,000 employees (company users, each mirrored as a person) and 2
-projects (their cost codes, budget codes, commitments and a few approved invoices); the
-seed's Builder adds approved requisitions (one PDF each) until there are 300. Trestle gets a
-connected office and builds everything through the product's own paths, so every record
-carries what its flow recorded at its last write (fingerprints, links, pushed totals):
+The sandbox is seeded with 5,209 employees (company users, each mirrored as a person; every
+25th inactive, so 5,000 are imported) and 2 projects (their cost codes, budget codes,
+commitments and a few approved invoices); the seed's Builder adds approved requisitions (one
+PDF each) until there are 300. Trestle gets a connected office and builds everything through
+the product's own paths, so every record carries what its flow recorded at its last write
+(fingerprints, links, pushed totals):
 
 - the entities flow imports every entity: 5,000 employees linked with their fingerprints;
 - 1,000 CORs (cor_create, 3 lines) pushed in 4 pushes of 250 (push_queue + run_execute);
 - 5,000 approved time cards (bulk-created with their fingerprints, as the domain computes
   them) exported to timesheets ("Export now": time_export_queue + run_execute);
-- 300 invoices imported by the ap_import flow (auto-routed, every line approved), a payment
-  recorded on each (payment_record) and written back by one ap_payments run.
+- 300 invoices imported by the ap_import flow (auto-routed, every line approved but for the
+  1% left in review for Trestle's edits), a payment recorded on each approved one
+  (payment_record) and written back by one ap_payments run (the signal's runs replaced).
 
 Runs the domain signals queue on the way are kept, never handed to a worker; after the build
 nothing is left pending. Then 1% of each population is changed on each side, spread evenly:
 in Procore as a Procore user's edit leaves it (the sandbox's store and edits), in Trestle
-through the services (cor_update, entry_update + entry_approve, payment_update, an employee
-saved as its page saves it) without running the sync that would carry the change (the runs
-the signals queue stay queued). The report (reconcile_queue + run_execute) runs once, in a
-child process so its peak memory is its own.
+through the services (cor_update, entry_update + entry_approve, invoice_update of an invoice
+in review, payment_update, an employee saved as its page saves it) without running the sync
+that would carry the change: the runs the signals queue are dropped, as if queueing had
+failed. The report (reconcile_queue + run_execute) runs once, in a child process so its peak
+memory is its own.
 
 Counted: planted changes; found, those with at least one open Difference of that flow and
 object id; false, open differences of a (flow, object id) not planted; requests sent and the
@@ -46,6 +49,7 @@ SHARE = 0.01  # planted on each side, of each population
 CORS_PER_PUSH, COR_LINES = 250, 3
 CARD_DAYS, FIRST_DAY = 20, date(2026, 9, 1)
 PAID_ON = date(2026, 10, 15)
+INACTIVE_EVERY = 25  # the seed makes every 25th employee inactive; the import skips those
 COST_TYPES = ["labor", "material", "equipment", "subcontract", "other"]
 FLOWS = {  # the Differences' flow, and what its object_id is
     "cor_push": "COR",
@@ -68,7 +72,8 @@ def main() -> None:
     if args.phase:
         return child(Path(args.state))
     sizes = {name: max(1, round(n * args.scale)) for name, n in SIZES.items()}
-    seed = ["--employees", str(sizes["employees"]), "--projects", "2", "--vendors", "3"]
+    seeded = math.ceil(sizes["employees"] * INACTIVE_EVERY / (INACTIVE_EVERY - 1))
+    seed = ["--employees", str(seeded), "--projects", "2", "--vendors", "3"]
     seed += ["--sub-jobs", "1"]
     started = time.monotonic()
     with stack.bench_stack(*seed) as bench:
@@ -112,13 +117,19 @@ def spread(objs: list, count: int, side: int) -> list:
 
 
 def execute(run, label: str, runs: list) -> None:
+    """Run a queued SyncRun here, as the worker would; its requests and their time noted."""
     from apps.procore_sync import engine
 
-    run = engine.run_execute(run.pk)
+    with meters.labelled(label), meters.Stopwatch() as watch:
+        run = engine.run_execute(run.pk)
+    sent = [s for s in [*meters.LOG.sent, *meters.LOG.failed] if s.label == label]
     runs.append({"label": label, "id": run.pk, "flow": run.flow, "status": run.status,
-                 "counts": run.counts, "error": run.error})  # fmt: skip
+                 "counts": run.counts, "error": run.error, "seconds": watch.seconds,
+                 "requests": len(sent), "http_seconds": sum(s.seconds for s in sent)})  # fmt: skip
     error = f" - {run.error[:300]}" if run.error else ""
-    print(f"    run {run.pk} {label}: {run.status}{error} {json.dumps(run.counts)}", flush=True)
+    print(f"    run {run.pk} {label}: {run.status}{error} {json.dumps(run.counts)}; "
+          f"{len(sent)} requests, {watch.seconds:.1f}s ({sum(s.seconds for s in sent):.1f}s "
+          "waiting for Procore)", flush=True)  # fmt: skip
     for item in run.items.filter(outcome="failed")[:3]:
         print(f"      failed {item.entity} {item.label[:60]}: {item.message[:200]}", flush=True)
 
@@ -700,7 +711,9 @@ def report(bench, state: dict, result: dict, figures: dict, elapsed: float) -> N
     for run in state["runs"]:
         error = f" - {run['error'][:200]}" if run["error"] else ""
         print(f"    run {run['id']} {run['label']}: {run['status']}{error} "
-              f"{json.dumps(run['counts'], sort_keys=True)}")  # fmt: skip
+              f"{json.dumps(run['counts'], sort_keys=True)}; {run['requests']} requests, "
+              f"{run['seconds']:.1f}s ({run['http_seconds']:.1f}s waiting for "
+              "Procore)")  # fmt: skip
     print(f"  runs pending after the build: {state['pending_after_build']}; queued by the "
           f"plants' signals and dropped: {state['queued_by_plants']}")  # fmt: skip
     error = f" - {result['error']}" if result["error"] else ""
