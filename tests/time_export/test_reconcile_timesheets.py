@@ -15,7 +15,7 @@ from apps.procore_sync.reconcile import flow, timesheets
 from apps.procore_sync.reconcile.services import differences_repair, reconcile_queue
 from apps.procore_sync.reconcile_models import Difference
 from apps.timecards.models import EntryStatus, TimeCardEntry
-from apps.timecards.services import entry_approve, entry_delete, entry_update
+from apps.timecards.services import entry_approve, entry_delete, entry_reject, entry_update
 
 from .conftest import MONDAY
 
@@ -240,3 +240,17 @@ def test_the_list_is_read_a_page_at_a_time_and_counted(site, sent, monkeypatch):
     run = report(site)  # four entries listed, two a page
     assert run.counts["requests"] == run.counts["requests_min"] == 2
     assert found(run) == [("hours", "procore", "send_again")]
+
+
+def test_a_card_rejected_after_an_edit_is_withdrawn(site, sent):
+    card = edit_again(site, sent[2], approve=False, hours=Decimal("3.00"))
+    entry_reject(
+        account=site.tenant.office.account, entry_ids=[card.pk], user=site.tenant.owner,
+        reason="Wrong day",
+    )  # fmt: skip
+    run = report(site)
+    assert found(run) == [("extra_record", "trestle", "withdraw")]
+    assert run.differences.get().trestle_value == "was rejected"
+    assert repair(site, run).counts == {"deactivated": 1}
+    assert len(site.timecards()) == 2
+    assert found(report(site)) == []
