@@ -10,13 +10,14 @@ Per day and kind, what the cards (and quantities) make now (time_export/daily_lo
 compared with those logs: a timecard row by its hours, manpower per crew and cost code by its
 workers and hours (its rows are keyed by hours, so a changed card moves between them), a
 quantity row by its quantity. Which side changed: a log Procore updated after the day's publish
-changed in Procore; figures no longer the publish's fingerprint, with a card (or quantity) of
-that row edited since, changed in Trestle.
+(Trestle's last write) changed in Procore; one Procore did not touch, yet differing, changed in
+Trestle; both when Procore updated it and the day's figures left the publish's fingerprint
+through a card (or quantity) of that row edited since.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from itertools import islice
 
@@ -316,13 +317,22 @@ def day_differences(day: DayKind, touched: Touched) -> list[Difference]:
 def _side(day: DayKind, present: list[dict], trestle_changed: bool) -> str:
     """Procore changed a log it updated after the day's publish (our last write); otherwise
     Procore holds what was published, so the difference is Trestle's."""
-    updated = [parse_datetime(str(log.get("updated_at") or "")) for log in present]
+    updated = [_moment(log.get("updated_at")) for log in present]
     if any(u is None for u in updated):
         return Side.UNKNOWN
     procore_changed = any(u > day.publish.published_at for u in updated)
     if procore_changed and trestle_changed:
         return Side.BOTH
     return Side.PROCORE if procore_changed else Side.TRESTLE
+
+
+def _moment(value) -> datetime | None:
+    """Procore's `updated_at` (UTC when it names no zone); None when unreadable."""
+    try:
+        moment = parse_datetime(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=UTC) if moment and moment.tzinfo is None else moment
 
 
 @dataclass
