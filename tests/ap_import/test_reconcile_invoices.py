@@ -1,14 +1,17 @@
 """The "Procore vs Trestle" report for AP invoices imported from Procore, against the sandbox over
 real HTTP: each kind of difference planted on its side, found with its words, and repaired."""
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from apps.ap_invoices.models import ApInvoice, InvoiceStatus, RoutingRule
-from apps.ap_invoices.services import Line, invoice_update
+from apps.ap_invoices.payments import payment_record
+from apps.ap_invoices.services import Line, invoice_update, review_line
 from apps.procore_sandbox import edits, store
+from apps.procore_sync.ap_import.invoices import FLAGGED
 from apps.procore_sync.engine import run_execute
 from apps.procore_sync.engine_models import SyncRun
 from apps.procore_sync.live import live_connection
@@ -223,3 +226,40 @@ def test_a_repeated_report_keeps_the_difference_and_its_first_finding(books, imp
     first = report(books).differences.get(flow="ap_import")
     second = report(books).differences.get(flow="ap_import")
     assert second.identity == first.identity and second.first_found_at == first.first_found_at
+
+
+def test_a_paid_invoice_changed_in_procore_is_flagged_not_rebuilt(books, routed):
+    record, invoice = routed
+    review_line(line=invoice.lines.get(), user=books.tenant.owner, approve=True)
+    payment_record(
+        invoice=invoice, date=date(2026, 11, 15), amount=Decimal("100.00"), method="check",
+        user=books.tenant.owner,
+    )  # fmt: skip
+    books.procore.change(record, total_claimed_amount="12000.00")
+    run = report(books)
+    assert found(run) == [("amount", "procore", "reimport")]
+
+    [done] = repair(books, run)  # a payment keeps the figures: flagged for a person instead
+    assert done.items.get(entity="ap_invoices").message == FLAGGED
+    invoice.refresh_from_db()
+    assert invoice.procore_changed and invoice.total == Decimal("9000.00")
+    assert found(report(books)) == [("amount", "procore", "reimport")]
+
+
+def test_an_unprocessed_invoice_moved_out_of_approved_takes_its_pdf_but_is_not_routed(books):
+    RoutingRule.objects.create(office=books.tenant.office, reviewer=books.tenant.owner)
+    books.configure("auto_route")
+    record = books.requisition(files=())
+    books.run()
+    attach_in_procore(books, record, pages=1)
+    edits.invoice_status_set(
+        company=books.procore.company, requisition_id=record.id, status="draft"
+    )
+    run = report(books)
+    assert found(run) == [("attachments", "procore", "reimport"), ("status", "procore", "reimport")]
+
+    repair(books, run)
+    invoice = ApInvoice.objects.get()
+    assert invoice.procore_status == "Draft" and invoice.document
+    assert invoice.status == InvoiceStatus.QUEUED and invoice.processed_at is None
+    assert found(report(books)) == []

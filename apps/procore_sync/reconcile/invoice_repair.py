@@ -25,14 +25,14 @@ def invoices_repair(todo: list[Difference], user: User | None, enqueue: Enqueue)
     with transaction.atomic():
         _unlink([d for d in todo if d.repair == Repair.UNLINK], invoices, user)
         again = [d for d in todo if d.repair == Repair.REIMPORT and d.object_id in invoices]
-        ready = _ready_to_reimport(again, invoices, user)
-        if not ready:
+        if not again:
             return []
+        _prepare_rebuild(again, invoices, user)
         chosen: dict[int, set[int]] = defaultdict(set)
-        for difference in ready:
+        for difference in again:
             chosen[difference.procore_project_id].add(difference.procore_id)
         run = reimport_queue(office=office, requisitions=chosen, user=user, enqueue=enqueue)
-        Difference.objects.filter(pk__in=[d.pk for d in ready]).update(repair_run=run)
+        Difference.objects.filter(pk__in=[d.pk for d in again]).update(repair_run=run)
     return [run]
 
 
@@ -43,32 +43,26 @@ def _unlink(differences: list[Difference], invoices: dict[int, ApInvoice], user)
     Difference.objects.filter(pk__in=[d.pk for d in differences]).update(resolved_at=timezone.now())
 
 
-def _ready_to_reimport(
+def _prepare_rebuild(
     differences: list[Difference], invoices: dict[int, ApInvoice], user: User | None
-) -> list[Difference]:
-    """The differences whose invoice the import will rebuild. A processed invoice is reopened
-    first (Take Procore's changes), unless only its status differs, which the import records
-    on it anyway; one with payments keeps its figures, and its differences stay open."""
+) -> None:
+    """Each invoice made ready for the import to rebuild it. A processed
+    invoice is reopened first (Take Procore's changes), unless only its status differs, which
+    the import records on it anyway. One with payments keeps its figures: the import flags it
+    "Changed in Procore" for a person to settle, and its difference stands."""
     by_invoice: dict[int, list[Difference]] = defaultdict(list)
     for difference in differences:
         by_invoice[difference.object_id].append(difference)
-    ready = []
     for invoice_id, found in by_invoice.items():
-        rebuild = any(d.field != DiffField.STATUS for d in found)
-        if _rebuildable(invoices[invoice_id], rebuild, user):
-            ready += found
-    return ready
+        _prepare(invoices[invoice_id], any(d.field != DiffField.STATUS for d in found), user)
 
 
-def _rebuildable(invoice: ApInvoice, rebuild: bool, user: User | None) -> bool:
+def _prepare(invoice: ApInvoice, rebuild: bool, user: User | None) -> None:
     if invoice.processed_at is None:  # rebuilt whatever Procore's timestamp
         ApInvoice.objects.filter(pk=invoice.pk).update(procore_updated_at=None)
-        return True
-    if not rebuild:
-        return True
-    try:
-        with transaction.atomic():
-            invoice_reopen_imported(invoice=invoice, user=user)
-    except ValidationError:
-        return False
-    return True
+    elif rebuild:
+        try:
+            with transaction.atomic():
+                invoice_reopen_imported(invoice=invoice, user=user)
+        except ValidationError:
+            pass  # payments: flagged by the import, not rebuilt
