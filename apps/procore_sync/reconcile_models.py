@@ -88,6 +88,12 @@ class Difference(models.Model):
     def __str__(self) -> str:
         return self.message
 
+    def clip(self) -> None:
+        """Cut what a comparer wrote to the columns' lengths (a long name or value)."""
+        for name in ("label", "key", "trestle_value", "procore_value"):
+            limit = self._meta.get_field(name).max_length
+            setattr(self, name, getattr(self, name)[:limit])
+
     @property
     def identity(self) -> tuple:
         """What makes it the same difference in the next report."""

@@ -66,17 +66,23 @@ def _nightly_due(settings: SyncSettings, now) -> bool:
     return local.hour >= NIGHTLY_HOUR and not done
 
 
-def queue_due_runs(*, enqueue: Callable[[int], None]) -> int:
-    now, queued = timezone.now(), 0
+def _connected_locked():
+    """Connected offices' settings, each row locked (another scheduler skips it) until the
+    caller's transaction ends."""
     connected = ProcoreConnection.objects.filter(status=ConnectionStatus.CONNECTED).values(
         "office_id"
     )
+    return (
+        SyncSettings.objects.select_for_update(skip_locked=True)
+        .filter(office_id__in=connected)
+        .select_related("office")
+    )
+
+
+def queue_due_runs(*, enqueue: Callable[[int], None]) -> int:
+    now, queued = timezone.now(), 0
     with transaction.atomic():
-        for settings in (
-            SyncSettings.objects.select_for_update(skip_locked=True)
-            .filter(office_id__in=connected)
-            .select_related("office")
-        ):
+        for settings in _connected_locked():
             due = [f for f, on in settings.flows.items() if on and _is_due(settings, f, now)]
             # one daily-log run; a switch whose flow is not built yet queues nothing
             flows = dict.fromkeys(f for f in (flow_of(settings, s) for s in due) if f in FLOWS)
@@ -96,15 +102,8 @@ def queue_nightly_reports(*, enqueue: Callable[[int], None], now: datetime | Non
     """The nightly "Procore vs Trestle" report of each connected office whose night has come;
     once per office and local date, under the same row locks as queue_due_runs."""
     now, queued = now or timezone.now(), 0
-    connected = ProcoreConnection.objects.filter(status=ConnectionStatus.CONNECTED).values(
-        "office_id"
-    )
     with transaction.atomic():
-        for settings in (
-            SyncSettings.objects.select_for_update(skip_locked=True)
-            .filter(office_id__in=connected)
-            .select_related("office")
-        ):
+        for settings in _connected_locked():
             if not _nightly_due(settings, now):
                 continue
             run_queue(

@@ -51,7 +51,9 @@ def _updated_at(record: dict) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment and timezone.is_naive(moment) else moment
 
 
-def _map(entity: Entity, record: dict, batch: Batch, options: ImportOptions) -> dict | None:
+def procore_mapped(
+    entity: Entity, record: dict, batch: Batch, options: ImportOptions
+) -> dict | None:
     fields = entity.map_in(record, batch)
     if fields is None:
         return None
@@ -100,7 +102,7 @@ def _map_all(entity, batch: Batch, plan: Plan, options) -> list[tuple[int, dict,
     mapped = []
     for record in batch.records:
         try:
-            fields = _map(entity, _with_id(record), batch, options)
+            fields = procore_mapped(entity, _with_id(record), batch, options)
         except MappingError as exc:
             _fail(entity, plan, record, str(exc))
             continue

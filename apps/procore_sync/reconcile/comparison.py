@@ -8,9 +8,24 @@ from apps.offices.models import Office
 
 from ..client.http import ProcoreClient
 from ..engine_models import SyncItem, SyncRun
-from ..reconcile_models import Difference
+from ..reconcile_models import Difference, Side
 
 Enqueue = Callable[[int], None]
+# How each difference's message ends: where it changed since Trestle last wrote it.
+WHERE = {
+    Side.PROCORE: "changed in Procore",
+    Side.TRESTLE: "changed in Trestle",
+    Side.BOTH: "changed on both sides",
+    Side.UNKNOWN: "where it changed is not known",
+}
+
+
+def side_of(trestle_changed: bool, procore_changed: bool) -> str:
+    if trestle_changed and procore_changed:
+        return Side.BOTH
+    if trestle_changed:
+        return Side.TRESTLE
+    return Side.PROCORE if procore_changed else Side.UNKNOWN
 
 
 @dataclass

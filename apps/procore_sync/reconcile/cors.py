@@ -30,18 +30,12 @@ from ..engine_models import Outcome, SyncItem
 from ..mapping.common import MappingError
 from ..push_models import CorPush
 from ..reconcile_models import Difference, DiffField, Repair, Side
-from .comparison import Comparer, Comparison
+from .comparison import WHERE, Comparer, Comparison, side_of
 from .cor_repair import cors_repair
 
 FLOW = "cor_push"
 V11_EVENTS = "/rest/v1.1/change_events"
 IDS_PER_REQUEST = 100  # `filters[id][]` values per list request: the URL stays short
-WHERE = {
-    Side.PROCORE: "changed in Procore",
-    Side.TRESTLE: "changed in Trestle",
-    Side.BOTH: "changed on both sides",
-    Side.UNKNOWN: "where it changed is not known",
-}
 
 
 def cors_compare(office: Office, client: ProcoreClient) -> Comparison:
@@ -177,7 +171,7 @@ def _line_differences(
     name = _name(want.description)
     if _amount(line) != want.amount:
         # an unchanged COR still wants what was pushed: the difference is then Procore's
-        side = _side(trestle_changed, procore_changed or not trestle_changed)
+        side = side_of(trestle_changed, procore_changed or not trestle_changed)
         found.append(
             _difference(
                 push, DiffField.AMOUNT, side, key=want.key, line=line,
@@ -188,7 +182,7 @@ def _line_differences(
     code = _id((line.get("budget_code") or {}).get("id") if isinstance(line, dict) else None)
     pushed_code = push.budget_codes.get(want.key)
     if want.budget_code_id is not None and code != want.budget_code_id:
-        side = _side(want.budget_code_id != pushed_code, code != pushed_code)
+        side = side_of(want.budget_code_id != pushed_code, code != pushed_code)
         flat = (line.get("budget_code") or {}).get("flat_code") or ""
         found.append(
             _difference(
@@ -221,7 +215,7 @@ def _difference(
         office_id=push.office_id,
         flow=FLOW,
         object_id=push.cor_id,
-        label=f"{label(push.cor)} {push.cor.title}"[:200],
+        label=f"{label(push.cor)} {push.cor.title}",
         procore_project_id=push.procore_project_id,
         change_event_id=push.change_event_id,
         line_item_id=_id(line.get("id")) if line else push.line_ids.get(key),
@@ -229,8 +223,8 @@ def _difference(
         or push.change_event_id,
         key=key,
         field=kind,
-        trestle_value=trestle[:255],
-        procore_value=procore[:255],
+        trestle_value=trestle,
+        procore_value=procore,
         side=side,
         repair=repair,
         message=f"Procore's {what} is {procore}; Trestle {verb} {trestle}; {WHERE[side]}.",
@@ -284,14 +278,6 @@ def _deleted(push: CorPush) -> Difference:
         f"Trestle pushed {label(push.cor)} into it; changed in Procore."
     )
     return difference
-
-
-def _side(trestle_changed: bool, procore_changed: bool) -> str:
-    if trestle_changed and procore_changed:
-        return Side.BOTH
-    if trestle_changed:
-        return Side.TRESTLE
-    return Side.PROCORE if procore_changed else Side.UNKNOWN
 
 
 def _amount(line: dict) -> Decimal:

@@ -52,7 +52,7 @@ from ..time_export.daily_logs import (
 from ..time_export.options import DAILY_LOG_FLOW, DAILY_LOGS, TimeOptions
 from ..time_export.switch import switch_queue
 from ..time_models import DailyLogPublish
-from .comparison import Comparer, Comparison, Enqueue
+from .comparison import WHERE, Comparer, Comparison, Enqueue
 
 FLOW = "daily_logs"
 DAYS_PER_QUERY = 200  # rows_for ORs one condition per day: the query stays small
@@ -63,12 +63,6 @@ LIST = {
 }
 NOUN = {TIMECARDS: "timecard", MANPOWER: "manpower", QUANTITIES: "quantity log"}
 FIELD = {TIMECARDS: DiffField.HOURS, MANPOWER: DiffField.HOURS, QUANTITIES: DiffField.VALUE}
-WHERE = {
-    Side.PROCORE: "changed in Procore",
-    Side.TRESTLE: "changed in Trestle",
-    Side.BOTH: "changed on both sides",
-    Side.UNKNOWN: "where it changed is not known",
-}
 
 
 @dataclass
@@ -389,13 +383,13 @@ class _Unit:
             office_id=publish.office_id,
             flow=FLOW,
             object_id=publish.pk,
-            label=f"{publish.project.number} {publish.date:%Y-%m-%d} {self.what_row}"[:200],
+            label=f"{publish.project.number} {publish.date:%Y-%m-%d} {self.what_row}",
             procore_project_id=self.day.procore_project_id,
             procore_id=self.present[0]["id"] if self.present else None,
-            key=f"{self.day.kind}/{publish.date:%Y-%m-%d}/{self.unit}"[:80],
+            key=f"{self.day.kind}/{publish.date:%Y-%m-%d}/{self.unit}",
             field=kind,
-            trestle_value=trestle[:255],
-            procore_value=procore[:255],
+            trestle_value=trestle,
+            procore_value=procore,
             side=side,
             repair=repair,
             message=message,

@@ -66,6 +66,7 @@ def _compare(
         found_at = {d.identity: d.first_found_at or d.created_at for d in earlier}
         earlier.update(resolved_at=now)
         for difference in result.differences:
+            difference.clip()
             difference.run = run
             difference.first_found_at = found_at.get(difference.identity, now)
         Difference.objects.bulk_create(result.differences)

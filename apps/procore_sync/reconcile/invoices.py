@@ -26,11 +26,10 @@ from ..client.http import ProcoreClient
 from ..engine_models import Outcome, SyncItem
 from ..mapping.common import MappingError
 from ..reconcile_models import Difference, DiffField, Repair, Side
-from .comparison import Comparer, Comparison
+from .comparison import WHERE, Comparer, Comparison
 from .invoice_repair import invoices_repair
 
 FLOW = "ap_import"
-WHERE = {Side.PROCORE: "changed in Procore", Side.TRESTLE: "changed in Trestle"}
 Listed = dict[int, tuple[dict, RequisitionData]]
 
 
@@ -155,13 +154,13 @@ def _difference(
         office_id=invoice.office_id,
         flow=FLOW,
         object_id=invoice.pk,
-        label=str(invoice)[:200],
+        label=str(invoice),
         procore_project_id=procore_project_id,
         procore_id=invoice.procore_requisition_id,
         key="",
         field=kind,
-        trestle_value=trestle[:255],
-        procore_value=procore[:255],
+        trestle_value=trestle,
+        procore_value=procore,
         side=side,
         repair=repair,
         message=(

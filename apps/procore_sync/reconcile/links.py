@@ -3,9 +3,9 @@
 Each entity kind is read with its list (per project for sub-jobs and crews, only the projects
 that have linked ones) at the largest page size: ceil(records / per_page) requests per list,
 never one per record. Both sides are compared in the shape the mapping gives Procore's record
-(importers/upsert.py `_map`), which is what the link's fingerprint is a print of: the kind's
-fields, its relations as Procore ids, its custom fields. A kind synced out only is compared on
-the fields its `*_to_procore` writes.
+(importers/upsert.py `procore_mapped`), which is what the link's fingerprint is a print of: the
+kind's fields, its relations as Procore ids, its custom fields. A kind synced out only is
+compared on the fields its `*_to_procore` writes.
 
 Which side changed is judged from the link (ExternalRef): the local record's print no longer its
 fingerprint means Trestle changed; Procore's record's print no longer it (synced out only: its
@@ -33,14 +33,13 @@ from ..client.pages import per_page_for
 from ..engine_models import Direction, ExternalRef, LinkState, Outcome, SyncItem, SyncRun, Trigger
 from ..entities import ENTITIES, Batch, Entity
 from ..exporters.entities import OUTGOING
-from ..importers.upsert import ImportOptions, _map, local_values, synced_print
+from ..importers.upsert import ImportOptions, local_values, procore_mapped, synced_print
 from ..links import link_unlink
 from ..mapping.common import MappingError, is_procore_id, moment
 from ..mapping.custom_fields import MAX_FIELDS
 from ..reconcile_models import Difference, DiffField, Repair, Side
 from ..runs import run_queue, sync_settings_for
-from .comparison import Comparer, Comparison, Enqueue
-from .cors import WHERE
+from .comparison import WHERE, Comparer, Comparison, Enqueue, side_of
 
 FLOW = "entities"
 CUSTOM = "custom_field_"
@@ -245,7 +244,7 @@ def _read(
         if record_id not in wanted:
             continue
         try:
-            listed.mapped[record_id] = (entry, _map(entity, entry, batch, options))
+            listed.mapped[record_id] = (entry, procore_mapped(entity, entry, batch, options))
         except UNREADABLE as exc:
             result.unread.append(_unread(entity, number, str(exc), record_id))
     return listed
@@ -301,7 +300,7 @@ class Compared:
         """Each differing field's side. Changed on both sides, the field-by-field split that
         gives back the link's fingerprint tells which side each field moved on; none found
         (a field changed on both), every field says both."""
-        side = _side(synced_print(self.entity, mine) != self.ref.fingerprint, procore_changed)
+        side = side_of(synced_print(self.entity, mine) != self.ref.fingerprint, procore_changed)
         if side == Side.BOTH and len(names) <= MAX_SPLIT:
             for theirs_taken in product((False, True), repeat=len(names)):
                 values = mine
@@ -402,13 +401,13 @@ class Compared:
             office_id=self.ref.office_id,
             flow=FLOW,
             object_id=self.local.pk,
-            label=self._what()[:200],
+            label=self._what(),
             procore_project_id=project_id,
             procore_id=self.ref.procore_id,
-            key=key[:80],
+            key=key,
             field=kind,
-            trestle_value=trestle[:255],
-            procore_value=procore[:255],
+            trestle_value=trestle,
+            procore_value=procore,
             side=side,
             repair=repair,
             message=message,
@@ -455,14 +454,6 @@ def _shown(value) -> str:
     if isinstance(value, list):
         return ", ".join(f"#{v}" for v in value)
     return str(value)
-
-
-def _side(trestle_changed: bool, procore_changed: bool) -> str:
-    if trestle_changed and procore_changed:
-        return Side.BOTH
-    if trestle_changed:
-        return Side.TRESTLE
-    return Side.PROCORE if procore_changed else Side.UNKNOWN
 
 
 # Repairs -------------------------------------------------------------------------------------

@@ -37,7 +37,7 @@ from ..client.pages import per_page_for
 from ..engine_models import ExternalRef, Outcome, RunStatus, SyncItem, SyncRun
 from ..mapping.common import MappingError, an_object, procore_id
 from ..reconcile_models import Difference, DiffField, Repair, Side
-from .comparison import Comparer, Comparison, Enqueue
+from .comparison import WHERE, Comparer, Comparison, Enqueue
 
 CONTRACT_PAYMENTS = "/rest/v1.0/contract_payments"
 COMPARED = ("amount", "date", "reference", "method")
@@ -47,12 +47,6 @@ METHODS = {label.lower(): value for value, label in PaymentMethod.choices}
 # A link marked by a repair: the write-back then replaces (or re-creates) what Procore holds. The
 # fingerprint column holds 64 characters, so the mark keeps the start of the written hash.
 RESEND = "resend:"
-WHERE = {
-    Side.PROCORE: "changed in Procore",
-    Side.TRESTLE: "changed in Trestle",
-    Side.BOTH: "changed on both sides",
-    Side.UNKNOWN: "where it changed is not known",
-}
 
 
 @dataclass(frozen=True)
@@ -306,13 +300,13 @@ def _difference(
         office_id=work.payment.invoice.office_id,
         flow=FLOW,
         object_id=work.payment.pk,
-        label=payment_label(work.payment)[:200],
+        label=payment_label(work.payment),
         procore_project_id=work.project_id,
         procore_id=work.ref.procore_id,
         key=key,
         field=kind,
-        trestle_value=trestle[:255],
-        procore_value=procore[:255],
+        trestle_value=trestle,
+        procore_value=procore,
         side=side,
         repair=repair,
         message=message,

@@ -45,16 +45,11 @@ from ..time_export.options import TIME_FLOW, TIMESHEETS, TimeOptions
 from ..time_export.states import TIMECARD_ENTRY, current_print, entry_content_type
 from ..time_export.switch import switch_queue
 from ..time_export.timesheets import entry_label
-from .comparison import Comparer, Comparison, Enqueue
+from .comparison import WHERE, Comparer, Comparison, Enqueue, side_of
 
 FLOW = TIME_FLOW
 LIST_PATH = "/rest/v1.0/companies/{company_id}/timecard_entries"
 RESENT = "Procore's entry differs from the time card: sent again (Procore vs Trestle report)."
-WHERE = {
-    Side.PROCORE: "changed in Procore",
-    Side.TRESTLE: "changed in Trestle",
-    Side.BOTH: "changed on both sides",
-}
 
 
 @dataclass
@@ -153,7 +148,7 @@ def _unread(label: str) -> SyncItem:
     return SyncItem(
         entity="timecard_entry",
         direction="in",
-        label=label[:200],
+        label=label,
         outcome=Outcome.FAILED,
         message="Procore's answer could not be read; its time cards were not compared.",
         fix="Run the report again.",
@@ -181,7 +176,7 @@ def _hours_differences(card: Sent, record: dict, unread: list[SyncItem]) -> list
         return []
     if held == card.entry.hours:
         return []
-    side = _side(card.changed, _procore_changed(card, held, record))
+    side = side_of(card.changed, _procore_changed(card, held, record))
     trestle, procore = f"{card.entry.hours:.2f}", f"{held:.2f}"
     verb = "sent" if side == Side.PROCORE else "has"
     return [
@@ -215,12 +210,6 @@ def _holds_sent(card: Sent, held: Decimal) -> bool:
         if entry_fingerprint(as_sent) == card.ref.fingerprint:
             return True
     return False
-
-
-def _side(trestle_changed: bool, procore_changed: bool) -> str:
-    if trestle_changed and procore_changed:
-        return Side.BOTH
-    return Side.TRESTLE if trestle_changed else Side.PROCORE
 
 
 def _missing(card: Sent, projects: dict[int, int]) -> Difference:
@@ -267,13 +256,13 @@ def _difference(
         office_id=card.ref.office_id,
         flow=FLOW,
         object_id=entry.pk,
-        label=entry_label(entry)[:200],
+        label=entry_label(entry),
         procore_project_id=project.get("id") if isinstance(project, dict) else None,
         procore_id=record["id"] if record else card.ref.procore_id,
         key=f"{entry.date.isoformat()}/p{entry.project_id}",
         field=kind,
-        trestle_value=trestle[:255],
-        procore_value=procore[:255],
+        trestle_value=trestle,
+        procore_value=procore,
         side=side,
         repair=repair,
         message=message,
