@@ -668,15 +668,18 @@ def count(state: dict, result: dict) -> dict:
     open_ = list(Difference.objects.filter(office_id=state["office"], resolved_at__isnull=True)
                  .values("flow", "object_id", "field", "side", "message"))  # fmt: skip
     planted = {(p["flow"], p["object_id"]) for p in state["planted"]}
-    found_keys = {(d["flow"], d["object_id"]) for d in open_}
+    sides: dict[tuple, set] = defaultdict(set)
+    for d in open_:
+        sides[d["flow"], d["object_id"]].add(d["side"])
     per_flow: dict[str, Counter] = defaultdict(Counter)
     fields: dict[str, Counter] = defaultdict(Counter)
     missed, false = [], []
     for p in state["planted"]:
         key = (p["flow"], p["object_id"])
         per_flow[p["flow"]]["planted"] += 1
-        per_flow[p["flow"]]["found"] += key in found_keys
-        if key not in found_keys:
+        per_flow[p["flow"]]["found"] += key in sides
+        per_flow[p["flow"]]["side_right"] += bool(sides[key] & {p["side"], "both"})
+        if key not in sides:
             missed.append(p)
     for d in open_:
         fields[d["flow"]][d["field"], d["side"]] += 1
@@ -731,11 +734,14 @@ def report(bench, state: dict, result: dict, figures: dict, elapsed: float) -> N
         )
     for item in result["failed"]:
         print(f"  failed item {item['entity']} {item['label']}: {item['message'][:300]}")
-    print(f"\n  {'flow':14}{'planted':>8}{'found':>7}{'false':>7}  differences by (field, side)")
+    print(f"\n  {'flow':14}{'planted':>8}{'found':>7}{'side ok':>8}{'false':>7}  differences "
+          "by (field, side)")  # fmt: skip
     for flow in FLOWS:
         c, by_field = figures["per_flow"][flow], figures["fields"][flow]
         kinds = ", ".join(f"{f}/{s}: {n}" for (f, s), n in sorted(by_field.items())) or "-"
-        print(f"  {flow:14}{c['planted']:>8}{c['found']:>7}{c['false']:>7}  {kinds}")
+        print(f"  {flow:14}{c['planted']:>8}{c['found']:>7}{c['side_right']:>8}{c['false']:>7}  "
+              f"{kinds}")  # fmt: skip
+    print("  side ok: planted changes found with the side they were made on (or 'both')")
     others = set(figures["fields"]) - set(FLOWS)
     for flow in sorted(others):
         kinds = ", ".join(f"{f}/{s}: {n}" for (f, s), n in sorted(figures["fields"][flow].items()))
