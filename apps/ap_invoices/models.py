@@ -80,6 +80,11 @@ class InvoiceStatus(models.TextChoices):
     PAID = "paid", "Paid"
 
 
+# How the queue reason of an imported invoice held until its PDF comes begins (the import
+# writes it; `awaits_document` reads it).
+AWAITING_DOCUMENT = "Waiting for a document"
+
+
 class ApInvoice(models.Model):
     """A vendor's invoice. Imported ones keep their Procore requisition id (the import's key),
     its status there (approved, or approved as noted) and whether Procore changed it after
@@ -145,10 +150,14 @@ class ApInvoice(models.Model):
 
     @property
     def awaits_document(self) -> bool:
-        """Imported from Procore without attachments, and nobody has processed it (or uploaded
-        a document) since: it is not routed until its PDF comes."""
+        """Imported from Procore without attachments and held for its PDF (the office's choice),
+        and nobody has processed it (or uploaded a document) since: it is not routed until its
+        PDF comes."""
         return (
-            self.procore_requisition_id is not None and not self.processed_at and not self.document
+            self.procore_requisition_id is not None
+            and not self.processed_at
+            and not self.document
+            and self.queue_reason.startswith(AWAITING_DOCUMENT)
         )
 
 

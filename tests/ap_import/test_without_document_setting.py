@@ -63,6 +63,7 @@ def test_import_into_a_queue_is_not_marked_waiting_and_stays_quiet_when_seen_aga
     invoice = ApInvoice.objects.get()
     assert (item.outcome, item.message, item.fix) == ("created", WITHOUT_PDF, "")
     assert invoice.queue_reason == "" and invoice.status == InvoiceStatus.QUEUED
+    assert not invoice.awaits_document  # no "Waiting for a document" badge: it was imported
     again = books.run().items.get(entity="ap_invoices")
     assert (again.outcome, again.message) == (
         "skipped",

@@ -20,7 +20,7 @@ from django.db import transaction
 
 from apps.accounts.audit import audit_record
 from apps.accounts.models import User
-from apps.ap_invoices.models import ApInvoice, ApQueue, Commitment, Vendor
+from apps.ap_invoices.models import AWAITING_DOCUMENT, ApInvoice, ApQueue, Commitment, Vendor
 from apps.ap_invoices.routing import route_or_queue
 from apps.ap_invoices.services import Line, ProcoreKey, invoice_create, invoice_refresh_imported
 from apps.projects.models import Project
@@ -32,7 +32,7 @@ from .mapping import STATUSES, RequisitionData
 
 FLAGGED = "Changed in Procore after it was processed here: flagged, not overwritten."
 UNCHANGED = "Unchanged in Procore since the last import."
-WAITING = "Waiting for a document: Procore has no attachment on this invoice."
+WAITING = f"{AWAITING_DOCUMENT}: Procore has no attachment on this invoice."
 WAITING_FIX = (
     "Attach the invoice PDF in Procore, then Reprocess (AP Invoices > Reconcile); or upload the "
     "PDF on the invoice's Edit page."
@@ -92,12 +92,12 @@ def existing_invoices(target: Target, requisition_ids: list[int]) -> dict[int, A
 
 
 def needs_document(invoice: ApInvoice | None, data: RequisitionData) -> bool:
-    """Only a new invoice, or an unprocessed one Procore changed or still waiting for its
-    document, is (re)built."""
+    """Only a new invoice, or an unprocessed one Procore changed or still without its
+    document (waiting for it, or imported without one), is (re)built."""
     if invoice is None:
         return True
     return invoice.processed_at is None and (
-        invoice.procore_updated_at != data.updated_at or invoice.awaits_document
+        invoice.procore_updated_at != data.updated_at or not invoice.document
     )
 
 
