@@ -417,15 +417,17 @@ def payments_write_back(state: dict, queued: list[int]) -> dict:
     return {"payments": len(recorded), "signalled_runs_replaced": signalled}
 
 
-def runs_dropped(queued: list[int]) -> int:
+def runs_dropped(queued: list[int]) -> dict[str, int]:
     """The runs the plants' signals queued are never handed to a worker: dropped, as if their
     queueing had failed, so the report sees the change not carried and no run about to carry
-    it (a queued write-back makes a payment not yet meant to match)."""
+    it (a queued write-back makes a payment not yet meant to match). Returns them by flow."""
     from apps.procore_sync.engine_models import SyncRun
 
-    dropped, _ = SyncRun.objects.filter(pk__in=queued, status="queued").delete()
+    runs = SyncRun.objects.filter(pk__in=queued, status="queued")
+    flows = Counter(runs.values_list("flow", flat=True))
+    runs.delete()
     queued.clear()
-    return dropped
+    return dict(flows)
 
 
 def pending_runs(state: dict) -> int:
@@ -718,7 +720,7 @@ def report(bench, state: dict, result: dict, figures: dict, elapsed: float) -> N
               f"{run['seconds']:.1f}s ({run['http_seconds']:.1f}s waiting for "
               "Procore)")  # fmt: skip
     print(f"  runs pending after the build: {state['pending_after_build']}; queued by the "
-          f"plants' signals and dropped: {state['queued_by_plants']}")  # fmt: skip
+          f"plants' signals and dropped: {json.dumps(state['queued_by_plants'])}")  # fmt: skip
     error = f" - {result['error']}" if result["error"] else ""
     print(f"\n== report run {result['run']}: {result['status']}{error} "
           f"{json.dumps(result['counts'], sort_keys=True)}")  # fmt: skip
