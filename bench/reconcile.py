@@ -70,7 +70,7 @@ def main() -> None:
     parser.add_argument("--state", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
-        return child(Path(args.state))
+        return child(args.phase, Path(args.state))
     sizes = {name: max(1, round(n * args.scale)) for name, n in SIZES.items()}
     seeded = math.ceil(sizes["employees"] * INACTIVE_EVERY / (INACTIVE_EVERY - 1))
     seed = ["--employees", str(seeded), "--projects", "2", "--vendors", "3"]
@@ -92,6 +92,9 @@ def main() -> None:
         state_file.write_text(json.dumps(state, default=str))
         result = stack.run_phase(bench, __file__, "report", state_file, PHASE_TIMEOUT)
         figures = count(state, result)
+        first = identities(state)
+        again = stack.run_phase(bench, __file__, "again", state_file, PHASE_TIMEOUT)
+        figures["again"] = again_compared(state, first, again)
         report(bench, state, result, figures, time.monotonic() - started)
     print(json.dumps(figures["summary"]))
 
@@ -599,11 +602,11 @@ def employees_plant(state: dict, user) -> list[dict]:
 # --- the child: the report --------------------------------------------------------------------
 
 
-def child(state_file: Path) -> None:
+def child(phase: str, state_file: Path) -> None:
     stack.django_setup()
     state = json.loads(state_file.read_text())
     result = report_run(state)
-    (state_file.parent / "report.json").write_text(json.dumps(result, default=str))
+    (state_file.parent / f"{phase}.json").write_text(json.dumps(result, default=str))
 
 
 def instrument(per_comparer: dict) -> None:
@@ -702,6 +705,32 @@ def count(state: dict, result: dict) -> dict:
             "false": false, "open": len(open_)}  # fmt: skip
 
 
+def identities(state: dict) -> dict[tuple, str]:
+    """The open differences' identities and when each was first found."""
+    from apps.procore_sync.reconcile_models import Difference
+
+    found = Difference.objects.filter(office_id=state["office"], resolved_at__isnull=True)
+    return {d.identity: d.first_found_at.isoformat() for d in found}
+
+
+def again_compared(state: dict, first: dict[tuple, str], again: dict) -> dict:
+    """The same report again, nothing changed: the same identities, each keeping its first
+    finding (the nightly mail names only identities no earlier report had)."""
+    second = identities(state)
+    kept = sum(second.get(key) == found_at for key, found_at in first.items())
+    return {
+        "status": again["status"],
+        "differences": len(second),
+        "new": len(set(second) - set(first)),
+        "gone": len(set(first) - set(second)),
+        "first_found_kept": kept,
+        "requests": again["counts"].get("requests", 0),
+        "requests_min": again["counts"].get("requests_min", 0),
+        "seconds": again["seconds"],
+        "rss_peak_mb": again["rss_peak_mb"],
+    }
+
+
 def report(bench, state: dict, result: dict, figures: dict, elapsed: float) -> None:
     sizes = state["sizes"]
     print(f"\nreconcile: {sizes['cors']:,} pushed CORs ({COR_LINES} lines), {sizes['cards']:,} "
@@ -754,6 +783,11 @@ def report(bench, state: dict, result: dict, figures: dict, elapsed: float) -> N
     for d in figures["false"][:10]:
         print(f"  false: {d['flow']} #{d['object_id']} {d['field']}/{d['side']}: "
               f"{d['message'][:200]}")  # fmt: skip
+    a = figures["again"]
+    print(f"\n== the report again, nothing changed: {a['status']}, {a['differences']} differences "
+          f"({a['new']} new, {a['gone']} gone, {a['first_found_kept']} keep their first "
+          f"finding); {a['requests']} requests (minimum {a['requests_min']}); wall "
+          f"{a['seconds']:.1f}s; peak RSS {a['rss_peak_mb']:.0f} MB")  # fmt: skip
     print(f"\ntotal wall time {elapsed:.0f}s")
 
 
