@@ -16,7 +16,7 @@ from apps.procore_sync.engine import run_execute
 from apps.procore_sync.engine_models import SyncRun
 from apps.procore_sync.live import live_connection
 from apps.procore_sync.reconcile.flow import CountingClient
-from apps.procore_sync.reconcile.invoices import COMPARER
+from apps.procore_sync.reconcile.invoices import invoices_compare
 from apps.procore_sync.reconcile.services import differences_repair, reconcile_queue
 from apps.procore_sync.reconcile_models import Difference
 
@@ -76,7 +76,7 @@ def test_untouched_imports_have_no_difference_in_one_request(books):
     assert ApInvoice.objects.count() == 2
     assert found(report(books)) == []
     client = CountingClient(live_connection(books.tenant.office))
-    result = COMPARER.compare(books.tenant.office, client)
+    result = invoices_compare(books.tenant.office, client)
     assert result.differences == [] and client.sent == result.requests_min == 1
 
 
@@ -85,7 +85,7 @@ def test_a_project_reads_one_list_request_per_hundred_invoices(books):
         books.requisition(number=f"INV-{n}", files=())
     books.run()
     client = CountingClient(live_connection(books.tenant.office))
-    result = COMPARER.compare(books.tenant.office, client)
+    result = invoices_compare(books.tenant.office, client)
     assert result.differences == [] and client.sent == result.requests_min == 2
 
 

@@ -12,6 +12,7 @@ from apps.procore_sync.client import pages
 from apps.procore_sync.engine import run_execute
 from apps.procore_sync.engine_models import ExternalRef, SyncRun
 from apps.procore_sync.reconcile import flow, timesheets
+from apps.procore_sync.reconcile.registry import comparer_of
 from apps.procore_sync.reconcile.services import differences_repair, reconcile_queue
 from apps.procore_sync.reconcile_models import Difference
 from apps.timecards.models import EntryStatus, TimeCardEntry
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture(autouse=True)
 def only_timesheets(monkeypatch):
     """The report runs this comparer alone: its requests are the ones counted."""
-    monkeypatch.setattr(flow, "COMPARERS", (timesheets.COMPARER,))
+    monkeypatch.setattr(flow, "COMPARERS", (comparer_of(timesheets.FLOW),))
 
 
 def report(site, status: str = "succeeded") -> SyncRun:

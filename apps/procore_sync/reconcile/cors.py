@@ -30,8 +30,7 @@ from ..engine_models import Outcome, SyncItem
 from ..mapping.common import MappingError
 from ..push_models import CorPush
 from ..reconcile_models import Difference, DiffField, Repair, Side
-from .comparison import WHERE, Comparer, Comparison, side_of
-from .cor_repair import cors_repair
+from .comparison import WHERE, Comparison, side_of
 
 FLOW = "cor_push"
 V11_EVENTS = "/rest/v1.1/change_events"
@@ -293,12 +292,3 @@ def _id(value) -> int | None:
 
 def _name(description: str) -> str:
     return TAG.sub("", description).strip()
-
-
-COMPARER = Comparer(
-    flow=FLOW,
-    title="CORs pushed to Change Events",
-    permission="cors.manage",
-    compare=cors_compare,
-    repair=cors_repair,
-)

@@ -26,8 +26,7 @@ from ..client.http import ProcoreClient
 from ..engine_models import Outcome, SyncItem
 from ..mapping.common import MappingError
 from ..reconcile_models import Difference, DiffField, Repair, Side
-from .comparison import WHERE, Comparer, Comparison
-from .invoice_repair import invoices_repair
+from .comparison import WHERE, Comparison
 
 FLOW = "ap_import"
 Listed = dict[int, tuple[dict, RequisitionData]]
@@ -185,12 +184,3 @@ def _deleted(invoice: ApInvoice, procore_project_id: int) -> Difference:
 
 def _name(invoice: ApInvoice) -> str:
     return f"invoice {invoice.invoice_number}"
-
-
-COMPARER = Comparer(
-    flow=FLOW,
-    title="AP invoices imported from Procore",
-    permission="ap.manage",
-    compare=invoices_compare,
-    repair=invoices_repair,
-)

@@ -20,26 +20,23 @@ from copy import copy
 from dataclasses import dataclass, field
 from itertools import product
 
-from django.db import models, transaction
-from django.utils import timezone
+from django.db import models
 
-from apps.accounts.models import User
 from apps.offices.models import CustomField, Office
 from apps.projects.models import Project
 
 from ..client import resources
 from ..client.http import ProcoreClient
 from ..client.pages import per_page_for
-from ..engine_models import Direction, ExternalRef, LinkState, Outcome, SyncItem, SyncRun, Trigger
+from ..engine_models import Direction, ExternalRef, LinkState, Outcome, SyncItem
 from ..entities import ENTITIES, Batch, Entity
 from ..exporters.entities import OUTGOING
 from ..importers.upsert import ImportOptions, local_values, procore_mapped, synced_print
-from ..links import link_unlink
 from ..mapping.common import MappingError, is_procore_id, moment
 from ..mapping.custom_fields import MAX_FIELDS
 from ..reconcile_models import Difference, DiffField, Repair, Side
-from ..runs import run_queue, sync_settings_for
-from .comparison import WHERE, Comparer, Comparison, Enqueue, side_of
+from ..runs import sync_settings_for
+from .comparison import WHERE, Comparison, side_of
 
 FLOW = "entities"
 CUSTOM = "custom_field_"
@@ -454,70 +451,3 @@ def _shown(value) -> str:
     if isinstance(value, list):
         return ", ".join(f"#{v}" for v in value)
     return str(value)
-
-
-# Repairs -------------------------------------------------------------------------------------
-
-
-def links_repair(todo: list[Difference], user: User | None, enqueue: Enqueue) -> list[SyncRun]:
-    """A link to a deleted record is ended at once, as Unlink does; synced fields are synced
-    again by one full entities run of their kinds, whose direction settles them. A kind synced
-    one way has its links' fingerprints emptied first (as Link again does), so the run brings
-    Trestle to Procore's values (synced in) or Procore to Trestle's (synced out)."""
-    office = todo[0].office
-    runs = []
-    with transaction.atomic():
-        _unlink([d for d in todo if d.repair == Repair.UNLINK], user)
-        again = [d for d in todo if d.repair == Repair.SYNC_AGAIN]
-        if again:
-            run = _sync_again(office, again, user, enqueue)
-            Difference.objects.filter(pk__in=[d.pk for d in again]).update(repair_run=run)
-            runs.append(run)
-    return runs
-
-
-def _refs_of(office: Office, differences: list[Difference]) -> models.QuerySet[ExternalRef]:
-    query = models.Q(pk__in=[])
-    for difference in differences:
-        query |= models.Q(procore_type=_procore_type(difference), procore_id=difference.procore_id)
-    return ExternalRef.objects.filter(query, office=office).select_related("office__account")
-
-
-def _unlink(differences: list[Difference], user: User | None) -> None:
-    if not differences:
-        return
-    for link in _refs_of(differences[0].office, differences):
-        link_unlink(link=link, user=user)
-    Difference.objects.filter(pk__in=[d.pk for d in differences]).update(resolved_at=timezone.now())
-
-
-def _sync_again(
-    office: Office, differences: list[Difference], user: User | None, enqueue: Enqueue
-) -> SyncRun:
-    by_type = {e.procore_type: e for e in ENTITIES.values()}
-    kinds = {by_type[_procore_type(d)].name for d in differences}
-    directions = sync_settings_for(office).directions
-    one_way = [
-        d for d in differences
-        if directions.get(by_type[_procore_type(d)].name, Direction.IN) != Direction.BOTH
-    ]  # fmt: skip
-    if one_way:
-        _refs_of(office, one_way).update(fingerprint="")
-    params = {"entities": sorted(kinds), "full": True}
-    return run_queue(
-        office=office, flow="entities", trigger=Trigger.USER, user=user, params=params,
-        enqueue=enqueue,
-    )  # fmt: skip
-
-
-def _procore_type(difference: Difference) -> str:
-    return difference.key.partition(":")[0]
-
-
-COMPARER = Comparer(
-    flow=FLOW,
-    permission="sync.run",
-    title="Linked records",
-    compare=links_compare,
-    repair=links_repair,
-)

@@ -20,16 +20,11 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from itertools import combinations
 
-from django.db import transaction
-from django.db.models import Value
-from django.db.models.functions import Concat, Left
-
-from apps.accounts.models import User
 from apps.ap_invoices.models import ApPayment, PaymentMethod
 from apps.offices.models import Office
 
 from ..ap_payments.payload import ORIGIN, payment_print
-from ..ap_payments.queueing import FLOW, payments_queue
+from ..ap_payments.queueing import FLOW
 from ..ap_payments.writeback import PAYMENT, Work, payment_content_type, payment_label, plan
 from ..client import resources
 from ..client.http import ProcoreClient
@@ -37,7 +32,7 @@ from ..client.pages import per_page_for
 from ..engine_models import ExternalRef, Outcome, RunStatus, SyncItem, SyncRun
 from ..mapping.common import MappingError, an_object, procore_id
 from ..reconcile_models import Difference, DiffField, Repair, Side
-from .comparison import WHERE, Comparer, Comparison, Enqueue
+from .comparison import WHERE, Comparison
 
 CONTRACT_PAYMENTS = "/rest/v1.0/contract_payments"
 COMPARED = ("amount", "date", "reference", "method")
@@ -311,43 +306,3 @@ def _difference(
         repair=repair,
         message=message,
     )
-
-
-# --- repair ----------------------------------------------------------------------------------
-
-
-def payments_repair(todo: list[Difference], user: User | None, enqueue: Enqueue) -> list[SyncRun]:
-    """One ap_payments run for the payments: one sent again has its link marked, so the
-    write-back replaces what Procore holds (or creates it anew when Procore deleted it); a
-    voided one is withdrawn by the write-back's own void. A queued run resolves nothing by
-    itself: the next report shows whether it did."""
-    office = todo[0].office
-    with transaction.atomic():
-        _mark_for_resend(office, {d.object_id for d in todo if d.repair == Repair.SEND_AGAIN})
-        run = payments_queue(
-            office=office, payment_ids=list({d.object_id for d in todo}), user=user,
-            enqueue=enqueue,
-        )  # fmt: skip
-        Difference.objects.filter(pk__in=[d.pk for d in todo]).update(repair_run=run)
-    return [run]
-
-
-def _mark_for_resend(office: Office, payment_ids: set[int]) -> None:
-    kept = ExternalRef._meta.get_field("fingerprint").max_length - len(RESEND)
-    ExternalRef.objects.filter(
-        office=office,
-        procore_type=PAYMENT,
-        content_type=payment_content_type(),
-        object_id__in=payment_ids,
-    ).exclude(fingerprint__startswith=RESEND).update(
-        fingerprint=Concat(Value(RESEND), Left("fingerprint", kept))
-    )
-
-
-COMPARER = Comparer(
-    flow=FLOW,
-    title="Payments written to Procore",
-    permission="ap.manage",
-    compare=payments_compare,
-    repair=payments_repair,
-)
