@@ -27,7 +27,9 @@ memory is its own.
 Counted: planted changes; found, those with at least one open Difference of that flow and
 object id; false, open differences of a (flow, object id) not planted; requests sent and the
 comparers' minimum (the run's counts); the report's wall time and the child's peak RSS. The
-last line printed is one JSON object of those figures. Nothing is asserted.
+report then runs again, nothing changed, in another child: the same identities, each keeping
+its first finding. The last line printed is one JSON object of the first report's figures.
+Nothing is asserted.
 
     .venv/bin/python bench/reconcile.py [--scale 1.0]   # --scale 0.05: a quick small run
 """
