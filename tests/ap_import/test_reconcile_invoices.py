@@ -17,8 +17,9 @@ from apps.procore_sync.engine_models import SyncRun
 from apps.procore_sync.live import live_connection
 from apps.procore_sync.reconcile.flow import CountingClient
 from apps.procore_sync.reconcile.invoices import invoices_compare
-from apps.procore_sync.reconcile.services import differences_repair, reconcile_queue
+from apps.procore_sync.reconcile.services import differences_repair
 from apps.procore_sync.reconcile_models import Difference
+from tests.reconciling import report_run
 
 from .conftest import pdf
 from .test_without_document import attach_in_procore
@@ -27,11 +28,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def report(books, status: str = "succeeded") -> SyncRun:
-    office = books.tenant.office
-    run = reconcile_queue(office=office, user=books.tenant.owner, enqueue=lambda i: None)
-    run = run_execute(run.pk)
-    assert run.status == status, run.error
-    return run
+    return report_run(books.tenant, status)
 
 
 def found(run: SyncRun) -> list[tuple[str, str, str]]:

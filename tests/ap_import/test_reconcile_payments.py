@@ -19,7 +19,8 @@ from apps.procore_sync.engine_models import ExternalRef, SyncRun
 from apps.procore_sync.live import live_connection
 from apps.procore_sync.reconcile.flow import CountingClient
 from apps.procore_sync.reconcile.payments import payments_compare
-from apps.procore_sync.reconcile.services import differences_repair, reconcile_queue
+from apps.procore_sync.reconcile.services import differences_repair
+from tests.reconciling import report_run as report
 
 pytestmark = pytest.mark.django_db(transaction=True)
 DAY = date(2026, 11, 20)
@@ -103,13 +104,6 @@ def procore_edit(payment, **changes) -> None:
 def in_procore() -> list[dict]:
     records = SandboxRecord.objects.filter(resource="contract_payments", deleted_at=None)
     return [{**r.data, "origin_id": r.origin_id} for r in records.order_by("id")]
-
-
-def report(tenant, status: str = "succeeded") -> SyncRun:
-    run = reconcile_queue(office=tenant.office, user=tenant.owner, enqueue=lambda i: None)
-    run = run_execute(run.pk)
-    assert run.status == status, run.error
-    return run
 
 
 def found(run: SyncRun) -> list[tuple[str, str, str, str]]:

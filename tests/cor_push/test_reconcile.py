@@ -15,17 +15,11 @@ from apps.procore_sync.engine_models import SyncRun
 from apps.procore_sync.push_models import CorPush
 from apps.procore_sync.reconcile.services import differences_repair, reconcile_queue
 from apps.procore_sync.reconcile_models import Difference
+from tests.reconciling import report_run as report
 
 from .conftest import line, make_cor, push
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def report(tenant) -> SyncRun:
-    run = reconcile_queue(office=tenant.office, user=tenant.owner, enqueue=lambda i: None)
-    run = run_execute(run.pk)
-    assert run.status == "succeeded", run.error
-    return run
 
 
 def found(run: SyncRun) -> list[tuple[str, str]]:

@@ -11,18 +11,12 @@ from apps.procore_sync.client import pages
 from apps.procore_sync.engine import run_execute
 from apps.procore_sync.engine_models import ExternalRef, LinkState, SyncRun
 from apps.procore_sync.links import link_relink, link_unlink
-from apps.procore_sync.reconcile.services import differences_repair, reconcile_queue
+from apps.procore_sync.reconcile.services import differences_repair
 from apps.procore_sync.reconcile_models import Difference
 from apps.timecards.models import Employee
+from tests.reconciling import report_run as report
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def report(tenant) -> SyncRun:
-    run = reconcile_queue(office=tenant.office, user=tenant.owner, enqueue=lambda i: None)
-    run = run_execute(run.pk)
-    assert run.status == "succeeded", run.error
-    return run
 
 
 def found(run: SyncRun) -> list[tuple[str, str, str]]:

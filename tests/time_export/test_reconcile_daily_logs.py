@@ -14,12 +14,13 @@ from apps.procore_sync.engine_models import SyncRun
 from apps.procore_sync.live import live_connection
 from apps.procore_sync.reconcile.daily_logs import daily_logs_compare
 from apps.procore_sync.reconcile.flow import CountingClient
-from apps.procore_sync.reconcile.services import differences_repair, reconcile_queue
+from apps.procore_sync.reconcile.services import differences_repair
 from apps.procore_sync.reconcile_models import Difference
 from apps.procore_sync.time_models import DailyLogPublish
 from apps.timecards.models import TimeCardEntry
 from apps.timecards.quantities import quantity_delete, quantity_update
 from apps.timecards.services import entry_approve, entry_delete, entry_update
+from tests.reconciling import report_run
 
 from .conftest import MONDAY
 
@@ -28,10 +29,7 @@ FLOW = "daily_logs"
 
 
 def report(site, status: str = "succeeded") -> SyncRun:
-    run = reconcile_queue(office=site.tenant.office, user=site.tenant.owner, enqueue=lambda i: None)
-    run = run_execute(run.pk)
-    assert run.status == status, run.error
-    return run
+    return report_run(site.tenant, status)
 
 
 def found(run: SyncRun) -> list[tuple[str, str, str]]:

@@ -13,10 +13,11 @@ from apps.procore_sync.engine import run_execute
 from apps.procore_sync.engine_models import ExternalRef, SyncRun
 from apps.procore_sync.reconcile import flow, timesheets
 from apps.procore_sync.reconcile.registry import comparer_of
-from apps.procore_sync.reconcile.services import differences_repair, reconcile_queue
+from apps.procore_sync.reconcile.services import differences_repair
 from apps.procore_sync.reconcile_models import Difference
 from apps.timecards.models import EntryStatus, TimeCardEntry
 from apps.timecards.services import entry_approve, entry_delete, entry_reject, entry_update
+from tests.reconciling import report_run
 
 from .conftest import MONDAY
 
@@ -30,9 +31,7 @@ def only_timesheets(monkeypatch):
 
 
 def report(site, status: str = "succeeded") -> SyncRun:
-    run = reconcile_queue(office=site.tenant.office, user=site.tenant.owner, enqueue=lambda i: None)
-    run = run_execute(run.pk)
-    assert run.status == status, run.error
+    run = report_run(site.tenant, status)
     assert run.counts.get("requests", 0) == run.counts.get("requests_min", 0)
     return run
 
