@@ -4,6 +4,8 @@ from .base import *  # noqa: F403
 from .base import env
 
 DEBUG = False
+# PostgreSQL with a DELETE flush between transactional tests (config/test_db/base.py).
+DATABASES["default"]["ENGINE"] = "config.test_db"  # noqa: F405
 SECRET_KEY = "test-secret-key-not-for-production-0123456789abcdef"  # noqa: S105
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
