@@ -393,6 +393,8 @@ def reconcile(drive: Drive) -> None:
         reconcile_queue(office=drive.office, user=drive.user, enqueue=lambda _: None)
     )
     drive.note(f"Procore vs Trestle: {run.counts.get('differences', 0)} differences")
+    for difference in run.differences.all():
+        drive.note(f"  {difference.flow} {difference.label}: {difference.message}")
 
 
 def cor(drive: Drive, title: str, *lines):

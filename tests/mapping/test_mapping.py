@@ -91,14 +91,15 @@ def test_a_project_without_number_uses_its_procore_id_and_keeps_inactive():
 def test_a_project_goes_out_without_empty_fields():
     project = SimpleNamespace(
         number="300", name="New", address="", city="Waco", state="TX", zip_code="",
-        phone="", start_date=None, active=True,
+        phone="", start_date=None, time_zone="America/Chicago", active=True,
     )  # fmt: skip
     assert project_to_procore(project) == {
         "project_number": "300",
         "name": "New",
         "city": "Waco",
         "state_code": "TX",
-        "active": True,
+        "time_zone": "America/Chicago",  # else Procore's project has none and the next import
+        "active": True,  # would take that for Procore's change
     }
 
 

@@ -57,6 +57,7 @@ def project_to_procore(project) -> dict:
             "zip": project.zip_code,
             "phone": project.phone,
             "start_date": project.start_date.isoformat() if project.start_date else None,
+            "time_zone": project.time_zone,
         }
     ) | {"active": project.active}
 
