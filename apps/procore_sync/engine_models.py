@@ -36,6 +36,8 @@ class SyncSettings(models.Model):
     last_scheduled = models.JSONField(default=dict, blank=True)
     rerun_requested = models.JSONField(default=list, blank=True)
     webhook_token = models.CharField(max_length=64, blank=True, db_index=True)
+    # SHA-256 (hex) of the secret our hook sends in its Authorization header; only compared.
+    webhook_secret_hash = models.CharField(max_length=64, blank=True)
     last_webhook_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,11 +1,21 @@
 """Procore webhooks: register hooks for an office's company, and take deliveries.
 
-Procore signs nothing (procore-api.md §10.2): a delivery is authenticated by the secret URL we
-registered. Deliveries are at least once, so each event is kept once by its `ulid` (or `id`);
+Procore signs nothing (procore-api.md §10.2): it sends back the `destination_headers` we
+registered. So a delivery is authenticated twice: the secret URL names the office, and the
+`Authorization` header (the one header the hook's OAS declares) carries a per-office secret, of
+which we keep only a SHA-256 and which each registration replaces. A delivery without the right
+secret is refused (401) and leaves no trace; one naming another company than the connection's is
+kept as ignored. Deliveries are at least once, so each event is kept once by its `ulid` (or `id`);
 events caused by our own writes (`metadata.source_application_id`) are dropped; anything else
 starts an incremental run of what changed, after the 2xx that Procore waits at most 5 s for.
+
+Hooks registered before the secret existed send no header, so their deliveries are refused
+until the office registers again (choosing its Procore company again, or
+`manage.py procore_webhooks_register --office ID`); the schedule catches changes meanwhile.
 """
 
+import hashlib
+import hmac
 import logging
 import secrets
 from collections.abc import Callable
@@ -20,12 +30,15 @@ from .client import resources
 from .client.errors import ValidationError
 from .client.http import ProcoreClient
 from .engine_models import SyncSettings, Trigger, WebhookDelivery
-from .models import ProcoreConnection
+from .models import ConnectionStatus, ProcoreConnection
 from .runs import run_queue, sync_settings_for
 
 NAMESPACE = "trestle"
 CREATE_UPDATE = ("create", "update")
 ALL_EVENTS = ("create", "update", "delete")
+AUTH_HEADER = "Authorization"  # the only destination header Procore's hook body declares
+AUTH_SCHEME = "Bearer "
+ANOTHER_COMPANY = "ignored: another company"
 logger = logging.getLogger(__name__)
 
 
@@ -65,6 +78,7 @@ def webhooks_register(connection: ProcoreConnection) -> int:
         settings.save(update_fields=["webhook_token"])
     client, company = ProcoreClient(connection), connection.company_id
     webhooks_deregister(connection, client=client)
+    secret = _secret_rotate(settings)
     hook = resources.hook_create(
         client,
         company_id=company,
@@ -72,10 +86,31 @@ def webhooks_register(connection: ProcoreConnection) -> int:
             "api_version": "v2",
             "namespace": NAMESPACE,
             "destination_url": destination_url(settings),
+            "destination_headers": {AUTH_HEADER: AUTH_SCHEME + secret},
         },
     )
     _triggers_register(client, hook["id"], company_id=company)
     return hook["id"]
+
+
+def _secret_rotate(settings: SyncSettings) -> str:
+    """A new secret for the hook about to be created; only its hash is kept."""
+    secret = secrets.token_urlsafe(32)
+    settings.webhook_secret_hash = _digest(secret)
+    settings.save(update_fields=["webhook_secret_hash"])
+    return secret
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _secret_matches(settings: SyncSettings, authorization: str) -> bool:
+    """The header is `Bearer <secret>`; an office without a stored hash accepts nothing."""
+    if not settings.webhook_secret_hash or not authorization.startswith(AUTH_SCHEME):
+        return False
+    presented = _digest(authorization[len(AUTH_SCHEME) :])
+    return hmac.compare_digest(presented, settings.webhook_secret_hash)
 
 
 def _triggers_register(client: ProcoreClient, hook_id: int, *, company_id: int) -> None:
@@ -116,15 +151,18 @@ def _event_key(event: dict) -> str | None:
     return str(key)[:64] if key not in (None, "") else None
 
 
-def webhook_receive(*, token: str, event: dict, enqueue: Callable[[int], None]) -> str | None:
-    """Returns the outcome, or None when the token names no office (the caller answers 401)."""
+def webhook_receive(
+    *, token: str, authorization: str, event: dict, enqueue: Callable[[int], None]
+) -> str | None:
+    """Returns the outcome, or None when the token names no office or the `Authorization`
+    header does not carry its secret (the caller answers 401; nothing is recorded)."""
     settings = SyncSettings.objects.select_related("office").filter(webhook_token=token).first()
-    if settings is None or not token:
+    if settings is None or not token or not _secret_matches(settings, authorization):
         return None
     key = _event_key(event)
     if key is None:
         return "ignored: no event id"
-    outcome = _outcome(event)
+    outcome = _outcome(event, company_id=_company_of(settings))
     try:
         with transaction.atomic():
             WebhookDelivery.objects.create(
@@ -159,7 +197,17 @@ def _our_application_id() -> str:
     return str(django_settings.PROCORE_APP_ID or django_settings.PROCORE_CLIENT_ID)
 
 
-def _outcome(event: dict) -> str:
+def _company_of(settings: SyncSettings) -> int | None:
+    live = ProcoreConnection.objects.filter(office=settings.office).exclude(
+        status=ConnectionStatus.DISCONNECTED
+    )
+    return live.values_list("company_id", flat=True).first()
+
+
+def _outcome(event: dict, *, company_id: int | None) -> str:
+    # A valid URL and secret still name one office: an event of another company is never its own.
+    if company_id is None or str(event.get("company_id")) != str(company_id):
+        return ANOTHER_COMPANY
     metadata = event.get("metadata") if isinstance(event.get("metadata"), dict) else {}
     if str(metadata.get("source_application_id") or "") == _our_application_id():
         return "echo of our own write"

@@ -1,7 +1,10 @@
 """Procore webhooks end to end: Trestle registers its hook in the sandbox, the sandbox posts
 its deliveries to Trestle's webhook URL on the live server, and the queued runs execute."""
 
+from collections.abc import Callable
+
 import pytest
+from django.http import HttpResponse
 
 from apps.procore_sandbox import faults, webhook_resources, webhook_sender
 from apps.procore_sandbox.models import SandboxDelivery
@@ -20,10 +23,10 @@ MARIA = {
 }  # fmt: skip
 
 
-def event(ulid: str, resource: str = "Company Users", **metadata) -> dict:
+def event(ulid: str, company: int, resource: str = "Company Users", **metadata) -> dict:
     return {
         "id": 1, "ulid": ulid, "event_type": "update", "resource_name": resource,
-        "resource_id": 42, "company_id": 7, "metadata": metadata, "api_version": "v2.0",
+        "resource_id": 42, "company_id": company, "metadata": metadata, "api_version": "v2.0",
     }  # fmt: skip
 
 
@@ -32,6 +35,19 @@ def hook_url(procore, client):
     webhooks_register(procore.connection)
     procore.settings.refresh_from_db()
     return f"/procore/webhooks/{procore.settings.webhook_token}/"
+
+
+@pytest.fixture
+def post(client, procore, hook_url) -> Callable[..., HttpResponse]:
+    """Posts to our hook URL as Procore does: with the headers the hook was registered with."""
+    (hook,) = procore.records("webhook_hooks")
+    authorization = hook["destination_headers"]["Authorization"]
+
+    def send(body: object, *, url: str = hook_url, auth: str | None = authorization):
+        headers = {} if auth is None else {"HTTP_AUTHORIZATION": auth}
+        return client.post(url, body, content_type="application/json", **headers)
+
+    return send
 
 
 @pytest.fixture
@@ -110,28 +126,26 @@ def test_a_change_made_by_trestle_comes_back_as_an_echo_and_is_dropped(procore, 
     assert WebhookDelivery.objects.get().outcome == "echo of our own write"
 
 
-def test_duplicate_deliveries_start_one_run(client, procore, hook_url):
+def test_duplicate_deliveries_start_one_run(procore, post):
     for _ in range(3):
-        response = client.post(hook_url, event("01ABC"), content_type="application/json")
+        response = post(event("01ABC", procore.company.id))
         assert response.status_code == 200
     assert SyncRun.objects.filter(trigger="webhook").count() == 1
     assert SyncRun.objects.get().params == {"entities": ["employees"]}
 
 
-def test_an_unknown_token_is_refused_and_writes_nothing(client, procore, hook_url):
-    response = client.post("/procore/webhooks/nope/", event("01X"), content_type="application/json")
+def test_an_unknown_token_is_refused_and_writes_nothing(procore, post):
+    response = post(event("01X", procore.company.id), url="/procore/webhooks/nope/")
     assert response.status_code == 401
     assert WebhookDelivery.objects.count() == 0 and SyncRun.objects.count() == 0
 
 
-def test_events_from_our_own_writes_are_dropped(client, settings, procore, hook_url):
+def test_events_from_our_own_writes_are_dropped(settings, procore, post):
     settings.PROCORE_APP_ID = "trestle-app"
-    client.post(hook_url, event("01Y", source_application_id="trestle-app"),
-                content_type="application/json")  # fmt: skip
+    post(event("01Y", procore.company.id, source_application_id="trestle-app"))
     assert SyncRun.objects.count() == 0
     assert WebhookDelivery.objects.get().outcome == "echo of our own write"
 
 
-def test_bad_bodies_get_a_clear_400(client, procore, hook_url):
-    response = client.post(hook_url, "not json", content_type="application/json")
-    assert response.status_code == 400
+def test_bad_bodies_get_a_clear_400(post):
+    assert post("not json").status_code == 400

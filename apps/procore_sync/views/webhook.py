@@ -8,7 +8,7 @@ from ..tasks import enqueue_run
 from ..webhooks import webhook_receive
 
 
-@csrf_exempt  # Procore posts here; the secret in the URL is the credential
+@csrf_exempt  # Procore posts here; the URL's token and the Authorization header authenticate it
 @require_POST
 def procore_webhook(request, token: str):
     try:
@@ -17,7 +17,10 @@ def procore_webhook(request, token: str):
         return JsonResponse({"error": "body is not JSON"}, status=400)
     if not isinstance(event, dict):
         return JsonResponse({"error": "body is not a JSON object"}, status=400)
-    outcome = webhook_receive(token=token, event=event, enqueue=enqueue_run)
+    authorization = request.headers.get("Authorization", "")
+    outcome = webhook_receive(
+        token=token, authorization=authorization, event=event, enqueue=enqueue_run
+    )
     if outcome is None:
         return JsonResponse({"error": "unknown webhook"}, status=401)
     return JsonResponse({"outcome": outcome})
