@@ -22,11 +22,13 @@ def test_a_commitment_webhook_event_queues_an_ap_import_run(client, books):
         "event_type": "update",
         "resource_name": "Work Order Contracts",
         "resource_id": books.subcontract_id,
-        "company_id": 7,
+        "company_id": books.procore.company.id,
         "api_version": "v2.0",
     }
     url = f"/procore/webhooks/{books.procore.settings.webhook_token}/"
-    response = client.post(url, event, content_type="application/json")
+    (hook,) = books.procore.records("webhook_hooks")  # its headers, as Procore would send them
+    auth = hook["destination_headers"]["Authorization"]
+    response = client.post(url, event, content_type="application/json", HTTP_AUTHORIZATION=auth)
     assert response.status_code == 200
     assert SyncRun.objects.get(trigger="webhook").flow == "ap_import"
 

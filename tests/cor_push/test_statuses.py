@@ -1,5 +1,6 @@
 """Change Event statuses come back from Procore (schedule, webhook, opening the log)."""
 
+import hashlib
 from datetime import timedelta
 
 import pytest
@@ -81,6 +82,7 @@ def test_opening_the_log_checks_stale_statuses_once(
 
 def test_a_change_event_webhook_starts_a_status_run(procore, target, tenant):
     procore.settings.webhook_token = "tok"
+    procore.settings.webhook_secret_hash = hashlib.sha256(b"s3cret").hexdigest()
     procore.settings.save()
     event = {
         "id": 1,
@@ -89,8 +91,12 @@ def test_a_change_event_webhook_starts_a_status_run(procore, target, tenant):
         "resource_name": "Change Events",
         "resource_id": 5,
         "project_id": target.procore_project_id,
+        "company_id": procore.company.id,
     }
-    assert webhook_receive(token="tok", event=event, enqueue=lambda i: None) == "sync"
+    received = webhook_receive(
+        token="tok", authorization="Bearer s3cret", event=event, enqueue=lambda i: None
+    )
+    assert received == "sync"
     assert SyncRun.objects.filter(flow=FLOW, trigger="webhook").count() == 1
 
 
