@@ -1,7 +1,10 @@
 """Webhook deliveries are authenticated by the secret our hook sends in its Authorization
 header (the URL's token is the second factor) and belong to the connection's company only."""
 
+from io import StringIO
+
 import pytest
+from django.core.management import CommandError, call_command
 
 from apps.procore_sandbox import faults, webhook_sender
 from apps.procore_sandbox.models import SandboxRecord
@@ -102,3 +105,18 @@ def test_a_genuine_sandbox_delivery_queues_its_run_and_its_duplicate_nothing(pro
     procore.add("users", **MARIA)
     assert webhook_sender.deliver_due() == 2
     assert len(queued) == 1 and WebhookDelivery.objects.get().outcome == "sync"
+
+
+def test_the_operator_command_registers_an_older_hook_again(procore, hook, queued):
+    SyncSettings.objects.filter(office=procore.connection.office).update(webhook_secret_hash="")
+    office = procore.connection.office.pk
+    call_command("procore_webhooks_register", office=office, stdout=StringIO())
+    (again,) = procore.records("webhook_hooks")
+    assert again["id"] != hook["id"] and again["destination_headers"]["Authorization"]
+    procore.add("users", **MARIA)
+    assert webhook_sender.deliver_due() == 1 and len(queued) == 1
+
+
+def test_the_operator_command_says_when_no_company_is_connected(tenant):
+    with pytest.raises(CommandError, match="no Procore company"):
+        call_command("procore_webhooks_register", office=tenant.office.pk)
