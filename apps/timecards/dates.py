@@ -5,17 +5,23 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.utils import timezone
 
+from apps.offices.models import Office
 from apps.projects.models import Project
 
 
-def project_zone(project: Project) -> ZoneInfo:
-    """The project's zone, else its office's (a project's zone is free text from Procore)."""
-    for name in (project.time_zone, project.office.time_zone):
+def _first_zone(*names: str) -> ZoneInfo:
+    """The first valid zone among `names`, else UTC (a project's zone is free text from Procore)."""
+    for name in names:
         try:
             return ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):
             continue
     return ZoneInfo("UTC")
+
+
+def project_zone(project: Project) -> ZoneInfo:
+    """The project's zone, else its office's."""
+    return _first_zone(project.time_zone, project.office.time_zone)
 
 
 def project_local_date(project: Project, moment: datetime) -> date:
@@ -30,6 +36,11 @@ def project_local_date(project: Project, moment: datetime) -> date:
 
 def project_today(project: Project) -> date:
     return project_local_date(project, timezone.now())
+
+
+def office_today(office: Office) -> date:
+    """Today where the office is: a week that starts on Monday there starts on Monday here."""
+    return timezone.now().astimezone(_first_zone(office.time_zone)).date()
 
 
 def week_start(day: date) -> date:

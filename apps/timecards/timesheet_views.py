@@ -17,7 +17,7 @@ from apps.accounts.policy import permission_required
 from apps.projects.models import CostCode, Project, SubJob
 
 from . import services
-from .dates import project_today, week_start
+from .dates import office_today, project_today, week_start
 from .forms import CrewDayForm, add_service_error
 from .models import Crew, Employee, TimeType
 from .selectors import Week, employee_for_user, live_entries, week_grid
@@ -32,11 +32,12 @@ def _hours(text: str) -> Decimal | None:
     return services.clean_hours(text)
 
 
-def _monday(request: HttpRequest) -> Date:
+def _monday(request: HttpRequest, employee: Employee | None) -> Date:
+    """The week asked for, else this week where the employee's office is."""
     try:
         day = Date.fromisoformat(request.GET.get("week", ""))
     except ValueError:
-        day = timezone.localdate()
+        day = office_today(employee.office) if employee else timezone.localdate()
     return week_start(day)
 
 
@@ -103,7 +104,7 @@ def timecard_timesheet(request):
     employees = Employee.objects.for_account(account).filter(active=True)
     employee = _scoped(Employee, account, request.GET.get("employee", ""))
     employee = employee or employee_for_user(account, request.user)
-    monday = _monday(request)
+    monday = _monday(request, employee)
     week = week_grid(account=account, employee=employee, monday=monday) if employee else None
     status, posted = 200, QueryDict()
     if request.method == "POST" and week is not None:

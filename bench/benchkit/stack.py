@@ -25,8 +25,10 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[2]
 PG_SERVER = "postgres://postgres@127.0.0.1:5432"
-DB_NAME = "trestle_bench"
-REDIS_URL = "redis://127.0.0.1:6379/13"  # its own: rate budgets, cache, Celery broker
+# Its own database and Redis database (rate budgets, cache, Celery broker); the environment may
+# name others so that two benchmarks can run side by side.
+DB_NAME = os.environ.get("BENCH_DB_NAME", "trestle_bench")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 NO_LIMIT = 1_000_000_000  # requests per window: the sandbox never throttles a benchmark
 SERVER_WORKERS = 2
 
@@ -94,8 +96,8 @@ def manage(environ: dict[str, str], *args: str, timeout: float = 300) -> str:
 
 
 def _clear_redis_keys() -> None:
-    """Database 13 is the benchmarks' own: emptied, so nothing of an earlier run leaks in (rate
-    budgets and circuit states of the same connection ids, cached Procore catalogs, Celery
+    """The benchmarks' Redis database is their own: emptied, so nothing of an earlier run leaks
+    in (rate budgets and circuit states of the same connection ids, cached Procore catalogs, Celery
     messages the server queued for a database that is gone, one per webhook it took)."""
     import redis
 

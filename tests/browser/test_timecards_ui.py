@@ -18,6 +18,8 @@ def test_a_foreman_enters_and_submits_a_crew_day_that_a_pm_approves(
     tenant,
     screenshot,
 ):
+    site.project.office.time_zone = site.project.time_zone  # the crew's today is the timesheet's
+    site.project.office.save()
     foreman = tenant.member("field")
     log_in(page, foreman.email)
     page.get_by_role("link", name="Timecards", exact=True).click()

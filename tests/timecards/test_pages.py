@@ -2,11 +2,12 @@
 
 import csv
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from django.http import StreamingHttpResponse
+from freezegun import freeze_time
 
 from apps.accounts.models import Role
 from apps.timecards import services
@@ -93,6 +94,14 @@ def test_the_timesheet_shows_a_week_with_totals_per_day_and_week(client_as, site
     assert f'name="h-{week.rows[0].key}-2025-01-06" value="8.00"' in page
     assert f'name="h-{week.rows[0].key}-2025-01-08"' not in page  # submitted: read-only
     assert "2025-01-13" in page  # next week's link
+
+
+def test_the_timesheet_opens_on_this_week_where_the_employees_office_is(client_as, site):
+    site.ana.office.time_zone = "America/Denver"
+    site.ana.office.save()
+    with freeze_time("2026-12-07 02:00:00"):  # Monday in UTC, still Sunday evening in Denver
+        response = client_as(Role.FIELD).get(f"/timecards/timesheet/?employee={site.ana.pk}")
+    assert response.context["monday"] == date(2026, 11, 30)
 
 
 def test_the_timesheet_saves_typed_hours_as_drafts(client_as, site, enter):
