@@ -4,6 +4,8 @@ The URL conf is walked, so a new view with a parameter fails this test until its
 registered in `outsider_value` below (and so is checked).
 """
 
+from typing import NamedTuple
+
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
@@ -59,8 +61,14 @@ def parametrised_routes():
         yield entry.name, params, route
 
 
-def outsider_value(name: str, param: str, outsider) -> str:
-    """A value for `param` that names an object of the outsider's account."""
+class OutsiderIds(NamedTuple):
+    by_param: dict  # parameter -> id of the outsider's object
+    by_route: dict  # (route name, parameter) -> id, where a parameter names different objects
+
+
+@pytest.fixture
+def ids(outsider) -> OutsiderIds:
+    """Ids of the outsider's objects, made once per test (not once per route)."""
     token, _ = api_token_create(account=outsider.account, user=outsider.owner, name="theirs")
     records = outsider_records(outsider)
     values = {
@@ -113,11 +121,16 @@ def outsider_value(name: str, param: str, outsider) -> str:
             for route in ("detail", "answer", "accept", "reject", "withdraw")
         },
     }
-    if (name, param) in by_route:
-        return str(by_route[(name, param)])
-    if param not in values:
+    return OutsiderIds(values, by_route)
+
+
+def outsider_value(name: str, param: str, ids: OutsiderIds) -> str:
+    """A value for `param` that names an object of the outsider's account."""
+    if (name, param) in ids.by_route:
+        return str(ids.by_route[(name, param)])
+    if param not in ids.by_param:
         pytest.fail(f"Route {name!r} takes {param!r}: register an outsider value for it here.")
-    return str(values[param])
+    return str(ids.by_param[param])
 
 
 def outsider_records(outsider) -> dict:
@@ -211,8 +224,8 @@ def outsider_ap_records(outsider, vendor) -> dict:
     }
 
 
-def url_for(route_regex: str, name: str, params, outsider) -> str:
-    kwargs = {p: outsider_value(name, p, outsider) for p in params}
+def url_for(name: str, params, ids: OutsiderIds) -> str:
+    kwargs = {p: outsider_value(name, p, ids) for p in params}
     return reverse(name, kwargs=kwargs)
 
 
@@ -226,28 +239,27 @@ def outsider_rows(outsider) -> tuple:
 
 
 @pytest.mark.django_db
-def test_every_id_route_is_registered_and_covered(tenant, outsider):
+def test_every_id_route_is_registered_and_covered(tenant, ids):
     routes = list(parametrised_routes())
     assert routes, "the walker found no routes with ids"
-    for name, params, route in routes:
-        url_for(route, name, params, outsider)  # fails for an unregistered parameter
+    for name, params, _route in routes:
+        url_for(name, params, ids)  # fails for an unregistered parameter
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ["owner", "admin", "project_manager", "field"])
-def test_it_refuses_another_accounts_objects_with_404(client, tenant, outsider, role):
+def test_it_refuses_another_accounts_objects_with_404(client, tenant, outsider, ids, role):
     user = tenant.owner if role == "owner" else tenant.member(role)
     client.force_login(user)
     covered = 0
+    before = outsider_rows(outsider)  # each route must leave it as it is
     for name, params, route in parametrised_routes():
-        url = url_for(route, name, params, outsider)
-        before = outsider_rows(outsider)
-        statuses = answers(client, url)
+        statuses = answers(client, url_for(name, params, ids))
         assert outsider_rows(outsider) == before, f"{route} changed the outsider's data"
         assert set(statuses.values()) <= {403, 404, 405}, f"{route} ({name}) answered {statuses}"
         if 404 not in statuses.values():
             # A role refusal is fine only if it is the same answer a missing id gets.
-            missing = answers(client, url_with_missing_ids(name, params, outsider))
+            missing = answers(client, url_with_missing_ids(name, params))
             assert statuses == missing, f"{route} answers differ: {statuses} vs {missing}"
         covered += 1
     assert covered >= 5
@@ -263,7 +275,7 @@ def answers(client, url: str) -> dict[str, int]:
     }
 
 
-def url_with_missing_ids(name: str, params, outsider) -> str:
+def url_with_missing_ids(name: str, params) -> str:
     kwargs = {p: "json" if p == "format" else "987654321" for p in params}
     return reverse(name, kwargs=kwargs)
 
@@ -287,8 +299,7 @@ def test_audit_log_shows_only_own_account(owner_client, tenant, outsider):
 
 
 @pytest.mark.django_db
-def test_anonymous_requests_are_sent_to_login_or_refused(client, outsider):
+def test_anonymous_requests_are_sent_to_login_or_refused(client, ids):
     for name, params, route in parametrised_routes():
-        url = url_for(route, name, params, outsider)
-        status = client.get(url).status_code
+        status = client.get(url_for(name, params, ids)).status_code
         assert status in (302, 401, 403), f"{route} answered {status} without login"
