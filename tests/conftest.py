@@ -87,3 +87,19 @@ def api(api_as) -> APIClient:
 def pytest_collection_modifyitems(items):
     """The contract audit reads what every other test sent, so it runs after them all."""
     items.sort(key=lambda item: item.get_closest_marker("audit") is not None)
+
+
+@pytest.fixture
+def short_waits(monkeypatch):
+    """The client's waits under injected faults (backoff, Retry-After) last a hundredth as long:
+    the same attempts in the same order, without seconds of real sleep per run (the waits
+    themselves are tested with a fake clock in tests/procore_sync)."""
+    import time
+
+    from apps.procore_sync.client.http import ProcoreClient
+
+    def sleep(seconds: float) -> None:
+        time.sleep(seconds / 100)
+
+    defaults = {**ProcoreClient.__init__.__kwdefaults__, "sleep": sleep}
+    monkeypatch.setattr(ProcoreClient.__init__, "__kwdefaults__", defaults)

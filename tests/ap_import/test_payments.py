@@ -197,6 +197,7 @@ def test_a_create_whose_answer_is_lost_is_linked_not_sent_again(invoice, queued)
     assert [p["origin_id"] for p in in_procore()] == [f"trestle-payment-{payment.pk}"]
 
 
+@pytest.mark.usefixtures("short_waits")
 @pytest.mark.parametrize("seed", [3, 8])
 def test_exactly_once_under_injected_faults(books, invoice, queued, seed):
     second = approved_invoice(books, "INV-2")

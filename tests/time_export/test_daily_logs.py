@@ -154,6 +154,7 @@ def test_a_lost_answer_on_a_manpower_log_is_found_by_its_tag(site, day):
     assert _man_hours(site) == D(24)
 
 
+@pytest.mark.usefixtures("short_waits")
 def test_publishing_under_faults_ends_with_trestles_figures(site, day):
     cards, _ = day
     project = site.procore_project_id

@@ -12,7 +12,7 @@ from apps.timecards.models import EntryStatus
 
 from .conftest import MONDAY
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("short_waits")]
 ROUNDS = 10
 
 

@@ -234,6 +234,7 @@ def test_the_api_refuses_a_destination_other_than_the_office(site, api_as, monke
     assert api.post("/api/v1/time-exports/", body, format="json").json()["flow"] == "daily_logs"
 
 
+@pytest.mark.usefixtures("short_waits")
 def test_a_withdrawal_procore_fails_is_a_failed_item_and_nothing_is_sent_twice(site, worked):
     """Procore fails one delete of Monday (500 five times, the client's attempts): Monday stays
     in the daily log, visibly failed, its cards are not sent; Tuesday moves. Retry finishes."""
