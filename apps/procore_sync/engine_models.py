@@ -221,6 +221,8 @@ class WebhookDelivery(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["office", "event_key"], name="one_delivery_per_event")
         ]
+        # The health card reads each office's latest delivery.
+        indexes = [models.Index(fields=["office", "-received_at"], name="delivery_latest")]
 
     def __str__(self) -> str:
         return f"{self.resource_name} {self.event_type} {self.resource_id} ({self.outcome})"
