@@ -17,7 +17,6 @@ from ..counter_models import RateBudgetState, RateReservation
 from .ratewindow import GRACE, LENGTHS, Header, Window, window_of
 
 STATE_TTL = 2 * 86400  # the card still shows the last hour's use a day later
-NAMES = tuple(LENGTHS)
 
 # KEYS: the windows hash, the in-flight set. ARGV: now, grace, then per call (below).
 _LUA_WINDOWS = """
@@ -41,7 +40,7 @@ local function load(name)
 end
 local function save(w)
     redis.call('HSET', KEYS[1], w.name .. ':used', w.used, w.name .. ':reset',
-               string.format('%.3f', w.reset))
+               string.format('%.17g', w.reset))
     if w.limit then redis.call('HSET', KEYS[1], w.name .. ':limit', w.limit) end
     redis.call('EXPIRE', KEYS[1], STATE_TTL)
 end
@@ -64,7 +63,7 @@ if wait == 0 then
 end
 for _, w in ipairs(windows) do save(w) end
 if wait == 0 then return '' end
-return string.format('%.3f', wait)
+return string.format('%.17g', wait)
 """
 )
 
