@@ -7,7 +7,10 @@ Then `--workers` processes, each its own Django, call `GET /rest/v1.0/me` throug
 for the office's one connection (one token) as fast as the budget lets them, from the same
 10-second boundary for `--seconds` (a multiple of 10), each through a session that records every
 answer: its status and its `X-Rate-Limit-*` headers. `--cache database` runs the workers on the
-budget's database fallback (`make run` without Redis) instead of Redis.
+budget's database fallback (`make run` without Redis) instead of Redis. `--latency-ms` delays
+each request in the sandbox before it is counted, so requests sent near a window's end are
+counted in the next one (the sandbox then serves fewer than the windows allow: 2 gunicorn
+workers).
 
 - requests: every answer the workers got, retries included;
 - answered_429: those answered 429 (in the whole run);
@@ -21,6 +24,7 @@ The last line is one JSON object: `{"requests": N, "answered_429": N, "budget_us
 
     .venv/bin/python bench/rate_budget.py [--workers 8] [--seconds 120] [--spike 20]
                                           [--hourly 3600] [--cache redis|database]
+                                          [--latency-ms 0]
 """
 
 import argparse
@@ -46,6 +50,7 @@ def main() -> None:
     parser.add_argument("--spike", type=int, default=20, help="requests per 10 s")
     parser.add_argument("--hourly", type=int, default=3600, help="requests per hour")
     parser.add_argument("--cache", choices=["redis", "database"], default="redis")
+    parser.add_argument("--latency-ms", type=int, default=0, help="the sandbox's, before counting")
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)  # child mode
     parser.add_argument("--connection", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--start", type=float, help=argparse.SUPPRESS)
@@ -61,7 +66,9 @@ def main() -> None:
         from apps.procore_sandbox import faults
 
         _, connection = connected_office("Rate Budget Bench")
-        faults.set_faults(rate_limit_hourly=args.hourly, rate_limit_spike=args.spike)
+        faults.set_faults(
+            rate_limit_hourly=args.hourly, rate_limit_spike=args.spike, latency_ms=args.latency_ms
+        )
         environ = dict(bench.environ)
         if args.cache == "database":
             environ.pop("REDIS_URL")  # config.settings.local then shares the cache in the DB
@@ -162,7 +169,8 @@ def print_report(args, answers: list[dict], start: float, seconds: int) -> None:
     per_window = [ok_per_window[w] for w in windows]
     print(
         f"{args.workers} worker processes, one connection, {seconds} s from a common start, "
-        f"budget on {args.cache}; sandbox limits {args.spike} per 10 s, {args.hourly} per hour"
+        f"budget on {args.cache}; sandbox limits {args.spike} per 10 s, {args.hourly} per hour, "
+        f"latency {args.latency_ms} ms"
     )
     by_status = ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items(), key=str))
     print(f"answers: {len(answers)} ({by_status})")

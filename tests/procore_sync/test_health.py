@@ -57,7 +57,7 @@ def test_the_hourly_use_stays_after_the_spike_windows_end(owner_client, connecti
     budget = RateBudget(connection.pk)
     budget.settle(budget.reserve(), headers(remaining=20, reset=time.time() + 1))
     html = page(owner_client)
-    assert "1 used, resets" in html and "not reported the hourly limit" in html
+    assert "1 used, resets" in html and "(limit not reported yet)" in html
     assert "no request yet" not in html
 
 
