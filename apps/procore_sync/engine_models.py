@@ -1,10 +1,13 @@
 """The sync engine's state: settings per office, links to Procore records, runs and their items."""
 
+from datetime import datetime
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from apps.accounts.tenancy import TenantQuerySet
 from apps.offices.models import Office
@@ -208,6 +211,8 @@ class WebhookDelivery(models.Model):
     resource_id = models.BigIntegerField(null=True, blank=True)
     outcome = models.CharField(max_length=40)
     received_at = models.DateTimeField(default=timezone.now)
+    # When the change happened in Procore (the event's `timestamp`): the card shows the lag.
+    event_at = models.DateTimeField(null=True, blank=True)
 
     tenant_path = "office__account"
     objects = TenantQuerySet.as_manager()
@@ -216,9 +221,20 @@ class WebhookDelivery(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["office", "event_key"], name="one_delivery_per_event")
         ]
+        # The health card reads each office's latest delivery.
+        indexes = [models.Index(fields=["office", "-received_at"], name="delivery_latest")]
 
     def __str__(self) -> str:
         return f"{self.resource_name} {self.event_type} {self.resource_id} ({self.outcome})"
+
+    @staticmethod
+    def event_time(event: dict) -> datetime | None:
+        """The event's `timestamp` (ISO 8601), or None when it is missing or unreadable."""
+        try:
+            moment = parse_datetime(str(event.get("timestamp") or ""))
+        except ValueError:
+            return None
+        return moment if moment is not None and timezone.is_aware(moment) else None
 
 
 class ImportWizard(models.Model):

@@ -129,7 +129,7 @@ class ProcoreConnection(models.Model):
 
 
 # The sync engine's tables live in their own module; importing them here registers them.
-from .counter_models import SharedCounter  # noqa: E402, F401
+from .counter_models import RateBudgetState, RateReservation, SharedCounter  # noqa: E402, F401
 from .engine_models import (  # noqa: E402, F401
     ExternalRef,
     ImportWizard,

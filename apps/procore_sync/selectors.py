@@ -1,12 +1,13 @@
 """Reads for the Sync Activity pages and the connection-health card."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 
-from .client.ratelimit import RateBudget
-from .engine_models import SyncItem, SyncRun, SyncSettings
+from .client import answer_counts
+from .client.ratelimit import HourlyUse, hourly_use
+from .engine_models import SyncItem, SyncRun, WebhookDelivery
 from .models import ConnectionStatus, ProcoreConnection
 
 
@@ -39,31 +40,54 @@ def sync_item_list(*, run: SyncRun, outcome: str = "", entity: str = "") -> Quer
 @dataclass
 class ConnectionHealth:
     connection: ProcoreConnection
-    rate_remaining: int | None
-    rate_resets_at: datetime | None
+    hourly: HourlyUse
+    answers: dict[str, dict[str, int]]  # {"hour"|"day": {"2xx"|"4xx"|"5xx"|"none": n}}
     last_webhook_at: datetime | None
+    webhook_lag: timedelta | None  # from the change in Procore to its delivery here
+
+    @property
+    def hourly_resets_at(self) -> datetime:
+        return datetime.fromtimestamp(self.hourly.resets_at, tz=UTC)
+
+    @property
+    def webhook_lag_seconds(self) -> float | None:
+        return None if self.webhook_lag is None else round(self.webhook_lag.total_seconds(), 1)
+
+    @property
+    def answer_rows(self) -> list[tuple[str, str, dict[str, int]]]:
+        """(span, label, counts) with template-friendly names ("2xx" is not a template key)."""
+        names = {"2xx": "ok", "4xx": "refused", "5xx": "failed", "none": "none"}
+        return [
+            (span, label, {names[k]: v for k, v in self.answers[span].items() if k in names})
+            for span, label in (("hour", "last hour"), ("day", "last day"))
+        ]
 
 
 def connection_health_list(*, account) -> list[ConnectionHealth]:
-    connections = (
+    """The card of each live connection, in a fixed number of queries whatever the number of
+    connections: one for the connections and their last webhook, and (without Redis) one each
+    for the rate budgets and the answer counts."""
+    latest = WebhookDelivery.objects.filter(office=OuterRef("office")).order_by("-received_at")
+    connections = list(
         ProcoreConnection.objects.for_account(account)
         .exclude(status=ConnectionStatus.DISCONNECTED)
         .select_related("office", "connected_by")
-    )
-    webhooks = dict(
-        SyncSettings.objects.for_account(account).values_list("office_id", "last_webhook_at")
-    )
-    health = []
-    for connection in connections:
-        snapshot = RateBudget(connection.pk).latest()
-        health.append(
-            ConnectionHealth(
-                connection=connection,
-                rate_remaining=snapshot.remaining if snapshot else None,
-                rate_resets_at=datetime.fromtimestamp(snapshot.reset).astimezone()
-                if snapshot
-                else None,
-                last_webhook_at=webhooks.get(connection.office_id),
-            )
+        .annotate(
+            webhook_received_at=Subquery(latest.values("received_at")[:1]),
+            webhook_event_at=Subquery(latest.values("event_at")[:1]),
         )
-    return health
+    )
+    ids = [connection.pk for connection in connections]
+    hourly, answers = hourly_use(ids), answer_counts.totals(ids)
+    return [
+        ConnectionHealth(
+            connection=connection,
+            hourly=hourly[connection.pk],
+            answers=answers[connection.pk],
+            last_webhook_at=connection.webhook_received_at,
+            webhook_lag=connection.webhook_received_at - connection.webhook_event_at
+            if connection.webhook_received_at and connection.webhook_event_at
+            else None,
+        )
+        for connection in connections
+    ]

@@ -174,6 +174,7 @@ def webhook_receive(
                 if isinstance(event.get("resource_id"), int)
                 else None,
                 outcome=outcome,
+                event_at=WebhookDelivery.event_time(event),
             )
     except IntegrityError:
         return "duplicate"

@@ -104,15 +104,15 @@ def circuit_mixed_then_failures(
 
 
 def budget_takes(index: int, barrier: Barrier, connection_id: int, calls: int) -> int:
-    """How many of `calls` requests the shared budget let through."""
+    """How many of `calls` reservations the shared budget let through (none waits)."""
     from apps.procore_sync.client.errors import RateLimited
     from apps.procore_sync.client.ratelimit import RateBudget
 
-    budget, allowed = RateBudget(connection_id), 0
+    budget, allowed = RateBudget(connection_id, max_wait=0), 0
     barrier.wait()
     for _ in range(calls):
         try:
-            budget.wait()
+            budget.reserve()
         except RateLimited:
             continue
         allowed += 1

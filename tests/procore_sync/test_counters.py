@@ -11,7 +11,7 @@ import pytest
 from django.core.cache import cache
 from freezegun import freeze_time
 
-from apps.procore_sync.client import counters
+from apps.procore_sync.client import answer_counts, counters
 from apps.procore_sync.client.circuit import CircuitBreaker
 from apps.procore_sync.client.errors import ProcoreUnavailable
 from apps.procore_sync.client.ratelimit import RateBudget
@@ -150,6 +150,24 @@ def test_failures_and_successes_interleaved_across_processes_never_raise(counter
 @pytest.mark.django_db(transaction=True)
 def test_several_processes_share_one_rate_budget_exactly(counter_backend):
     connection_id = fresh_connection_id()
-    RateBudget(connection_id).record(headers(remaining=500, reset=time.time() + 1200))
+    budget = RateBudget(connection_id)
+    budget.settle(budget.reserve(), headers(remaining=499, reset=time.time() + 1200, limit=500))
     allowed = run_in_processes(budget_takes, connection_id, 200)
-    assert sum(allowed) == 500
+    assert sum(allowed) == 499  # the hourly window's 500, less the one that seeded it
+
+
+# -- answers counted for the health card ---------------------------------------------------------
+
+
+def test_answers_are_counted_by_class_over_the_last_hour_and_day(counter_backend):
+    connection_id, other = fresh_connection_id(), fresh_connection_id()
+    now = time.time()
+    for status, age in [(200, 0), (201, 0), (404, 60), (503, 3000), (None, 0), (200, 7200)]:
+        answer_counts.count(connection_id, status, now=now - age)
+    answer_counts.count(other, 500, now=now)
+    answer_counts.count(connection_id, 200, now=now - 90000)  # more than a day ago
+    counts = answer_counts.totals([connection_id, other], now=now)
+    assert counts[connection_id]["hour"] == {"2xx": 2, "4xx": 1, "5xx": 1, "none": 1}
+    assert counts[connection_id]["day"] == {"2xx": 3, "4xx": 1, "5xx": 1, "none": 1}
+    assert counts[other]["hour"]["5xx"] == 1
+    assert counters.read_many([fresh_key()]) == [0]

@@ -20,6 +20,7 @@ from apps.procore_sync.client.errors import (
 from apps.procore_sync.client.http import RetryPolicy
 from apps.procore_sync.client.idempotent import create_idempotent, first_with_origin_id
 from apps.procore_sync.client.pages import filters
+from apps.procore_sync.client.ratewindow import GRACE
 from apps.procore_sync.models import ConnectionStatus
 
 from .conftest import ACCESS, API, CE_BODY, CE_EVENT, CE_PATH, CE_SCOPE, COMPANY_ID, LOGIN, REFRESH
@@ -75,7 +76,7 @@ def test_429_waits_until_the_rate_limit_resets(connection, make_client, fake_tim
     responses.get(ME, status=429, headers={**limited, "X-Rate-Limit-Reset": str(int(reset))})
     responses.get(ME, json={"id": 1})
     assert make_client(connection).get("/rest/v1.0/me") == {"id": 1}
-    assert fake_time.sleeps == [7.0]
+    assert fake_time.sleeps == [7.0 + GRACE]  # once, until the budget takes the window as reset
     connection.refresh_from_db()
     assert connection.rate_limited_count == 1
 
@@ -86,7 +87,7 @@ def test_429_with_a_distant_reset_raises_rate_limited(connection, make_client, f
     responses.get(ME, status=429, headers={"X-Rate-Limit-Reset": str(reset)})
     with pytest.raises(RateLimited) as caught:
         make_client(connection).get("/rest/v1.0/me")
-    assert caught.value.retry_at == reset
+    assert caught.value.retry_at == reset + GRACE
     assert fake_time.sleeps == []
 
 

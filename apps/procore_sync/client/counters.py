@@ -45,6 +45,18 @@ def increment(key: str, *, ttl: int) -> int:
     return _database_increment(full_key, ttl)
 
 
+def read_many(keys: list[str]) -> list[int]:
+    """The current values of `keys` (0 for a missing or expired one), in one round trip or query."""
+    cache = caches["default"]
+    if isinstance(cache, RedisCache):
+        found = cache.get_many(keys)
+        return [int(found.get(key, 0)) for key in keys]
+    full_keys = [cache.make_and_validate_key(key) for key in keys]
+    rows = SharedCounter.objects.filter(key__in=full_keys, expires_at__gt=timezone.now())
+    found = dict(rows.values_list("key", "value"))
+    return [found.get(key, 0) for key in full_keys]
+
+
 def reset(key: str) -> None:
     """Forget `key`: the next increment starts again at 1."""
     cache = caches["default"]

@@ -1,7 +1,8 @@
 """ProcoreClient: the one seam through which Trestle talks to Procore's REST API.
 
 It sets the base URL, `Authorization` and `Procore-Company-Id`, timeouts; refreshes the token
-(once per request) on expiry or 401; shares the rate budget; retries what can succeed later with
+(once per request) on expiry or 401; reserves a slot of the shared rate budget before each
+request and counts every answer for the health card; retries what can succeed later with
 capped exponential backoff and full jitter; reads every 2xx body (answers.py), retrying one that
 cannot be read; and turns every other answer into a typed error.
 """
@@ -20,6 +21,7 @@ from django.conf import settings
 from urllib3.exceptions import NewConnectionError
 
 from ..models import ProcoreConnection
+from . import answer_counts
 from .answers import Answer, Expect, read_answer
 from .circuit import CircuitBreaker
 from .errors import (
@@ -32,6 +34,7 @@ from .errors import (
 )
 from .oauth import refresh_access_token
 from .ratelimit import RateBudget
+from .ratewindow import GRACE
 
 logger = logging.getLogger(__name__)
 
@@ -77,8 +80,8 @@ def _server_wait(response: requests.Response, now: float) -> float | None:
                 pass
     reset = response.headers.get("X-Rate-Limit-Reset")
     if response.status_code == 429 and reset:
-        try:
-            return max(0.0, float(reset) - now)
+        try:  # the budget takes the window as reset GRACE after Procore's reset
+            return max(0.0, float(reset) + GRACE - now)
         except ValueError:
             return None
     return None
@@ -218,7 +221,7 @@ class ProcoreClient:
         attempt: int,
     ) -> tuple[requests.Response | None, Exception | None]:
         self.circuit.check()
-        self.budget.wait()
+        slot = self.budget.reserve()
         headers = {
             "Authorization": f"Bearer {self.connection.access_token}",
             "Accept": "application/json",
@@ -226,7 +229,7 @@ class ProcoreClient:
         }
         if self.connection.company_id:
             headers["Procore-Company-Id"] = str(self.connection.company_id)
-        sent = time.monotonic()
+        sent, response = time.monotonic(), None
         try:
             response = self.session.request(
                 method,
@@ -240,8 +243,10 @@ class ProcoreClient:
             _log(method, path, type(exc).__name__, sent, attempt, self.connection.pk)
             self.circuit.failed()
             return None, exc
+        finally:  # the slot stays counted in its windows; it is no longer in flight
+            self.budget.settle(slot, response.headers if response is not None else None)
+            answer_counts.count(self.connection.pk, getattr(response, "status_code", None))
         _log(method, path, response.status_code, sent, attempt, self.connection.pk)
-        self.budget.record(response.headers)
         if response.status_code >= 500:
             self.circuit.failed()
         else:

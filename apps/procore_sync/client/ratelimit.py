@@ -1,42 +1,34 @@
-"""One rate budget per connection, shared by every process through the Django cache (Redis).
+"""One rate budget per connection, shared by every web and worker process, that reserves a slot
+before each request (issue 17 §3).
 
-Procore reports one of two windows on each answer (`X-Rate-Limit-Limit/Remaining/Reset`): the
-10-second spike window or the hourly one, whichever is closer to running out. We keep the latest
-snapshot of each window in the cache, and count the requests every worker sends against that
-snapshot with atomic `cache.add` + `cache.incr`; when the count reaches the snapshot's `remaining`,
-everyone waits for its reset. A fresh snapshot (from any worker's answer) starts a fresh count.
+Procore counts requests in two fixed windows, hourly and a 10-second spike, and reports on each
+answer (`X-Rate-Limit-Limit/Remaining/Reset`) whichever is closer to running out. The budget
+counts every request against both windows *when it is reserved*, so requests other processes
+have in flight are counted before Procore sees them; each answer's header can only raise the
+count of the window it reports (`ratewindow.py`). A 429 says Remaining 0: that window is full
+for everyone until its reset, and the count is not restarted. A process that finds a window full
+sleeps until it resets (one sleep per reset, never a spin), or raises RateLimited rather than
+wait longer than `max_wait` in all.
 """
 
-import math
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from django.core.cache import cache
+from django.conf import settings
 
-from . import counters
+from . import ratestore
 from .errors import RateLimited
-
-SPIKE_WINDOW_SECONDS = 10
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    remaining: int
-    reset: float  # Unix seconds
+from .ratewindow import Window, read_header
 
 
-def read_headers(headers: Mapping[str, str]) -> Snapshot | None:
-    try:
-        return Snapshot(
-            int(headers["X-Rate-Limit-Remaining"]), float(headers["X-Rate-Limit-Reset"])
-        )
-    except (KeyError, ValueError):
-        return None
+def budget_key(connection_id: int) -> str:
+    return f"procore-rate:{connection_id}"
 
 
 class RateBudget:
-    """Ask `wait()` before each request and `record()` each answer's headers."""
+    """`reserve()` before each request, `settle()` with its answer's headers (or None)."""
 
     def __init__(
         self,
@@ -46,52 +38,49 @@ class RateBudget:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.prefix = f"procore-rate:{connection_id}"
+        self.key = budget_key(connection_id)
         self.max_wait = max_wait
         self.sleep = sleep
         self.clock = clock
 
-    def record(self, headers: Mapping[str, str]) -> None:
-        snapshot = read_headers(headers)
-        if snapshot is None:
-            return
-        now = self.clock()
-        window = "spike" if snapshot.reset - now <= SPIKE_WINDOW_SECONDS else "hour"
-        ttl = max(1, math.ceil(snapshot.reset - now) + 1)
-        cache.set(f"{self.prefix}:{window}", (snapshot.remaining, snapshot.reset), ttl)
-
-    def latest(self) -> Snapshot | None:
-        """The tighter of the live windows, for the connection-health card."""
-        live = [
-            Snapshot(*snapshot)
-            for window in ("hour", "spike")
-            if (snapshot := cache.get(f"{self.prefix}:{window}")) and snapshot[1] > self.clock()
-        ]
-        return min(live, key=lambda s: s.remaining, default=None)
-
-    def wait(self) -> None:
-        """Take one request from the budget, sleeping until a reset if it is spent.
-
-        Raises RateLimited (with `retry_at`) rather than sleep longer than `max_wait`.
-        """
-        for window in ("hour", "spike"):
-            wait_until = self._take(window)
+    def reserve(self) -> str:
+        """A slot in both windows, after sleeping until a reset if one is full; its token."""
+        token, deadline = uuid.uuid4().hex, self.clock() + self.max_wait
+        # A request longer than its timeouts is gone; its slot stops counting as in flight.
+        in_flight_for = 2 * settings.PROCORE_TIMEOUT_SECONDS + 5
+        while True:
+            now = self.clock()
+            wait_until = ratestore.reserve(self.key, token, now=now, expires=now + in_flight_for)
             if wait_until is None:
-                continue
-            delay = wait_until - self.clock()
-            if delay > self.max_wait:
+                return token
+            if wait_until > deadline:
                 raise RateLimited(retry_at=wait_until)
-            if delay > 0:
-                self.sleep(delay)
+            self.sleep(wait_until - now)
 
-    def _take(self, window: str) -> float | None:
-        """None if this window lets a request through now, else when it resets."""
-        snapshot = cache.get(f"{self.prefix}:{window}")
-        if snapshot is None:
-            return None
-        remaining, reset = snapshot
-        if reset <= self.clock():
-            return None
-        counter = f"{self.prefix}:{window}:{reset}:{remaining}"
-        taken = counters.increment(counter, ttl=max(1, math.ceil(reset - self.clock()) + 1))
-        return None if taken <= remaining else reset
+    def settle(self, token: str, headers: Mapping[str, str] | None) -> None:
+        header = read_header(headers) if headers is not None else None
+        ratestore.settle(self.key, token, header, now=self.clock())
+
+
+@dataclass(frozen=True)
+class HourlyUse:
+    """The hourly window for the connection-health card."""
+
+    used: int
+    limit: int | None  # None until Procore has reported the hourly window
+    resets_at: float  # Unix seconds
+
+    @property
+    def left(self) -> int | None:
+        return None if self.limit is None else max(0, self.limit - self.used)
+
+
+def hourly_use(connection_ids: list[int], *, now: float | None = None) -> dict[int, HourlyUse]:
+    """Each connection's hourly window, read in one round trip (or query)."""
+    now = time.time() if now is None else now
+    windows = ratestore.windows_of([budget_key(pk) for pk in connection_ids], now=now)
+    return {pk: _hourly(windows[budget_key(pk)]["hour"]) for pk in connection_ids}
+
+
+def _hourly(window: Window) -> HourlyUse:
+    return HourlyUse(used=window.used, limit=window.limit, resets_at=window.reset or 0.0)

@@ -1,4 +1,5 @@
-"""Sync Activity: runs with live progress, per-record results, Run now, Retry failed, CSV."""
+"""Sync Activity: runs and connection health kept live, per-record results, Run now, Retry
+failed, CSV."""
 
 from django import forms
 from django.contrib import messages
@@ -39,6 +40,7 @@ class RunFilterForm(forms.Form):
 @login_required
 @permission_required("sync.view")
 def sync_activity(request):
+    """The page, or (polled by htmx every few seconds) only its runs and each card's details."""
     form = RunFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     runs = selectors.sync_run_list(
@@ -50,11 +52,12 @@ def sync_activity(request):
         date_to=filters.get("date_to"),
     )
     context = {
-        "form": form,
         "page": Paginator(runs, 25).get_page(request.GET.get("page")),
-        "offices": Office.objects.for_account(request.account),
         "health": selectors.connection_health_list(account=request.account),
     }
+    if request.htmx:
+        return render(request, "procore_sync/sync_activity_live.html", context)
+    context |= {"form": form, "offices": Office.objects.for_account(request.account)}
     return render(request, "procore_sync/sync_activity.html", context)
 
 
