@@ -152,7 +152,7 @@ def entities_flow(run: SyncRun, recorder: RunRecorder) -> None:
 
 
 def _import(ctx, entity, recorder, full, auto, two_way) -> None:
-    if not full and list_unchanged(ctx, entity.name, _cursor(ctx.settings, entity.name, False)):
+    if not full and list_unchanged(ctx, entity.name):
         return  # Procore announced no change to the list since its last read (scope.py)
     since = _cursor(ctx.settings, entity.name, full or not entity.incremental)
     options = ImportOptions(
@@ -162,17 +162,17 @@ def _import(ctx, entity, recorder, full, auto, two_way) -> None:
         custom_fields=ctx.cache.get("custom_fields", {}),
     )
     seen: set[int] = set()
-    parents: set[int] = set()
     failed = unreadable = False
     for batch in FETCHERS[entity.name](ctx, since):
         counts, items, ids = import_batch_seen(entity, batch, options)
         seen |= ids
-        parents |= set(batch.parents.values())
         failed = failed or bool(counts.get("failed"))
         unreadable = unreadable or any(i.outcome == "failed" and not i.procore_id for i in items)
         recorder.add(counts, items)
     ctx.cache[f"seen:{entity.name}"] = seen  # the projects seen tell whose sub-jobs to read
     if since is None and not unreadable:  # a full pull saw all Procore has: the rest is gone
+        # under a parent, only in the projects read whole, even those that now hold nothing
+        parents = ctx.cache.get("read_whole", {}).get(entity.name, set())
         counts, items = orphans_deactivate(
             entity, ctx.office, seen, parents if entity.parent_field else None
         )

@@ -30,8 +30,9 @@ def _chunks(records: Iterable[dict], **context) -> Iterator[Batch]:
 def _per_project(ctx: SyncContext, name: str, since: datetime | None, fetch) -> Iterator[Batch]:
     """Records of the projects the run reads (`fetch(project, since)`), gathered into batches of
     up to BATCH_SIZE, so a thousand small projects cost a thousand requests but a handful of
-    database transactions."""
+    database transactions. The projects read whole are kept in `ctx.cache["read_whole"]`."""
     records, parents = [], {}
+    read_whole = ctx.cache.setdefault("read_whole", {}).setdefault(name, set())
     for procore_id, local_pk, read_since in projects_to_read(ctx, name, since):
         for record in fetch(procore_id, read_since):
             records.append(record)
@@ -40,6 +41,8 @@ def _per_project(ctx: SyncContext, name: str, since: datetime | None, fetch) -> 
             if len(records) >= BATCH_SIZE:
                 yield Batch(records, parents)
                 records, parents = [], {}
+        if read_since is None:  # all it holds was listed: what it held before and not now is gone
+            read_whole.add(local_pk)
     if records:
         yield Batch(records, parents)
 

@@ -18,6 +18,7 @@ everything each run, as before. A delivery Procore lost is caught by the nightly
 from datetime import datetime
 
 from django.contrib.contenttypes.models import ContentType
+from django.utils.dateparse import parse_datetime
 
 from apps.projects.models import Project
 
@@ -36,6 +37,13 @@ UNINFORMATIVE = ("ignored", "echo")
 def covered_key(entity_name: str) -> str:
     """The cursor entry keeping what the last complete read of the entity covered."""
     return f"{entity_name}:covered"
+
+
+def _last_read(ctx: SyncContext, entity_name: str) -> datetime | None:
+    """When the last complete read started. A delivery received before then was sent after
+    Procore made its change, so that read saw it: no overlap is needed on our own clock."""
+    value = ctx.settings.cursors.get(entity_name)
+    return parse_datetime(value) if value else None
 
 
 def webhooks_live(ctx: SyncContext) -> bool:
@@ -70,7 +78,7 @@ def projects_to_read(
     covered = ctx.settings.cursors.get(covered_key(entity_name))
     if since is None or covered is None or not webhooks_live(ctx):
         return [(pid, pk, since) for pid, pk in linked]
-    named = _delivered_projects(ctx, entity_name, since)
+    named = _delivered_projects(ctx, entity_name, _last_read(ctx, entity_name) or since)
     if named is None:  # a delivery for a record we cannot place: read every project
         return [(pid, pk, since) for pid, pk in linked]
     changed = ctx.cache.get("seen:projects", set())  # Procore ids this run's projects read saw
@@ -82,10 +90,10 @@ def projects_to_read(
     ]
 
 
-def list_unchanged(ctx: SyncContext, entity_name: str, since: datetime | None) -> bool:
+def list_unchanged(ctx: SyncContext, entity_name: str) -> bool:
     """A whole list whose every change Procore announces (the cost code list), read completely
-    since `since` for the same list, and no delivery about it since then."""
-    chosen = ANNOUNCED_LISTS.get(entity_name)
+    for the same list, and no delivery about it since that read."""
+    chosen, since = ANNOUNCED_LISTS.get(entity_name), _last_read(ctx, entity_name)
     if chosen is None or since is None or not webhooks_live(ctx):
         return False
     if ctx.settings.cursors.get(covered_key(entity_name)) != getattr(ctx.settings, chosen):
