@@ -257,3 +257,18 @@ def test_a_full_re_read_waits_for_the_run_in_progress_instead_of_being_skipped(p
         for p in ({"full": True}, {})
     ]
     assert [run_execute(run.pk).status for run in runs] == ["queued", "skipped"]
+
+
+def test_the_wizard_shows_and_saves_how_many_nights_apart_the_full_re_read_runs(
+    procore, owner_client, tenant
+):
+    from apps.procore_sync.engine_models import ImportWizard, SyncSettings
+
+    url = f"/settings/offices/{tenant.office.pk}/integrations/procore/wizard/"
+    ImportWizard.objects.create(office=tenant.office, step=5)
+    assert 'name="full_reread_nights" value="1"' in owner_client.get(url).content.decode()
+    owner_client.post(url, {"flow_entities": "on", "time_mode": "timesheets",
+                            "ap_mode": "manual", "full_reread_nights": "3"})  # fmt: skip
+    settings = SyncSettings.objects.get(office=tenant.office)
+    assert schedules.full_reread_nights(settings) == 3
+    assert settings.options["full_reread_nights"] == 3
