@@ -9,7 +9,11 @@ its peak memory is its own:
 1. full import (flow "entities": work classifications, employees, projects, sub-jobs, cost
    codes) with `run_queue(...)` + `engine.run_execute(run_id)`; then its floor: the same pages
    with `requests.get` + `json.loads`, rows and links written with COPY into another office;
-2. the same run again with nothing changed; floor: the same pages, fetched and parsed;
+2. the same run again with nothing changed (issue 17: webhook-first sync, the office's hook
+   registered as the wizard does); floor: the same pages, fetched and parsed. Its requests are
+   `noop_requests`, next to `noop_floor`: one request per kind of resource the run covers (each
+   entity's list and the custom field definitions), the floor of a poll that reads every kind;
+   sub-jobs and the cost code list come below it as Procore announces their changes by webhook;
 3. employees set to "both", 5,000 random local employees changed, an employees run (import
    of nothing, then the export); floor: one SELECT, sync-action PATCHes of 1,000, one COPY
    and one UPDATE of the links.
@@ -18,7 +22,8 @@ Printed per run: Procore requests and the minimum possible (ceil(Total/Per-Page)
 run must read, one list per linked project for sub-jobs, ceil(sent/1000) sync calls), records/s,
 SQL statements per batch (`connection.execute_wrapper`), peak RSS growth, and ratios to the
 floor. No assertion: figures are printed as measured. `--profile` adds the top of a cProfile
-of each engine run (slower; timings then include the profiler).
+of each engine run (slower; timings then include the profiler). The last line is one JSON
+object of the key figures (seconds and requests per run, `noop_requests`, `noop_floor`).
 
     .venv/bin/python bench/import_sync.py [--employees 20000] [--projects 2000] [--changed 5000]
 """
@@ -34,6 +39,7 @@ ENTITIES = ["work_classifications", "employees", "projects", "sub_jobs", "cost_c
 DIVISIONS, CODES = 10, 1000
 PHASES = ["import", "import-floor", "unchanged", "unchanged-floor", "export", "export-floor"]
 PHASE_TIMEOUT = 600
+NOOP_FLOOR = len(ENTITIES) + 1  # one list per entity, plus the custom field definitions
 
 
 # --- parent: the stack, the data, the phases, the report -----------------------------------
@@ -61,6 +67,7 @@ def main() -> None:
         for phase in PHASES:
             if phase == "export":
                 state["changed"] = change_employees(state, args.changed)
+                unhook(state)
             stack.analyze()
             state_file = bench.run_dir / "state.json"
             state_file.write_text(json.dumps(state))
@@ -72,11 +79,13 @@ def prepare(bench: stack.Stack, args) -> dict:
     from benchkit.office import connected_office, office_create, sandbox_token
 
     from apps.procore_sync.engine_models import SyncSettings
+    from apps.procore_sync.webhooks import webhooks_register
 
     with meters.Stopwatch() as watch:
         list_id = add_cost_code_list()
         stack.sandbox_backdate()
     office, connection = connected_office("Bench Engine")
+    webhooks_register(connection)  # as choosing the company in the wizard does
     # One live connection per Procore company: the floor's office borrows a token instead.
     floor_office = office_create("Bench Floor")
     SyncSettings.objects.filter(office__in=[office, floor_office]).update(cost_code_list_id=list_id)
@@ -114,6 +123,16 @@ def add_cost_code_list() -> int:
             build.add("standard_cost_codes", data | {"parent_id": division}, parent_id=list_id)
     build.flush()
     return list_id
+
+
+def unhook(state: dict) -> None:
+    """The hook removed before the export: the sandbox would post each exported employee back
+    as a delivery to this same 2-worker server, so run 3 would time the deliveries too (their
+    latency is bench/webhook_latency.py's subject)."""
+    from apps.procore_sync.models import ProcoreConnection
+    from apps.procore_sync.webhooks import webhooks_deregister
+
+    webhooks_deregister(ProcoreConnection.objects.get(office_id=state["office"]))
 
 
 def change_employees(state: dict, count: int) -> list[int]:
@@ -314,6 +333,20 @@ def report(bench, args, state: dict, results: dict, elapsed: float) -> None:
             print("  cProfile of the engine run (top 30 by cumulative time):")
             print("    " + "\n    ".join(engine_result["profile"].splitlines()[:60]))
     print(f"\ntotal wall time {elapsed:.0f}s")
+    print(json.dumps(summary(args, results)))
+
+
+def summary(args, results: dict) -> dict:
+    """The key figures, as one JSON object (the report's last line)."""
+    figures = {"employees": args.employees, "projects": args.projects}
+    for phase in ("import", "unchanged", "export"):
+        engine_result, floor_result = results[phase], results[f"{phase}-floor"]
+        figures[f"{phase}_seconds"] = round(engine_result["seconds"], 1)
+        figures[f"{phase}_floor_seconds"] = round(floor_result["seconds"], 1)
+        figures[f"{phase}_requests"] = sum(engine_result["requests"].values())
+    figures["noop_requests"] = figures["unchanged_requests"]
+    figures["noop_floor"] = NOOP_FLOOR
+    return figures
 
 
 def report_engine(r: dict) -> None:

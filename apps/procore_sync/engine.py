@@ -23,6 +23,7 @@ from .exporters.entities import export_entity
 from .importers.context import SyncContext
 from .importers.custom_fields import custom_fields_refresh
 from .importers.fetch import FETCHERS
+from .importers.scope import covered_key, list_unchanged
 from .importers.upsert import ImportOptions, import_batch_seen, orphans_deactivate
 from .live import RunError, live_connection
 from .reconcile.flow import reconcile_flow
@@ -85,8 +86,12 @@ def _reason(run: SyncRun, exc: Exception) -> str:
 
 
 def _waits(run: SyncRun) -> bool:
-    return run.flow in WAIT_WHEN_BUSY or (
-        run.flow in WAIT_WHEN_BUSY_WITH_RANGE and "start" in (run.params or {})
+    """A full re-read waits too: the incremental run in progress does not do its work."""
+    params = run.params or {}
+    return (
+        run.flow in WAIT_WHEN_BUSY
+        or (run.flow in WAIT_WHEN_BUSY_WITH_RANGE and "start" in params)
+        or bool(params.get("full"))
     )
 
 
@@ -147,6 +152,8 @@ def entities_flow(run: SyncRun, recorder: RunRecorder) -> None:
 
 
 def _import(ctx, entity, recorder, full, auto, two_way) -> None:
+    if not full and list_unchanged(ctx, entity.name):
+        return  # Procore announced no change to the list since its last read (scope.py)
     since = _cursor(ctx.settings, entity.name, full or not entity.incremental)
     options = ImportOptions(
         office=ctx.office,
@@ -155,16 +162,17 @@ def _import(ctx, entity, recorder, full, auto, two_way) -> None:
         custom_fields=ctx.cache.get("custom_fields", {}),
     )
     seen: set[int] = set()
-    parents: set[int] = set()
     failed = unreadable = False
     for batch in FETCHERS[entity.name](ctx, since):
         counts, items, ids = import_batch_seen(entity, batch, options)
         seen |= ids
-        parents |= set(batch.parents.values())
         failed = failed or bool(counts.get("failed"))
         unreadable = unreadable or any(i.outcome == "failed" and not i.procore_id for i in items)
         recorder.add(counts, items)
+    ctx.cache[f"seen:{entity.name}"] = seen  # the projects seen tell whose sub-jobs to read
     if since is None and not unreadable:  # a full pull saw all Procore has: the rest is gone
+        # under a parent, only in the projects read whole, even those that now hold nothing
+        parents = ctx.cache.get("read_whole", {}).get(entity.name, set())
         counts, items = orphans_deactivate(
             entity, ctx.office, seen, parents if entity.parent_field else None
         )
@@ -181,7 +189,11 @@ def _export(ctx, entity, recorder, full, auto) -> None:
 
 
 def _save_cursor(ctx: SyncContext, key: str) -> None:
-    ctx.settings.cursors = {**ctx.settings.cursors, key: ctx.started_at.isoformat()}
+    """The cursor, and what the read covered (projects, the cost code list) if it says so."""
+    cursors = {**ctx.settings.cursors, key: ctx.started_at.isoformat()}
+    if key in ctx.cache.get("covered", {}):
+        cursors[covered_key(key)] = ctx.cache["covered"][key]
+    ctx.settings.cursors = cursors
     ctx.settings.save(update_fields=["cursors"])
 
 

@@ -25,7 +25,8 @@ class SyncSettings(models.Model):
 
     `directions` and `auto_import` are keyed by entity (see `entities.ENTITIES`), `intervals`
     (minutes) and `flows` (on/off) by flow. `cursors` keeps, per entity, the `updated_at` up to
-    which Procore's changes have been applied.
+    which Procore's changes have been applied, and under `<entity>:covered` what its last read
+    covered (the projects, the cost code list; importers/scope.py).
     """
 
     office = models.OneToOneField(Office, on_delete=models.CASCADE, related_name="sync_settings")

@@ -37,6 +37,11 @@ AP_FLOW, AP_SCHEDULED = "ap_import", ("auto_queue", "auto_route")
 # The "Procore vs Trestle" report runs once a night per connected office, from this hour of the
 # office's own time zone (the quiet hours of a contractor's day).
 NIGHTLY_FLOW, NIGHTLY_HOUR = "reconcile", 2
+# The full re-read of the entities (what a lost webhook delivery would have carried, records
+# gone from Procore) runs every `options["full_reread_nights"]` nights of an office whose
+# entity sync is on, from an hour before the report so the report compares fresh records.
+FULL_KEY, FULL_HOUR, FULL_EVERY_NIGHTS = "entities_full", 1, 1
+FULL_NIGHTS_MAX = 7
 
 
 def flow_of(settings: SyncSettings, switch: str) -> str:
@@ -58,12 +63,33 @@ def _is_due(settings: SyncSettings, flow: str, now) -> bool:
     return last is None or parse_datetime(last) + interval_of(settings, flow) <= now
 
 
-def _nightly_due(settings: SyncSettings, now) -> bool:
-    """Past NIGHTLY_HOUR in the office's zone, and not yet queued on this local date."""
+def full_reread_nights(settings: SyncSettings) -> int:
+    """How many nights apart the full re-reads of the entities run (1: every night)."""
+    nights = settings.options.get("full_reread_nights") or FULL_EVERY_NIGHTS
+    return min(max(1, int(nights)), FULL_NIGHTS_MAX)
+
+
+def _night_come(settings: SyncSettings, now, key: str, hour: int, nights: int = 1) -> bool:
+    """Past `hour` in the office's zone, and `nights` local dates after the last one queued."""
     local = now.astimezone(zoneinfo.ZoneInfo(settings.office.time_zone))
-    last = settings.last_scheduled.get(NIGHTLY_FLOW)
-    done = last is not None and parse_datetime(last).astimezone(local.tzinfo).date() == local.date()
-    return local.hour >= NIGHTLY_HOUR and not done
+    last = settings.last_scheduled.get(key)
+    if local.hour < hour:
+        return False
+    return last is None or (local.date() - _local_date(last, local.tzinfo)).days >= nights
+
+
+def _local_date(moment: str, zone):
+    return parse_datetime(moment).astimezone(zone).date()
+
+
+def _nightly_due(settings: SyncSettings, now) -> bool:
+    return _night_come(settings, now, NIGHTLY_FLOW, NIGHTLY_HOUR)
+
+
+def _full_due(settings: SyncSettings, now) -> bool:
+    if not settings.flows.get("entities"):
+        return False  # the entity sync is off: nothing to re-read
+    return _night_come(settings, now, FULL_KEY, FULL_HOUR, full_reread_nights(settings))
 
 
 def _connected_locked():
@@ -101,15 +127,30 @@ def queue_due_runs(*, enqueue: Callable[[int], None]) -> int:
 def queue_nightly_reports(*, enqueue: Callable[[int], None], now: datetime | None = None) -> int:
     """The nightly "Procore vs Trestle" report of each connected office whose night has come;
     once per office and local date, under the same row locks as queue_due_runs."""
+    return _queue_nightly(NIGHTLY_FLOW, NIGHTLY_FLOW, {}, _nightly_due, enqueue, now)
+
+
+def queue_full_rereads(*, enqueue: Callable[[int], None], now: datetime | None = None) -> int:
+    """The full re-read of the entities of each connected office whose night has come (the
+    safety net of webhook-first sync: it finds what a lost delivery carried and deactivates
+    what Procore no longer has); once per office and night, under the same row locks."""
+    return _queue_nightly("entities", FULL_KEY, {"full": True}, _full_due, enqueue, now)
+
+
+def _queue_nightly(flow, key, params, due, enqueue, now) -> int:
     now, queued = now or timezone.now(), 0
     with transaction.atomic():
         for settings in _connected_locked():
-            if not _nightly_due(settings, now):
+            if not due(settings, now):
                 continue
             run_queue(
-                office=settings.office, flow=NIGHTLY_FLOW, trigger=Trigger.SCHEDULE, enqueue=enqueue
+                office=settings.office,
+                flow=flow,
+                trigger=Trigger.SCHEDULE,
+                params=params,
+                enqueue=enqueue,
             )
-            settings.last_scheduled = {**settings.last_scheduled, NIGHTLY_FLOW: now.isoformat()}
+            settings.last_scheduled = {**settings.last_scheduled, key: now.isoformat()}
             settings.save(update_fields=["last_scheduled"])
             queued += 1
     return queued

@@ -23,6 +23,11 @@ def nightly_reports() -> int:
     return schedules.queue_nightly_reports(enqueue=enqueue_run)
 
 
+@shared_task(name="procore_sync.nightly_full_rereads")
+def nightly_full_rereads() -> int:
+    return schedules.queue_full_rereads(enqueue=enqueue_run)
+
+
 @shared_task(name="procore_sync.recover")
 def recover() -> int:
     ended = recovery.runs_recover(enqueue=enqueue_run)

@@ -27,6 +27,7 @@ from .importers.upsert import synced_print
 from .live import live_connection
 from .mapping.common import MappingError
 from .runs import run_queue, sync_settings_for
+from .schedules import FULL_NIGHTS_MAX
 from .time_export.options import TimeOptions
 from .time_export.switch import held_days, switch_queue, switch_refusal
 
@@ -230,6 +231,7 @@ class SettingsChoice:
     ap_queue_id: int | None = None  # None: keep the office's, or make "Procore invoices"
     ap_allow_edit: bool = False  # imported invoices stay read-only unless this is on
     ap_without_document: str = ""  # "": keep the office's ("wait" when never chosen)
+    full_reread_nights: int = 0  # 0: keep the office's (every night when never chosen)
 
 
 def settings_save(
@@ -251,6 +253,8 @@ def settings_save(
         raise ValidationError("Choose how invoices are imported.")
     if choice.ap_without_document and choice.ap_without_document not in dict(WITHOUT_DOCUMENT):
         raise ValidationError("Choose what an invoice without a PDF does: wait, or import.")
+    if not 0 <= choice.full_reread_nights <= FULL_NIGHTS_MAX:
+        raise ValidationError(f"Re-read everything every 1 to {FULL_NIGHTS_MAX} nights.")
     bad = {v for v in choice.directions.values()} - set(Direction.values)
     if bad or set(choice.directions) - set(ENTITIES):
         raise ValidationError("Choose a direction for each kind of record.")
@@ -277,6 +281,8 @@ def settings_save(
         settings.options["ap_allow_edit"] = choice.ap_allow_edit
         if choice.ap_without_document:
             settings.options["ap_without_document"] = choice.ap_without_document
+        if choice.full_reread_nights:
+            settings.options["full_reread_nights"] = choice.full_reread_nights
         queue_id = choice.ap_queue_id or settings.options.get("ap_queue_id")
         if not queues.filter(pk=queue_id).exists():
             queue_id = ApQueue.objects.get_or_create(office=office, name=DEFAULT_AP_QUEUE)[0].pk

@@ -179,11 +179,13 @@ CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(RUN_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # One beat entry fans out to the offices that are due (apps/procore_sync/schedules.py), one
-# queues each office's nightly Procore vs Trestle report when its night comes; the other
-# recovers runs whose worker died and queued runs whose message was lost (recovery.py).
+# queues each office's nightly Procore vs Trestle report when its night comes, one its full
+# re-read of the entities (the webhook-first sync's safety net); the last recovers runs whose
+# worker died and queued runs whose message was lost (recovery.py).
 CELERY_BEAT_SCHEDULE = {
     "procore-sync-due": {"task": "procore_sync.schedule_due", "schedule": 60.0},
     "procore-sync-nightly": {"task": "procore_sync.nightly_reports", "schedule": 600.0},
+    "procore-sync-full-reread": {"task": "procore_sync.nightly_full_rereads", "schedule": 600.0},
     "procore-sync-recover": {"task": "procore_sync.recover", "schedule": 30.0},
 }
 

@@ -91,6 +91,7 @@ def queueing_paths() -> dict:
     seen["api_retry"] = _api_retry(failed, user, sent)
     seen["scheduled"] = schedules.queue_due_runs(enqueue=sent.append)
     seen["nightly"] = _nightly(sent)
+    seen["full_reread"] = _full_reread(sent)
     return seen
 
 
@@ -109,6 +110,24 @@ def _nightly(sent: list[int]) -> list:
     ]
     flows = list(SyncRun.objects.filter(pk=sent[-1]).values_list("flow", "trigger"))
     return [*counts, flows == [("reconcile", "schedule")]]
+
+
+def _full_reread(sent: list[int]) -> list:
+    """The full re-read of the entities: not before 1 a.m. in the office's zone, then once."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from apps.procore_sync import schedules
+    from apps.procore_sync.engine_models import SyncRun
+
+    chicago = ZoneInfo("America/Chicago")
+    evening, night, later = (datetime(2026, 12, 6, h, 30, tzinfo=chicago) for h in (0, 1, 5))
+    counts = [
+        schedules.queue_full_rereads(enqueue=sent.append, now=t) for t in (evening, night, later)
+    ]
+    run = SyncRun.objects.get(pk=sent[-1])
+    queued = [run.flow, run.trigger, run.params]
+    return [*counts, queued == ["entities", "schedule", {"full": True}]]
 
 
 def _time_failure(office, user) -> list:

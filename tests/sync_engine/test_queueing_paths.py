@@ -14,6 +14,7 @@ EXPECTED = {
     "api_retry": [202, 202, True, True, 2],  # the keyed API retry started one run (+ the one above)
     "scheduled": 2,  # the payments and entities switches are due
     "nightly": [0, 1, 0, True],  # 1:30 a.m. too early, 2:30 queues the report, 5:30 not again
+    "full_reread": [0, 1, 0, True],  # 0:30 too early, 1:30 queues the full re-read, 5:30 not again
 }
 
 

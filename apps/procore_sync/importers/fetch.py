@@ -1,24 +1,22 @@
 """Where each entity's records come from in Procore, as batches of at most one page.
 
 Incremental entities ask only for `updated_at` after the cursor; project-level entities are read
-for each linked project. Batches stream: nothing holds a whole collection.
+for the linked projects the run must cover (scope.py: all of them on a full run, the changed
+ones otherwise). Batches stream: nothing holds a whole collection.
 """
 
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from itertools import islice
 
-from django.contrib.contenttypes.models import ContentType
 from django.utils.dateparse import parse_datetime
-
-from apps.projects.models import Project
 
 from ..client import resources
 from ..client.pages import filters
-from ..engine_models import ExternalRef, LinkState
 from ..entities import Batch
 from ..mapping.common import is_procore_id
 from .context import SyncContext
+from .scope import projects_to_read
 
 BATCH_SIZE = 1000
 
@@ -29,18 +27,22 @@ def _chunks(records: Iterable[dict], **context) -> Iterator[Batch]:
         yield Batch(chunk, context=context)
 
 
-def _per_project(ctx: SyncContext, fetch) -> Iterator[Batch]:
-    """Records of every linked project, gathered into batches of up to BATCH_SIZE, so a thousand
-    small projects cost a thousand requests but a handful of database transactions."""
+def _per_project(ctx: SyncContext, name: str, since: datetime | None, fetch) -> Iterator[Batch]:
+    """Records of the projects the run reads (`fetch(project, since)`), gathered into batches of
+    up to BATCH_SIZE, so a thousand small projects cost a thousand requests but a handful of
+    database transactions. The projects read whole are kept in `ctx.cache["read_whole"]`."""
     records, parents = [], {}
-    for procore_id, local_pk in _linked_projects(ctx):
-        for record in fetch(procore_id):
+    read_whole = ctx.cache.setdefault("read_whole", {}).setdefault(name, set())
+    for procore_id, local_pk, read_since in projects_to_read(ctx, name, since):
+        for record in fetch(procore_id, read_since):
             records.append(record)
             if is_procore_id(record.get("id")):
                 parents[record["id"]] = local_pk
             if len(records) >= BATCH_SIZE:
                 yield Batch(records, parents)
                 records, parents = [], {}
+        if read_since is None:  # all it holds was listed: what it held before and not now is gone
+            read_whole.add(local_pk)
     if records:
         yield Batch(records, parents)
 
@@ -67,21 +69,6 @@ def _moment(value: object) -> datetime | None:
     return moment if moment is not None and moment.tzinfo is not None else None
 
 
-def _linked_projects(ctx: SyncContext) -> list[tuple[int, int]]:
-    """(Procore project id, local project pk) of the office's linked, active projects."""
-    return list(
-        ExternalRef.objects.filter(
-            office=ctx.office,
-            procore_type="project",
-            content_type=ContentType.objects.get_for_model(Project),
-            object_id__in=Project.objects.filter(office=ctx.office, active=True).values("pk"),
-        )
-        .exclude(procore_id=None)
-        .exclude(state=LinkState.UNLINKED)  # an unmapped project
-        .values_list("procore_id", "object_id")
-    )
-
-
 def work_classifications(ctx: SyncContext, since: datetime | None) -> Iterator[Batch]:
     company = ctx.connection.company_id
     listed = resources.work_classifications(ctx.client, company_id=company)
@@ -103,17 +90,17 @@ def projects(ctx: SyncContext, since: datetime | None) -> Iterator[Batch]:
 
 
 def sub_jobs(ctx: SyncContext, since: datetime | None) -> Iterator[Batch]:
-    yield from _per_project(
-        ctx,
-        lambda project: _changed_since(resources.sub_jobs(ctx.client, project_id=project), since),
-    )
+    def read(project: int, since: datetime | None) -> Iterator[dict]:
+        return _changed_since(resources.sub_jobs(ctx.client, project_id=project), since)
+
+    yield from _per_project(ctx, "sub_jobs", since, read)
 
 
 def crews(ctx: SyncContext, since: datetime | None) -> Iterator[Batch]:
-    params = _since(ctx, since)
-    yield from _per_project(
-        ctx, lambda project: resources.crews(ctx.client, project_id=project, params=params)
-    )
+    def read(project: int, since: datetime | None) -> Iterator[dict]:
+        return resources.crews(ctx.client, project_id=project, params=_since(ctx, since))
+
+    yield from _per_project(ctx, "crews", since, read)
 
 
 def cost_codes(ctx: SyncContext, since: datetime | None) -> Iterator[Batch]:
@@ -121,6 +108,7 @@ def cost_codes(ctx: SyncContext, since: datetime | None) -> Iterator[Batch]:
     list_id = ctx.settings.cost_code_list_id
     if list_id is None:
         return
+    ctx.cache.setdefault("covered", {})["cost_codes"] = list_id
     codes = list(
         resources.standard_cost_codes(
             ctx.client, company_id=ctx.connection.company_id, standard_cost_code_list_id=list_id

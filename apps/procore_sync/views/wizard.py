@@ -16,7 +16,7 @@ from ..client.errors import ProcoreError
 from ..engine_models import Direction
 from ..entities import ENTITIES
 from ..live import RunError
-from ..schedules import interval_of
+from ..schedules import FULL_NIGHTS_MAX, full_reread_nights, interval_of
 from ..tasks import enqueue_run
 from ..time_export.options import TimeOptions
 from ..time_export.switch import switch_preview
@@ -131,6 +131,7 @@ def _settings(request, wizard, ctx, name):
             ap_queue_id=_int_or_none(request.POST.get("ap_queue")),
             ap_allow_edit=request.POST.get("ap_allow_edit") == "on",
             ap_without_document=request.POST.get("ap_without_document", ""),
+            full_reread_nights=_int_or_none(request.POST.get("full_reread_nights")) or 0,
         )
         try:
             settings = w.settings_save(
@@ -149,6 +150,8 @@ def _settings(request, wizard, ctx, name):
         "entities": list(ENTITIES.values()),
         "directions": Direction.choices,
         "flows": [(f, w.FLOW_LABELS[f], _minutes_of(ctx.settings, f)) for f in w.FLOWS],
+        "full_reread_nights": full_reread_nights(ctx.settings),
+        "full_nights_max": FULL_NIGHTS_MAX,
         "time_modes": w.TIME_MODES,
         "switch": switch_preview(wizard.office, TimeOptions.of(ctx.settings).mode),
         "time_triggers": w.TIME_TRIGGERS,
