@@ -2,6 +2,7 @@
 ExternalRef "commitment"; the vendor is found through the vendor's own link."""
 
 from collections import Counter
+from collections.abc import Iterable, Iterator
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
@@ -13,6 +14,7 @@ from apps.projects.models import Project
 
 from ..client import resources
 from ..client.http import ProcoreClient
+from ..client.pages import filters
 from ..engine_models import ExternalRef, Outcome, SyncItem
 from ..mapping.common import MappingError, is_procore_id, procore_id
 from .mapping import KINDS, commitment_fields, vendor_id_of
@@ -50,13 +52,31 @@ def _contracts(client: ProcoreClient, procore_project_id: int):
             yield resource, record
 
 
+def commitments_by_id(
+    client: ProcoreClient, procore_project_id: int, resource: str, ids: list[int]
+) -> Iterator[tuple[str, dict]]:
+    """These contracts of one kind (`filters[id]`, one request), as `commitments_import` takes
+    them: what a webhook names, without listing the project's every contract."""
+    listed = getattr(resources, resource)(
+        client, project_id=procore_project_id, params=filters(id=sorted(ids))
+    )
+    for record in listed:
+        yield resource, record
+
+
 def commitments_import(
-    client: ProcoreClient, project: Project, procore_project_id: int
+    client: ProcoreClient,
+    project: Project,
+    procore_project_id: int,
+    contracts: Iterable[tuple[str, dict]] | None = None,
 ) -> tuple[Counter, list[SyncItem]]:
-    """Each contract on its own: one that cannot be read fails alone, the others are linked."""
+    """Each contract on its own: one that cannot be read fails alone, the others are linked.
+    `contracts` ((resource, record) pairs): those only, instead of all of the project's."""
     office = project.office
     counts, items, readable = Counter(), [], []
-    for resource, record in _contracts(client, procore_project_id):
+    if contracts is None:
+        contracts = _contracts(client, procore_project_id)
+    for resource, record in contracts:
         try:
             readable.append(_read(resource, record))
         except MappingError as exc:
