@@ -1,4 +1,4 @@
-from django.db.models import F, Min, Q, QuerySet
+from django.db.models import Count, F, Max, Min, Q, QuerySet
 
 from .models import ChangeOrderRequest
 
@@ -85,3 +85,20 @@ def statuses_checked_at(account):
         .filter(procore_pushes__office=F("project__office"))
         .aggregate(at=Min("procore_pushes__status_checked_at"))["at"]
     )
+
+
+def cor_log_version(account) -> str:
+    """What changes whenever a push or a status read (a check, a webhook) touches the account's
+    pushed CORs: the open log asks for it every few seconds (one query) and reloads its rows
+    only when it differs from the one it was rendered with."""
+    found = (
+        ChangeOrderRequest.objects.for_account(account)
+        .filter(procore_pushes__office=F("project__office"))
+        .aggregate(
+            pushes=Count("procore_pushes"),
+            pushed=Max("procore_pushes__pushed_at"),
+            checked=Max("procore_pushes__status_checked_at"),
+        )
+    )
+    stamps = (found["pushed"], found["checked"])
+    return "-".join([str(found["pushes"]), *(f"{s.timestamp():.6f}" if s else "0" for s in stamps)])
