@@ -14,6 +14,8 @@ EXPECTED = {
     "api_retry": [202, 202, True, True, 2],  # the keyed API retry started one run (+ the one above)
     "scheduled": 2,  # the payments and entities switches are due
     "nightly": [0, 1, 0, True],  # 1:30 a.m. too early, 2:30 queues the report, 5:30 not again
+    # two deliveries, one webhook run claiming both; a failed change claimed again by id
+    "webhooks": [["sync", "sync"], "webhook", [7, 7], True, ["claimed", "claimed"]],
 }
 
 
