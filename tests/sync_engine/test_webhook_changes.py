@@ -23,7 +23,7 @@ from apps.procore_sync.project_mapping import project_map
 from apps.procore_sync.recovery import hand_on
 from apps.procore_sync.runs import run_retry_failed
 from apps.procore_sync.webhooks import webhooks_register
-from apps.projects.models import Project, SubJob
+from apps.projects.models import CostCode, Project, SubJob
 from apps.timecards.models import TimeType
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -132,6 +132,43 @@ def test_time_types_come_by_their_one_list_deletions_included(procore, tenant, q
     store.record_delete(SandboxRecord.objects.get(id=travel.id))
     applied(queued)
     assert TimeType.objects.get(name="Travel").active is False
+
+
+def test_a_cost_code_change_reads_the_office_s_code_list_once(
+    procore, tenant, queued, requests_sent
+):
+    cost_list = procore.add("standard_cost_code_lists", name="Main")
+    division = procore.add("standard_cost_codes", under=cost_list.id, code="03",
+                           full_code="03", name="Concrete", parent_id=None)  # fmt: skip
+    forming = procore.add("standard_cost_codes", under=cost_list.id, code="100",
+                          full_code="03-100", name="Forming", parent_id=division.id)  # fmt: skip
+    procore.settings.cost_code_list_id = cost_list.id
+    procore.settings.save()
+    procore.run("entities", tenant.owner, entities=["cost_codes"])
+    webhooks_register(procore.connection)
+    procore.add("standard_cost_codes", under=cost_list.id, code="200", full_code="03-200",
+                name="Rebar", parent_id=division.id)  # fmt: skip
+    store.record_delete(SandboxRecord.objects.get(id=forming.id))
+    requests_sent()
+
+    run = applied(queued)  # two events, one read of the list (it has no show nor id filter)
+
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    codes = dict(CostCode.objects.values_list("code", "active"))
+    assert codes == {"03-100": False, "03-200": True}
+    assert requests_sent() == ["GET /rest/v1.0/standard_cost_codes"]
+
+
+def test_a_change_event_trestle_did_not_push_is_not_read(procore, tenant, queued, requests_sent):
+    remote = procore.add("projects", name="Tower", project_number="T-1", active=True)
+    webhooks_register(procore.connection)  # after the project: its event is not this test's
+    procore.add("change_events", project_id=remote.id, title="Not ours")
+    requests_sent()
+
+    run = applied(queued)
+
+    assert run.status == RunStatus.SUCCEEDED and requests_sent() == []
+    assert WebhookDelivery.objects.get(resource_name="Change Events").state == "applied"
 
 
 def test_a_commitment_change_reads_that_contract_only(procore, tenant, queued, requests_sent):
