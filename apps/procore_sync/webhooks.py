@@ -34,7 +34,7 @@ from .client.http import ProcoreClient
 from .engine_models import ChangeState, SyncSettings, WebhookDelivery
 from .models import ConnectionStatus, ProcoreConnection
 from .runs import sync_settings_for
-from .webhook_flow.changes import change_record
+from .webhook_flow.changes import changes_queue
 
 NAMESPACE = "trestle"
 CREATE_UPDATE = ("create", "update")
@@ -182,7 +182,7 @@ def webhook_receive(
                 state=ChangeState.PENDING if outcome == SYNC else ChangeState.NONE,
             )
             if outcome == SYNC:
-                change_record(settings.office, enqueue=enqueue)
+                changes_queue(settings.office, enqueue=enqueue)
     except IntegrityError:
         return "duplicate"
     SyncSettings.objects.filter(pk=settings.pk).update(last_webhook_at=timezone.now())

@@ -89,10 +89,9 @@ def entity_apply(ctx: SyncContext, changes: list[Change], *, name: str) -> Appli
     last = latest(changes)
     live = [i for i, c in last.items() if not c.deleted]
     read, parents = _read(ctx, entity, last, live)
-    counts, items, _ = import_batch_seen(
-        entity, Batch(read.records, parents), _options(ctx, entity)
-    )
-    done.add(counts, items)
+    if read.records:
+        batch = Batch(read.records, parents)
+        done.add(*import_batch_seen(entity, batch, _options(ctx, entity))[:2])
     done.add(*records_gone(entity, ctx.office, {i for i, c in last.items() if c.deleted}))
     done.fail(changes, read.unread)
     return done

@@ -6,6 +6,7 @@ could not finish stays claimed by it, and what the run left undone (work.py) is 
 failed and crash recovery claim again by id.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -35,7 +36,7 @@ class Change:
         return self.event_type == "delete"
 
 
-def change_record(office: Office, *, enqueue) -> None:
+def changes_queue(office: Office, *, enqueue: Callable[[int], None]) -> None:
     """After a pending change is written (same transaction): queue a run to apply it unless one
     is queued and not started yet, which claims it when it starts. The office row is locked as
     `run_acquire` locks it, so a queued run either starts after this commit (and sees the
