@@ -280,3 +280,23 @@ def test_a_crashed_run_leaves_its_changes_to_the_recovery_run(procore, tenant, l
     assert follow.params["changes"] == [claimed.pk]
     assert run_execute(follow.pk).status == RunStatus.SUCCEEDED
     assert Vendor.objects.get().name == "Steel Co LLC"
+
+
+def test_a_contract_another_run_links_meanwhile_is_updated_not_duplicated(tenant, monkeypatch):
+    """The AP import and a webhook run may meet on a new contract; one creates it."""
+    from apps.procore_sync.ap_import import commitments
+
+    project = Project.objects.create(office=tenant.office, number="300", name="Tower")
+    fields = {"project": project, "kind": "subcontract", "number": "SC-1", "title": "Framing"}
+    first = commitments._upsert(tenant.office, 77, fields)
+    real, looked = commitments._ref, []
+
+    def before_the_other_run_committed(office, procore_id):
+        looked.append(procore_id)
+        return None if len(looked) == 1 else real(office, procore_id)
+
+    monkeypatch.setattr(commitments, "_ref", before_the_other_run_committed)
+    again = commitments._upsert(tenant.office, 77, {**fields, "title": "Framing (rev. 1)"})
+
+    assert (first, again, len(looked)) == ("created", "updated", 2)
+    assert list(Commitment.objects.values_list("title", flat=True)) == ["Framing (rev. 1)"]
