@@ -216,4 +216,6 @@ def _outcome(event: dict, *, company_id: int | None) -> str:
         return "echo of our own write"
     if event.get("resource_name") not in RESOURCES:
         return "ignored: resource not synced"
+    if _id(event.get("resource_id")) is None:
+        return "ignored: names no record"  # nothing to read by id; the schedule catches it
     return SYNC

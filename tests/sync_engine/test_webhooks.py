@@ -146,5 +146,12 @@ def test_events_from_our_own_writes_are_dropped(settings, procore, post):
     assert WebhookDelivery.objects.get().outcome == "echo of our own write"
 
 
+def test_an_event_naming_no_record_is_kept_as_ignored(procore, post):
+    body = {**event("01NR", procore.company.id), "resource_id": "42"}  # not a Procore id
+    assert post(body).json() == {"outcome": "ignored: names no record"}
+    assert not SyncRun.objects.exists()
+    assert WebhookDelivery.objects.get().state == ""
+
+
 def test_bad_bodies_get_a_clear_400(post):
     assert post("not json").status_code == 400
