@@ -37,7 +37,8 @@ Procore are requested with `django.test.Client`. The steps:
    `change_event_status_set`; `store.record_create` of a sub-job, a standard cost code and a
    time type; `store.record_update` of a subcontract), one after the other, each delivered by the
    sandbox (`webhook_sender.deliver_due`) to Trestle's webhook URL on the gunicorn server, whose
-   view records it and queues a run; the queued runs are then executed here;
+   view records it as a pending change and queues a "webhook" run (one while it waits); the
+   queued runs are then executed here;
 7. disconnect: `connection_disconnect` (our hooks are listed and deleted, the grant revoked).
 
 Figures (the JSON of the last line):
@@ -46,11 +47,9 @@ Figures (the JSON of the last line):
 - violations: recorded requests whose check found an error, each request counted;
 - webhook_deliveries: sandbox deliveries (SandboxDelivery "delivered") whose event Trestle's
   webhook view recorded as a WebhookDelivery with outcome "sync" (matched by the event's ulid,
-  Trestle's event key) and whose queued run ran to "succeeded". The run of a delivery is the
-  webhook-triggered SyncRun `webhook_receive` queued for it in the same request: the changes are
-  made and delivered one at a time (the next only after the last is delivered), so runs and
-  deliveries pair in order; echoes of Trestle's own writes (outcome "echo of our own write")
-  and duplicates start no run and are not counted.
+  Trestle's event key), i.e. a pending change, that a "webhook" run applied (state "applied");
+  echoes of Trestle's own writes (outcome "echo of our own write") and duplicates are no
+  change and are not counted.
 
 The report before it: requests per step, each operation with its request count, every broken
 rule with an example body, the operations Trestle's client can call (found statically: each
@@ -950,29 +949,25 @@ def count(drive: Drive) -> dict:
 
 
 def webhooks_counted(drive: Drive) -> dict:
-    """Sandbox deliveries Trestle took as "sync" whose run succeeded (see the docstring): the
-    "sync" rows and the webhook runs pair in order, and a pair counts only when the run is of
-    the flow and entity Trestle subscribes the event's resource to."""
+    """Sandbox deliveries Trestle took as "sync" whose change a webhook run applied (see the
+    docstring): each "sync" row is a pending change, applied by the run that claimed it."""
     from apps.procore_sandbox import webhook_sender
     from apps.procore_sandbox.models import SandboxDelivery
-    from apps.procore_sync.engine_models import SyncRun, WebhookDelivery
-    from apps.procore_sync.webhooks import RESOURCES
+    from apps.procore_sync.engine_models import ChangeState, SyncRun, WebhookDelivery
 
-    received = list(WebhookDelivery.objects.filter(office=drive.office).order_by("pk"))
-    runs = iter(SyncRun.objects.filter(office=drive.office, trigger="webhook").order_by("pk"))
+    received = list(
+        WebhookDelivery.objects.filter(office=drive.office).select_related("run").order_by("pk")
+    )
     delivered = {
         str(d.event.get("ulid") or d.event.get("id"))
         for d in SandboxDelivery.objects.filter(status="delivered")
     }
     table = []
     for row in (w for w in received if w.outcome == "sync"):
-        run, (flow, entity, _) = next(runs, None), RESOURCES[row.resource_name]
-        ok = (
-            row.event_key in delivered
-            and run is not None
-            and (run.flow, run.params.get("entities"), run.status) == (flow, [entity], "succeeded")
-        )
-        table.append((row, run, row.event_key in delivered, ok))
+        ok = row.event_key in delivered and row.state == ChangeState.APPLIED
+        table.append((row, row.run, row.event_key in delivered, ok))
+    claimed = {row.run_id for row in received}
+    runs = SyncRun.objects.filter(office=drive.office, trigger="webhook")
     return {
         "sandbox": webhook_sender.counts(),
         "outcomes": Counter(w.outcome for w in received),
@@ -981,7 +976,7 @@ def webhooks_counted(drive: Drive) -> dict:
         ),
         "table": table,
         "counted": [row.pk for row, _, _, ok in table if ok],
-        "runs_left": sum(1 for _ in runs),  # webhook runs no "sync" row accounts for
+        "runs_left": runs.exclude(pk__in=claimed).count(),  # webhook runs that applied nothing
     }
 
 
@@ -1102,7 +1097,7 @@ def report_webhooks(drive: Drive, figures: dict) -> None:
             f"{'delivered' if delivered else 'NOT a delivered event'}; {status}; "
             f"{'counted' if ok else 'NOT counted'}"
         )
-    print(f"  counted: {len(found['counted'])} (sync, delivered, its run succeeded)")
+    print(f"  counted: {len(found['counted'])} (sync, delivered, applied by its run)")
 
 
 def report_runs(drive: Drive) -> None:

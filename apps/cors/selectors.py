@@ -1,4 +1,6 @@
-from django.db.models import F, Min, Q, QuerySet
+from datetime import datetime
+
+from django.db.models import Count, F, Max, Min, Q, QuerySet
 
 from .models import ChangeOrderRequest
 
@@ -77,11 +79,23 @@ def change_event_statuses(account) -> list[str]:
     return sorted(v for v in values if v)
 
 
-def statuses_checked_at(account):
-    """When the least recently checked Change Event status of the account's pushed CORs was
-    read from Procore (None: nothing pushed), for the log's "checked N ago"."""
-    return (
+def statuses_checked(account) -> tuple[datetime | None, str]:
+    """In one query over the account's pushed CORs: when the least recently checked Change Event
+    status was read from Procore (None: nothing pushed), for the log's "checked N ago", and the
+    log's version, which changes whenever a push or a status read (a check, a webhook) touches
+    them: the open log asks for it every few seconds and reloads its rows only when it moved."""
+    found = (
         ChangeOrderRequest.objects.for_account(account)
         .filter(procore_pushes__office=F("project__office"))
-        .aggregate(at=Min("procore_pushes__status_checked_at"))["at"]
+        .aggregate(
+            oldest=Min("procore_pushes__status_checked_at"),
+            pushes=Count("procore_pushes"),
+            pushed=Max("procore_pushes__pushed_at"),
+            checked=Max("procore_pushes__status_checked_at"),
+        )
     )
+    stamps = (found["pushed"], found["checked"])
+    version = "-".join(
+        [str(found["pushes"]), *(f"{s.timestamp():.6f}" if s else "0" for s in stamps)]
+    )
+    return found["oldest"], version

@@ -4,6 +4,7 @@ from . import attachment_views, views
 
 urlpatterns = [
     path("", views.cor_log, name="cor_log"),
+    path("changed/", views.cor_log_changed, name="cor_log_changed"),
     path("new/", views.cor_edit, name="cor_create"),
     path("<int:cor_id>/", views.cor_detail, name="cor_detail"),
     path("<int:cor_id>/edit/", views.cor_edit, name="cor_edit"),

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -14,7 +15,7 @@ from . import notifications, services
 from .attachment_views import AttachmentForm
 from .forms import CorForm, LogFilterForm, line_formset
 from .models import ChangeNotification, ChangeOrderRequest, CorStatus
-from .selectors import change_event_statuses, cor_list, statuses_checked_at
+from .selectors import change_event_statuses, cor_list, statuses_checked
 from .signals import cor_log_opened
 
 
@@ -43,7 +44,7 @@ def cor_log(request):
             sender=ChangeOrderRequest, account=request.account, refresh="refresh" in request.GET
         )
     )
-    checked_at = statuses_checked_at(request.account)
+    checked_at, version = statuses_checked(request.account)
     context = {
         "ce_statuses": change_event_statuses(request.account),
         "statuses_checked_at": checked_at,
@@ -51,12 +52,23 @@ def cor_log(request):
         if checked_at
         else None,
         "statuses_checking": any(answer for _, answer in answers),
+        "log_version": version,
         "form": form,
         "page": Paginator(cors, 50).get_page(request.GET.get("page")),
         "projects": Project.objects.for_account(request.account).filter(active=True),
         "statuses": CorStatus.choices,
     }
     return render(request, "cors/cor_log.html", context)
+
+
+@login_required
+@permission_required("cors.view")
+def cor_log_changed(request):
+    """The open log's cheap poll: 204 while its version (`v`) is current; otherwise an empty
+    200 whose `HX-Trigger` has the log reload its rows."""
+    if request.GET.get("v") == statuses_checked(request.account)[1]:
+        return HttpResponse(status=204)
+    return HttpResponse(headers={"HX-Trigger": "cor-log-changed"})
 
 
 def _lines(formset) -> list[services.Line]:

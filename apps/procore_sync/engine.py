@@ -30,14 +30,16 @@ from .reconcile.flow import reconcile_flow
 from .runs import RunRecorder, lease_kept, run_acquire, run_skip, run_wait, sync_settings_for
 from .time_export.daily_logs import daily_logs_flow
 from .time_export.timesheets import time_export_flow
+from .webhook_flow.flow import webhook_flow
 from .work import KIND
 
 logger = logging.getLogger(__name__)
 
 # Re-read a little of what the last run saw: clocks differ and a write may land mid-run.
 CURSOR_OVERLAP = timedelta(minutes=2)
-# A push carries its own choices, so it waits its turn instead of folding into another run.
-WAIT_WHEN_BUSY = {"cor_push"}
+# A push carries its own choices, so it waits its turn instead of folding into another run; a
+# webhook run waits too, so the changes that arrive meanwhile are claimed when its turn comes.
+WAIT_WHEN_BUSY = {"cor_push", "webhook"}
 # An "Export now" of a date range waits too: the catch-up a busy run leaves behind covers only
 # what changed lately. Time cards named by a signal fold into that catch-up instead.
 WAIT_WHEN_BUSY_WITH_RANGE = {"time_export", "daily_logs"}
@@ -206,4 +208,5 @@ FLOWS: dict[str, Callable[[SyncRun, RunRecorder], None]] = {
     "ap_import": ap_import_flow,
     "ap_payments": ap_payments_flow,
     "reconcile": reconcile_flow,
+    "webhook": webhook_flow,
 }

@@ -202,18 +202,41 @@ class SyncItem(models.Model):
         return f"{self.entity} {self.label}: {self.outcome}"
 
 
+class ChangeState(models.TextChoices):
+    """Where a delivery's change is: kept until a "webhook" run claims it, then applied or
+    failed (a failed one is read again by Retry failed). Blank: nothing to apply."""
+
+    NONE = "", "Nothing to apply"
+    PENDING = "pending", "Pending"
+    CLAIMED = "claimed", "Being applied"
+    APPLIED = "applied", "Applied"
+    FAILED = "failed", "Failed"
+
+
+def change_label(resource_name: str, resource_id: int | None, event_type: str) -> str:
+    """How a webhook's change is named on a run's items."""
+    return f"{resource_name} #{resource_id or '?'} ({event_type})"[:200]
+
+
 class WebhookDelivery(models.Model):
-    """A Procore event received once; its key makes at-least-once deliveries harmless."""
+    """A Procore event received once; its key makes at-least-once deliveries harmless. An event
+    to sync is also the pending change the "webhook" flow reads by id and applies."""
 
     office = models.ForeignKey(Office, on_delete=models.CASCADE, related_name="+")
     event_key = models.CharField(max_length=64)
     resource_name = models.CharField(max_length=100)
     event_type = models.CharField(max_length=20)
     resource_id = models.BigIntegerField(null=True, blank=True)
+    project_id = models.BigIntegerField(null=True, blank=True)  # Procore's, for project records
     outcome = models.CharField(max_length=40)
+    state = models.CharField(max_length=10, choices=ChangeState.choices, blank=True, default="")
+    run = models.ForeignKey(
+        SyncRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     received_at = models.DateTimeField(default=timezone.now)
     # When the change happened in Procore (the event's `timestamp`): the card shows the lag.
     event_at = models.DateTimeField(null=True, blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
 
     tenant_path = "office__account"
     objects = TenantQuerySet.as_manager()
@@ -222,8 +245,11 @@ class WebhookDelivery(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["office", "event_key"], name="one_delivery_per_event")
         ]
-        # The health card reads each office's latest delivery.
-        indexes = [models.Index(fields=["office", "-received_at"], name="delivery_latest")]
+        indexes = [
+            models.Index(fields=["office", "state"]),
+            # The health card reads each office's latest delivery.
+            models.Index(fields=["office", "-received_at"], name="delivery_latest"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.resource_name} {self.event_type} {self.resource_id} ({self.outcome})"

@@ -7,7 +7,9 @@ which we keep only a SHA-256 and which each registration replaces. A delivery wi
 secret is refused (401) and leaves no trace; one naming another company than the connection's is
 kept as ignored. Deliveries are at least once, so each event is kept once by its `ulid` (or `id`);
 events caused by our own writes (`metadata.source_application_id`) are dropped; anything else
-starts an incremental run of what changed, after the 2xx that Procore waits at most 5 s for.
+is kept as a pending change, applied by a "webhook" run that reads just that record
+(webhook_flow/), queued after the commit so a worker starts on it at once; Procore waits at
+most 5 s for our 2xx.
 
 Hooks registered before the secret existed send no header, so their deliveries are refused
 until the office registers again (choosing its Procore company again, or
@@ -29,9 +31,10 @@ from django.utils import timezone
 from .client import resources
 from .client.errors import ValidationError
 from .client.http import ProcoreClient
-from .engine_models import SyncSettings, Trigger, WebhookDelivery
+from .engine_models import ChangeState, SyncSettings, WebhookDelivery
 from .models import ConnectionStatus, ProcoreConnection
-from .runs import run_queue, sync_settings_for
+from .runs import sync_settings_for
+from .webhook_flow.changes import changes_queue
 
 NAMESPACE = "trestle"
 CREATE_UPDATE = ("create", "update")
@@ -39,29 +42,32 @@ ALL_EVENTS = ("create", "update", "delete")
 AUTH_HEADER = "Authorization"  # the only destination header Procore's hook body declares
 AUTH_SCHEME = "Bearer "
 ANOTHER_COMPANY = "ignored: another company"
+SYNC = "sync"
 logger = logging.getLogger(__name__)
 
 
 class Subscription(NamedTuple):
-    flow: str
-    entity: str
+    entity: str  # the kind the "webhook" flow applies (webhook_flow/apply.py HANDLERS)
     events: tuple[str, ...]  # only those Procore publishes for the resource (procore-api.md §10.2)
 
 
 # Procore resource name -> what its events sync. Names and events are those of Procore's
 # resources list (§10.2 [MECH]): Company Users, Company Vendors and Projects have no delete
-# event, Timecard Time Types no update. §10.2 lists no "Requisitions" (nor "Subcontractor
-# Invoices") resource, so invoices come with their commitments' events and the schedule.
+# event, Timecard Time Types no update. Left to the schedule, as Procore publishes no event for
+# them: work classifications and crews (no such resource), subcontractor invoices (§10.2 lists
+# no "Requisitions" resource). "Change Event Line Items" events name a line, not its Change
+# Event, and Trestle follows a Change Event's status only (its lines are Trestle's, checked by
+# the nightly report), so they are not subscribed.
 RESOURCES: dict[str, Subscription] = {
-    "Company Users": Subscription("entities", "employees", CREATE_UPDATE),
-    "Projects": Subscription("entities", "projects", CREATE_UPDATE),
-    "Sub Jobs": Subscription("entities", "sub_jobs", ALL_EVENTS),
-    "Company Vendors": Subscription("entities", "vendors", CREATE_UPDATE),
-    "Standard Cost Codes": Subscription("entities", "cost_codes", ALL_EVENTS),
-    "Timecard Time Types": Subscription("entities", "time_types", ("create", "delete")),
-    "Change Events": Subscription("change_event_statuses", "change_events", ALL_EVENTS),
-    "Work Order Contracts": Subscription("ap_import", "commitments", ALL_EVENTS),
-    "Purchase Order Contracts": Subscription("ap_import", "commitments", ALL_EVENTS),
+    "Company Users": Subscription("employees", CREATE_UPDATE),
+    "Projects": Subscription("projects", CREATE_UPDATE),
+    "Sub Jobs": Subscription("sub_jobs", ALL_EVENTS),
+    "Company Vendors": Subscription("vendors", CREATE_UPDATE),
+    "Standard Cost Codes": Subscription("cost_codes", ALL_EVENTS),
+    "Timecard Time Types": Subscription("time_types", ("create", "delete")),
+    "Change Events": Subscription("change_events", ALL_EVENTS),
+    "Work Order Contracts": Subscription("commitments", ALL_EVENTS),
+    "Purchase Order Contracts": Subscription("commitments", ALL_EVENTS),
 }
 
 
@@ -170,25 +176,22 @@ def webhook_receive(
                 event_key=key,
                 resource_name=str(event.get("resource_name", ""))[:100],
                 event_type=str(event.get("event_type", ""))[:20],
-                resource_id=event.get("resource_id")
-                if isinstance(event.get("resource_id"), int)
-                else None,
+                resource_id=_id(event.get("resource_id")),
+                project_id=_id(event.get("project_id")),
                 outcome=outcome,
                 event_at=WebhookDelivery.event_time(event),
+                state=ChangeState.PENDING if outcome == SYNC else ChangeState.NONE,
             )
+            if outcome == SYNC:
+                changes_queue(settings.office, enqueue=enqueue)
     except IntegrityError:
         return "duplicate"
     SyncSettings.objects.filter(pk=settings.pk).update(last_webhook_at=timezone.now())
-    if outcome == "sync":
-        flow, entity, _ = RESOURCES[event["resource_name"]]
-        run_queue(
-            office=settings.office,
-            flow=flow,
-            trigger=Trigger.WEBHOOK,
-            params={"entities": [entity]},
-            enqueue=enqueue,
-        )
     return outcome
+
+
+def _id(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _our_application_id() -> str:
@@ -214,4 +217,6 @@ def _outcome(event: dict, *, company_id: int | None) -> str:
         return "echo of our own write"
     if event.get("resource_name") not in RESOURCES:
         return "ignored: resource not synced"
-    return "sync"
+    if _id(event.get("resource_id")) is None:
+        return "ignored: names no record"  # nothing to read by id; the schedule catches it
+    return SYNC

@@ -15,7 +15,7 @@ from apps.ap_invoices.models import ApPayment
 from apps.cors.models import ChangeOrderRequest
 from apps.timecards.models import TimeCardEntry
 
-from .engine_models import Outcome, RunStatus, SyncItem, SyncRun
+from .engine_models import Outcome, RunStatus, SyncItem, SyncRun, WebhookDelivery, change_label
 
 # The param that names a flow's units by id; a run narrowed to what is left sets it.
 UNIT_PARAM = {
@@ -23,13 +23,14 @@ UNIT_PARAM = {
     "time_export": "entry_ids",
     "ap_payments": "payment_ids",
     "entities": "entities",
+    "webhook": "changes",
 }
 # Flows without planned units run again as a whole; these params make that run thorough.
 RERUN_PARAMS: dict[str, dict[str, Any]] = {"ap_import": {"full": True}}
 # Params that say which run a retry continues; never part of what a run was asked to do.
 CHAIN_PARAMS = ("retry_of", "origin_run")
 KIND = "kind"  # the unit of the entities flow: an entity kind, by name
-INBOUND_FLOWS = {"entities", "ap_import", "change_event_statuses", "reconcile"}
+INBOUND_FLOWS = {"entities", "ap_import", "change_event_statuses", "reconcile", "webhook"}
 
 
 class NothingLeft(Exception):
@@ -134,6 +135,11 @@ def _payment_labels(ids: list[int]) -> dict[int, str]:
     return {p.pk: f"Payment {p.amount:,.2f}, invoice {p.invoice.invoice_number}" for p in payments}
 
 
+def _change_labels(ids: list[int]) -> dict[int, str]:
+    rows = WebhookDelivery.objects.filter(pk__in=ids)
+    return {d.pk: change_label(d.resource_name, d.resource_id, d.event_type) for d in rows}
+
+
 def _kind_labels(kinds: Iterable[str]) -> dict[str, str]:
     return {k: k.replace("_", " ").capitalize() for k in kinds}
 
@@ -142,4 +148,5 @@ LABELS: dict[str, Callable[[list[int]], dict[int, str]]] = {
     "cor": _cor_labels,
     "time_card": _entry_labels,
     "ap_payments": _payment_labels,
+    "webhook_change": _change_labels,
 }

@@ -5,7 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from apps.procore_sync.engine_models import SyncRun
+from apps.ap_invoices.models import Commitment
+from apps.procore_sync.engine import run_execute
+from apps.procore_sync.engine_models import ExternalRef, SyncRun
 from apps.procore_sync.runs import run_retry_failed
 from apps.procore_sync.schedules import queue_due_runs
 from apps.procore_sync.webhooks import webhooks_register
@@ -13,7 +15,7 @@ from apps.procore_sync.webhooks import webhooks_register
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_a_commitment_webhook_event_queues_an_ap_import_run(client, books):
+def test_a_commitment_webhook_event_imports_that_contract_through_a_webhook_run(client, books):
     webhooks_register(books.procore.connection)
     books.procore.settings.refresh_from_db()
     event = {
@@ -22,6 +24,7 @@ def test_a_commitment_webhook_event_queues_an_ap_import_run(client, books):
         "event_type": "update",
         "resource_name": "Work Order Contracts",
         "resource_id": books.subcontract_id,
+        "project_id": books.procore_project_id,
         "company_id": books.procore.company.id,
         "api_version": "v2.0",
     }
@@ -30,7 +33,11 @@ def test_a_commitment_webhook_event_queues_an_ap_import_run(client, books):
     auth = hook["destination_headers"]["Authorization"]
     response = client.post(url, event, content_type="application/json", HTTP_AUTHORIZATION=auth)
     assert response.status_code == 200
-    assert SyncRun.objects.get(trigger="webhook").flow == "ap_import"
+    run = SyncRun.objects.get(trigger="webhook")
+    assert run.flow == "webhook"
+    assert run_execute(run.pk).status == "succeeded"
+    link = ExternalRef.objects.get(procore_type="commitment")
+    assert (link.procore_id, link.object_id) == (books.subcontract_id, Commitment.objects.get().pk)
 
 
 def test_the_schedule_imports_unless_the_office_imports_by_hand(books):

@@ -80,7 +80,7 @@ def test_opening_the_log_checks_stale_statuses_once(
     assert refresh_if_stale(tenant.account, enqueue=queued.append) == 0
 
 
-def test_a_change_event_webhook_starts_a_status_run(procore, target, tenant):
+def test_a_change_event_webhook_starts_a_webhook_run(procore, target, tenant):
     procore.settings.webhook_token = "tok"
     procore.settings.webhook_secret_hash = hashlib.sha256(b"s3cret").hexdigest()
     procore.settings.save()
@@ -97,7 +97,7 @@ def test_a_change_event_webhook_starts_a_status_run(procore, target, tenant):
         token="tok", authorization="Bearer s3cret", event=event, enqueue=lambda i: None
     )
     assert received == "sync"
-    assert SyncRun.objects.filter(flow=FLOW, trigger="webhook").count() == 1
+    assert SyncRun.objects.filter(flow="webhook", trigger="webhook").count() == 1
 
 
 def test_a_status_changed_in_procore_reaches_the_log_through_its_webhook_at_once(
@@ -118,9 +118,10 @@ def test_a_status_changed_in_procore_reaches_the_log_through_its_webhook_at_once
     [run_id] = queued  # queued on delivery, not on a schedule
     run = run_execute(run_id)
 
-    assert (run.trigger, run.status) == ("webhook", "succeeded")
+    assert (run.flow, run.trigger, run.status) == ("webhook", "webhook", "succeeded")
     pushed.refresh_from_db()
     assert pushed.change_event_status == "Closed"
+    assert run.items.get().message == "Status Open -> Closed."
     cell = _push_cell(owner_client.get(reverse("cor_log")).content.decode(), cor)
     assert "Closed" in cell
 
@@ -140,7 +141,7 @@ def test_the_log_says_when_statuses_were_checked_and_refresh_checks_at_once(
 
     page = owner_client.get(reverse("cor_log")).content.decode()
     assert queued == [] and "Change Event statuses checked" in page and " s ago" in page
-    assert 'id="ce-statuses-refresh"' in page and "every 15s" in page
+    assert 'id="ce-statuses-refresh"' in page and "every 60s" in page
 
     polled = owner_client.get(reverse("cor_log"), {"refresh": "1"}, HTTP_HX_REQUEST="true")
     assert polled.status_code == 200 and queued == []  # the page's poll never calls Procore
@@ -152,3 +153,36 @@ def test_the_log_says_when_statuses_were_checked_and_refresh_checks_at_once(
     run_execute(queued[0])
     polled = owner_client.get(reverse("cor_log"), HTTP_HX_REQUEST="true").content.decode()
     assert "Closed" in _push_cell(polled, cor)
+
+
+def test_the_open_log_reloads_its_rows_only_when_a_status_came_back(
+    owner_client, procore, target, tenant, django_assert_max_num_queries
+):
+    cor = make_cor(target, tenant.owner, "Outlets", line(target, "10"))
+    push(target, tenant.owner, [cor])
+    page = owner_client.get(reverse("cor_log")).content.decode()
+    start = page.index('id="cor-log-version"')
+    poll = page[
+        page.index('hx-get="', start) + 8 : page.index('"', page.index('hx-get="', start) + 8)
+    ]
+    assert "every 3s" in page[start : page.index(">", start)]
+    with django_assert_max_num_queries(6):  # session, user, membership, the one version query
+        assert owner_client.get(poll.replace("&amp;", "&")).status_code == 204  # nothing new
+
+    close_in_procore(procore, target, CorPush.objects.get(cor=cor))
+    run_execute(
+        run_queue(office=tenant.office, flow=FLOW, trigger="webhook", enqueue=lambda i: None).pk
+    )
+    changed = owner_client.get(poll.replace("&amp;", "&"))
+    assert changed.status_code == 200 and changed.headers["HX-Trigger"] == "cor-log-changed"
+    polled = owner_client.get(reverse("cor_log"), HTTP_HX_REQUEST="true").content.decode()
+    assert "Closed" in _push_cell(polled, cor)
+
+
+def test_the_log_version_is_the_callers_own(client, outsider, procore, target, tenant):
+    cor = make_cor(target, tenant.owner, "Outlets", line(target, "10"))
+    push(target, tenant.owner, [cor])
+    client.force_login(outsider.owner)
+    assert client.get(reverse("cor_log_changed"), {"v": "0-0-0"}).status_code == 204  # nothing
+    client.logout()
+    assert client.get(reverse("cor_log_changed")).status_code == 302  # to the login page

@@ -92,7 +92,46 @@ def queueing_paths() -> dict:
     seen["scheduled"] = schedules.queue_due_runs(enqueue=sent.append)
     seen["nightly"] = _nightly(sent)
     seen["full_reread"] = _full_reread(sent)
+    seen["webhooks"] = _webhooks(invoice.office, sent)
     return seen
+
+
+def _webhooks(office, sent: list[int]) -> list:
+    """Two deliveries: two pending changes and one queued "webhook" run (a JSON lookup finds the
+    one waiting), which claims both; a failed one is claimed again by id, as Retry failed does."""
+    import hashlib
+
+    from apps.procore_sync.engine_models import SyncRun, SyncSettings, WebhookDelivery
+    from apps.procore_sync.webhook_flow.changes import changes_claim, changes_failed
+    from apps.procore_sync.webhooks import webhook_receive
+
+    digest = hashlib.sha256(b"s3cret").hexdigest()
+    SyncSettings.objects.filter(office=office).update(
+        webhook_token="qp", webhook_secret_hash=digest
+    )
+    before = len(sent)
+    outcomes = [
+        webhook_receive(
+            token="qp",
+            authorization="Bearer s3cret",
+            event={
+                "ulid": f"01Q{n}",
+                "event_type": "update",
+                "resource_name": "Sub Jobs",
+                "resource_id": 10 + n,
+                "project_id": 7,
+                "company_id": 1,
+            },
+            enqueue=sent.append,
+        )
+        for n in range(2)
+    ]
+    run = SyncRun.objects.filter(pk__in=sent[before:]).get()
+    claimed = changes_claim(run)
+    changes_failed([claimed[0].pk])
+    again = changes_claim(run, [claimed[0].pk])
+    states = list(WebhookDelivery.objects.order_by("pk").values_list("state", flat=True))
+    return [outcomes, run.flow, [c.project_id for c in claimed], again == claimed[:1], states]
 
 
 def _nightly(sent: list[int]) -> list:

@@ -117,10 +117,19 @@ def test_a_sub_job_delivery_reads_the_project_it_names(procore, company, tenant)
     assert SubJob.objects.get(name="Yard").project.number == "104"
 
 
-def test_a_delivery_for_a_sub_job_trestle_does_not_know_reads_every_project(
+def test_a_delivery_for_a_new_sub_job_reads_the_project_it_names(procore, company, tenant):
+    sync(tenant.office, trigger=Trigger.USER)
+    new = procore.add("sub_jobs", project_id=company["projects"][1].id, name="Dock", code="020")
+    delivered(tenant.office, "Sub Jobs", new.id, project_id=company["projects"][1].id)
+
+    _, sent = sync(tenant.office)
+    assert sent["sub_jobs"] == 1
+    assert SubJob.objects.filter(name="Dock").exists()
+
+
+def test_a_delivery_naming_no_project_for_an_unknown_sub_job_reads_every_project(
     procore, company, tenant
 ):
-    """Deliveries keep no project id, so a new sub-job's project is not known: all are read."""
     sync(tenant.office, trigger=Trigger.USER)
     new = procore.add("sub_jobs", project_id=company["projects"][1].id, name="Dock", code="020")
     delivered(tenant.office, "Sub Jobs", new.id)
@@ -172,13 +181,14 @@ def test_a_cost_code_delivery_reads_the_list_and_a_new_list_is_read(procore, com
     assert sent["standard_cost_codes"] == 1
 
 
-def delivered(office, resource: str, resource_id, outcome: str = "sync") -> None:
+def delivered(office, resource: str, resource_id, outcome: str = "sync", project_id=None) -> None:
     WebhookDelivery.objects.create(
         office=office,
         event_key=f"{resource}-{resource_id}-{WebhookDelivery.objects.count()}",
         resource_name=resource,
         event_type="update",
         resource_id=resource_id,
+        project_id=project_id,
         outcome=outcome,
     )
 

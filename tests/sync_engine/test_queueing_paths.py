@@ -15,6 +15,8 @@ EXPECTED = {
     "scheduled": 2,  # the payments and entities switches are due
     "nightly": [0, 1, 0, True],  # 1:30 a.m. too early, 2:30 queues the report, 5:30 not again
     "full_reread": [0, 1, 0, True],  # 0:30 too early, 1:30 queues the full re-read, 5:30 not again
+    # two deliveries, one webhook run claiming both; a failed change claimed again by id
+    "webhooks": [["sync", "sync"], "webhook", [7, 7], True, ["claimed", "claimed"]],
 }
 
 

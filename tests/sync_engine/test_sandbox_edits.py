@@ -63,4 +63,4 @@ def test_the_edit_command_sends_procore_s_webhook_before_it_exits(procore, tenan
                  stdout=out)  # fmt: skip
     assert "Posted 1 webhook delivery(ies)." in out.getvalue()
     run = SyncRun.objects.get(trigger="webhook")
-    assert run.params == {"entities": ["employees"]}
+    assert run.flow == "webhook"

@@ -74,7 +74,7 @@ def test_registering_subscribes_only_to_events_procore_publishes(procore, hook_u
 
 
 def test_a_trigger_procore_refuses_is_an_error_not_a_silence(procore, monkeypatch):
-    unpublished = Subscription("ap_import", "commitments", ("create",))
+    unpublished = Subscription("commitments", ("create",))
     monkeypatch.setitem(RESOURCES, "Requisitions", unpublished)
     with pytest.raises(ValidationError, match=r"refused 1 webhook trigger.*Requisitions create"):
         webhooks_register(procore.connection)
@@ -83,7 +83,7 @@ def test_a_trigger_procore_refuses_is_an_error_not_a_silence(procore, monkeypatc
 def test_the_company_page_tells_which_triggers_procore_refused(
     owner_client, tenant, procore, monkeypatch
 ):
-    monkeypatch.setitem(RESOURCES, "Requisitions", Subscription("ap_import", "x", ("create",)))
+    monkeypatch.setitem(RESOURCES, "Requisitions", Subscription("x", ("create",)))
     page = owner_client.post(
         f"/settings/offices/{tenant.office.pk}/integrations/procore/company/",
         {"company_id": procore.company.id},
@@ -102,11 +102,10 @@ def test_a_change_in_procore_comes_through_its_webhook_into_trestle(procore, hoo
     assert webhook_sender.deliver_due() == 1
     (run_id,) = queued
     run = run_execute(run_id)
-    assert (run.trigger, run.params, run.status) == (
-        "webhook", {"entities": ["employees"]}, RunStatus.SUCCEEDED,
-    )  # fmt: skip
+    assert (run.flow, run.trigger, run.status) == ("webhook", "webhook", RunStatus.SUCCEEDED)
     assert Employee.objects.get().last_name == "Byron"
-    assert list(WebhookDelivery.objects.values_list("outcome", flat=True)) == ["sync", "sync"]
+    rows = WebhookDelivery.objects.values_list("outcome", "state")
+    assert list(rows) == [("sync", "applied"), ("sync", "applied")]
     assert set(SandboxDelivery.objects.values_list("status", flat=True)) == {"delivered"}
 
 
@@ -131,7 +130,7 @@ def test_duplicate_deliveries_start_one_run(procore, post):
         response = post(event("01ABC", procore.company.id))
         assert response.status_code == 200
     assert SyncRun.objects.filter(trigger="webhook").count() == 1
-    assert SyncRun.objects.get().params == {"entities": ["employees"]}
+    assert WebhookDelivery.objects.get().state == "pending"
 
 
 def test_an_unknown_token_is_refused_and_writes_nothing(procore, post):
@@ -145,6 +144,13 @@ def test_events_from_our_own_writes_are_dropped(settings, procore, post):
     post(event("01Y", procore.company.id, source_application_id="trestle-app"))
     assert SyncRun.objects.count() == 0
     assert WebhookDelivery.objects.get().outcome == "echo of our own write"
+
+
+def test_an_event_naming_no_record_is_kept_as_ignored(procore, post):
+    body = {**event("01NR", procore.company.id), "resource_id": "42"}  # not a Procore id
+    assert post(body).json() == {"outcome": "ignored: names no record"}
+    assert not SyncRun.objects.exists()
+    assert WebhookDelivery.objects.get().state == ""
 
 
 def test_bad_bodies_get_a_clear_400(post):

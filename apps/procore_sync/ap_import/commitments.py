@@ -2,9 +2,10 @@
 ExternalRef "commitment"; the vendor is found through the vendor's own link."""
 
 from collections import Counter
+from collections.abc import Iterable, Iterator
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.ap_invoices.models import Commitment, Vendor
@@ -13,6 +14,7 @@ from apps.projects.models import Project
 
 from ..client import resources
 from ..client.http import ProcoreClient
+from ..client.pages import filters
 from ..engine_models import ExternalRef, Outcome, SyncItem
 from ..mapping.common import MappingError, is_procore_id, procore_id
 from .mapping import KINDS, commitment_fields, vendor_id_of
@@ -50,13 +52,31 @@ def _contracts(client: ProcoreClient, procore_project_id: int):
             yield resource, record
 
 
+def commitments_by_id(
+    client: ProcoreClient, procore_project_id: int, resource: str, ids: list[int]
+) -> Iterator[tuple[str, dict]]:
+    """These contracts of one kind (`filters[id]`, one request), as `commitments_import` takes
+    them: what a webhook names, without listing the project's every contract."""
+    listed = getattr(resources, resource)(
+        client, project_id=procore_project_id, params=filters(id=sorted(ids))
+    )
+    for record in listed:
+        yield resource, record
+
+
 def commitments_import(
-    client: ProcoreClient, project: Project, procore_project_id: int
+    client: ProcoreClient,
+    project: Project,
+    procore_project_id: int,
+    contracts: Iterable[tuple[str, dict]] | None = None,
 ) -> tuple[Counter, list[SyncItem]]:
-    """Each contract on its own: one that cannot be read fails alone, the others are linked."""
+    """Each contract on its own: one that cannot be read fails alone, the others are linked.
+    `contracts` ((resource, record) pairs): those only, instead of all of the project's."""
     office = project.office
     counts, items, readable = Counter(), [], []
-    for resource, record in _contracts(client, procore_project_id):
+    if contracts is None:
+        contracts = _contracts(client, procore_project_id)
+    for resource, record in contracts:
         try:
             readable.append(_read(resource, record))
         except MappingError as exc:
@@ -98,29 +118,41 @@ def _item(remote_id: int | None, label: str, outcome: str) -> SyncItem:
     )
 
 
-@transaction.atomic
 def _upsert(office: Office, procore_id: int, fields: dict) -> str | None:
-    """created / updated, or None when nothing changed."""
-    content_type = ContentType.objects.get_for_model(Commitment)
-    ref = (
+    """created / updated, or None when nothing changed. The AP import and a webhook run may
+    meet on a new contract: the link's unique key lets one create it, and the other, refused,
+    finds that link and updates through it (never a second Commitment)."""
+    try:
+        return _upsert_once(office, procore_id, fields)
+    except IntegrityError:
+        return _upsert_once(office, procore_id, fields)
+
+
+def _ref(office: Office, procore_id: int) -> ExternalRef | None:
+    return (
         ExternalRef.objects.select_for_update()
         .filter(office=office, procore_type=COMMITMENT, procore_id=procore_id)
         .first()
     )
+
+
+@transaction.atomic
+def _upsert_once(office: Office, procore_id: int, fields: dict) -> str | None:
+    ref = _ref(office, procore_id)
     commitment = Commitment.objects.filter(pk=ref.object_id).first() if ref else None
     if commitment is None:
         commitment = Commitment.objects.create(office=office, **fields)
-        ExternalRef.objects.update_or_create(
-            office=office,
-            procore_type=COMMITMENT,
-            procore_id=procore_id,
-            defaults={
-                "content_type": content_type,
-                "object_id": commitment.pk,
-                "synced_at": timezone.now(),
-                "state": "synced",
-            },
-        )
+        link = {"object_id": commitment.pk, "synced_at": timezone.now(), "state": "synced"}
+        if ref is None:  # refused (IntegrityError) if another run linked it meanwhile
+            ExternalRef.objects.create(
+                office=office,
+                procore_type=COMMITMENT,
+                procore_id=procore_id,
+                content_type=ContentType.objects.get_for_model(Commitment),
+                **link,
+            )
+        else:  # its Commitment was deleted here: link the new one
+            ExternalRef.objects.filter(pk=ref.pk).update(**link)
         return Outcome.CREATED
     changed = [k for k, v in fields.items() if getattr(commitment, k) != v]
     if not changed:

@@ -48,6 +48,12 @@ def sub_jobs(client: ProcoreClient, *, project_id: int, params: Params = None) -
     return records(client, "/rest/v1.0/sub_jobs", {"project_id": project_id, **(params or {})})
 
 
+def sub_job(client: ProcoreClient, sub_job_id: int, *, project_id: int) -> Record:
+    """One sub job (the list has no `filters[id]`); a webhook names it.
+    https://developers.procore.com/reference/rest/sub-jobs?version=1.0 (Show Sub Job)"""
+    return client.get(f"/rest/v1.0/sub_jobs/{sub_job_id}", {"project_id": project_id})
+
+
 def sub_jobs_sync(
     client: ProcoreClient, *, project_id: int, updates: Iterable[Record]
 ) -> SyncResult:
@@ -64,6 +70,12 @@ def company_users(
 ) -> Iterator[Record]:
     """https://developers.procore.com/reference/rest/company-users?version=1.3"""
     return records(client, f"/rest/v1.3/companies/{company_id}/users", params)
+
+
+def company_user(client: ProcoreClient, user_id: int, *, company_id: int) -> Record:
+    """One company user in the list's own version (its list has no `filters[id]`).
+    https://developers.procore.com/reference/rest/company-users?version=1.3 (Show Company User)"""
+    return client.get(f"/rest/v1.3/companies/{company_id}/users/{user_id}")
 
 
 def company_users_sync(

@@ -35,15 +35,25 @@ def statuses_flow(run: SyncRun, recorder: RunRecorder) -> None:
     run.progress_total = len(by_project)
     run.save(update_fields=["progress_total"])
     for project_id, event_ids in by_project.items():
-        ids = iter(sorted(event_ids))
-        while chunk := list(islice(ids, IDS_PER_REQUEST)):
-            listed = resources.change_events(
-                client, project_id=project_id, params=filters(id=chunk)
-            )
-            statuses, unread = _statuses(listed)
-            recorder.add(Counter(failed=len(unread)), unread)
-            recorder.add(*_apply(run.office, statuses))
-        recorder.add(Counter(), [], done=1)
+        counts, items, _ = statuses_read(client, run.office, project_id, event_ids)
+        recorder.add(counts, items, done=1)
+
+
+def statuses_read(
+    client: ProcoreClient, office: Office, project_id: int, event_ids: set[int]
+) -> tuple[Counter, list[SyncItem], set[int]]:
+    """Read these Change Events of one project (IDS_PER_REQUEST to a request) and carry their
+    statuses to the pushes; also returns the ids read (a deleted one is not listed)."""
+    counts, items, read = Counter(), [], set()
+    ids = iter(sorted(event_ids))
+    while chunk := list(islice(ids, IDS_PER_REQUEST)):
+        listed = resources.change_events(client, project_id=project_id, params=filters(id=chunk))
+        statuses, unread = _statuses(listed)
+        applied_counts, applied = _apply(office, statuses)
+        counts += applied_counts + Counter(failed=len(unread))
+        items += unread + applied
+        read |= set(statuses)
+    return counts, items, read
 
 
 def _statuses(listed) -> tuple[dict[int, str], list[SyncItem]]:

@@ -111,6 +111,56 @@ def _deliveries(ctx: SyncContext, names: tuple[str, ...], since: datetime):
 
 
 def _delivered_projects(ctx: SyncContext, entity_name: str, since: datetime) -> set[int] | None:
+    """Local pks of the projects holding the records deliveries named since `since`: by the
+    event's `project_id`, else by the record's link; None when a delivery names neither a
+    project nor a record Trestle knows (the run then reads every project)."""
+    names = ANNOUNCED_BY.get(entity_name)
+    if not names:
+        return set()
+    rows = list(_deliveries(ctx, names, since).values_list("resource_id", "project_id"))
+    placed = {project for _, project in rows if project is not None}
+    unplaced = {record for record, project in rows if project is None}
+    named = set(
+        ExternalRef.objects.filter(
+            office=ctx.office, procore_type="project", procore_id__in=placed
+        ).values_list("object_id", flat=True)
+    )
+    if not unplaced:
+        return named
+    entity = ENTITIES[entity_name]
+    refs = dict(
+        ExternalRef.objects.filter(
+            office=ctx.office, procore_type=entity.procore_type, procore_id__in=unplaced - {None}
+        ).values_list("procore_id", "object_id")
+    )
+    if set(refs) != unplaced:
+        return None
+    field = f"{entity.parent_field}_id"
+    parents = entity.model.objects.filter(pk__in=refs.values()).values_list(field, flat=True)
+    return named | set(parents)
+
+
+def list_unchanged(ctx: SyncContext, entity_name: str) -> bool:
+    """A whole list whose every change Procore announces (the cost code list), read completely
+    for the same list, and no delivery about it since that read."""
+    chosen, since = ANNOUNCED_LISTS.get(entity_name), _last_read(ctx, entity_name)
+    if chosen is None or since is None or not webhooks_live(ctx):
+        return False
+    if ctx.settings.cursors.get(covered_key(entity_name)) != getattr(ctx.settings, chosen):
+        return False  # never read whole, or another list chosen since
+    return not _deliveries(ctx, ANNOUNCED_BY[entity_name], since).exists()
+
+
+def _deliveries(ctx: SyncContext, names: tuple[str, ...], since: datetime):
+    deliveries = WebhookDelivery.objects.filter(
+        office=ctx.office, resource_name__in=names, received_at__gte=since
+    )
+    for prefix in UNINFORMATIVE:
+        deliveries = deliveries.exclude(outcome__startswith=prefix)
+    return deliveries
+
+
+def _delivered_projects(ctx: SyncContext, entity_name: str, since: datetime) -> set[int] | None:
     """Local pks of the projects holding the records deliveries named since `since`; None when
     one names a record Trestle does not know yet (a create: deliveries keep no project id)."""
     names = ANNOUNCED_BY.get(entity_name)

@@ -408,7 +408,19 @@ def orphans_deactivate(
                 **{f"{entity.parent_field}_id__in": parent_ids}
             ).values("pk")
         )
-    gone = list(refs)
+    return _deactivate(entity, list(refs))
+
+
+def records_gone(entity: Entity, office, procore_ids: set[int]) -> tuple[Counter, list]:
+    """Linked records Procore says it deleted (a webhook's delete event): deactivated and their
+    links orphaned, as a full pull does for those it no longer lists."""
+    refs = ExternalRef.objects.filter(
+        office=office, procore_type=entity.procore_type, procore_id__in=procore_ids
+    ).exclude(state=LinkState.ORPHANED)
+    return _deactivate(entity, list(refs))
+
+
+def _deactivate(entity: Entity, gone: list[ExternalRef]) -> tuple[Counter, list]:
     if not gone:
         return Counter(), []
     records = entity.model.objects.filter(pk__in=[r.object_id for r in gone], active=True)
