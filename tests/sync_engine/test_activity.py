@@ -131,3 +131,13 @@ def test_runs_whose_enqueue_was_lost_are_handed_out_again_once(procore, tenant):
     sent = []
     assert queued_resend(enqueue=sent.append) == 1 and sent == [old.pk]
     assert queued_resend(enqueue=sent.append) == 0  # just sent: not again before PATIENCE
+
+
+def test_every_flow_can_be_chosen_in_the_run_filter(owner_client, tenant):
+    from apps.procore_sync.engine import FLOWS
+
+    for flow in FLOWS:
+        SyncRun.objects.create(office=tenant.office, flow=flow, trigger="user")
+    for flow in FLOWS:
+        runs = owner_client.get("/sync/", {"flow": flow}).context["page"].object_list
+        assert {run.flow for run in runs} == {flow}

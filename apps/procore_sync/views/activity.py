@@ -24,8 +24,14 @@ from ..work import NothingLeft
 FLOW_CHOICES = [
     ("", "All flows"),
     ("entities", "Entities"),
+    ("webhook", "Changes Procore announced (webhooks)"),
+    ("cor_push", "Change orders pushed"),
+    ("change_event_statuses", "Change Event statuses"),
     ("time_export", "Time cards to timesheets"),
     ("daily_logs", "Daily logs"),
+    ("ap_import", "AP invoices imported"),
+    ("ap_payments", "Payments written to Procore"),
+    ("reconcile", "Procore vs Trestle report"),
 ]
 
 
