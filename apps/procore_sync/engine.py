@@ -8,24 +8,22 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from .ap_import.flow import ap_import_flow
 from .ap_payments.writeback import ap_payments_flow
 from .client.errors import ProcoreError
-from .client.http import ProcoreClient
 from .cor_push.push import cor_push_flow
 from .cor_push.statuses import statuses_flow
 from .engine_models import Direction, RunStatus, SyncRun
 from .entities import ENTITIES, Entity
 from .exporters.entities import export_entity
-from .importers.context import SyncContext
+from .importers.context import SyncContext, run_context
 from .importers.custom_fields import custom_fields_refresh
 from .importers.fetch import FETCHERS
 from .importers.scope import covered_key, list_unchanged
 from .importers.upsert import ImportOptions, import_batch_seen, orphans_deactivate
-from .live import RunError, live_connection
+from .live import RunError
 from .reconcile.flow import reconcile_flow
 from .runs import RunRecorder, lease_kept, run_acquire, run_skip, run_wait, sync_settings_for
 from .time_export.daily_logs import daily_logs_flow
@@ -105,17 +103,6 @@ def request_rerun(run: SyncRun) -> None:
         settings.save(update_fields=["rerun_requested"])
 
 
-def _context(run: SyncRun) -> SyncContext:
-    connection = live_connection(run.office)
-    return SyncContext(
-        office=run.office,
-        connection=connection,
-        client=ProcoreClient(connection),
-        settings=sync_settings_for(run.office),
-        started_at=timezone.now(),
-    )
-
-
 def direction_of(settings, entity: Entity) -> str:
     return settings.directions.get(entity.name, Direction.IN)
 
@@ -134,7 +121,7 @@ def _cursor(settings, key: str, full: bool) -> datetime | None:
 
 
 def entities_flow(run: SyncRun, recorder: RunRecorder) -> None:
-    ctx = _context(run)
+    ctx = run_context(run)
     full = bool(run.params.get("full"))
     entities = entities_of(run, ctx.settings)
     recorder.plan(KIND, [e.name for e in entities])

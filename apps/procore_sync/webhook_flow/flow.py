@@ -9,14 +9,10 @@ crash recovery) claims exactly those again by id (`params["changes"]`).
 
 from collections import Counter, defaultdict
 
-from django.utils import timezone
-
 from ..client.errors import NeedsReconnect, PermissionDenied, ProcoreError
-from ..client.http import ProcoreClient
 from ..engine_models import Outcome, SyncItem, SyncRun, change_label
-from ..importers.context import SyncContext
-from ..live import live_connection
-from ..runs import RunRecorder, sync_settings_for
+from ..importers.context import SyncContext, run_context
+from ..runs import RunRecorder
 from ..webhooks import RESOURCES
 from .apply import HANDLERS, ORDER, Applied
 from .changes import CHANGE, Change, changes_applied, changes_claim, changes_failed
@@ -26,7 +22,7 @@ RETRY_FIX = "Retry failed reads it from Procore again; the scheduled sync also c
 
 
 def webhook_flow(run: SyncRun, recorder: RunRecorder) -> None:
-    ctx = _context(run)
+    ctx = run_context(run)
     chosen = run.params.get(UNIT_PARAM)
     while changes := changes_claim(run, chosen):
         _plan_more(recorder, [c.pk for c in changes])
@@ -34,17 +30,6 @@ def webhook_flow(run: SyncRun, recorder: RunRecorder) -> None:
             _apply(ctx, recorder, kind, group)
         if chosen is not None:
             return  # a retry applies the changes it names, nothing else
-
-
-def _context(run: SyncRun) -> SyncContext:
-    connection = live_connection(run.office)
-    return SyncContext(
-        office=run.office,
-        connection=connection,
-        client=ProcoreClient(connection),
-        settings=sync_settings_for(run.office),
-        started_at=timezone.now(),
-    )
 
 
 def _grouped(changes: list[Change]) -> list[tuple[str, list[Change]]]:
