@@ -55,30 +55,36 @@ def record_create(
         created_at=now,
         updated_at=now,
     )
-    _save(record, "create", force_insert=True)
+    _save(record, "create", {}, force_insert=True)
     return record
 
 
 def record_update(record: SandboxRecord, changes: dict[str, Any]) -> SandboxRecord:
+    before = record.data
     record.data = _merge(record.data, changes)
     if "origin_id" in changes:
         record.origin_id = origin_of(changes)
     record.updated_at = timezone.now()
-    _save(record, "update")
+    _save(record, "update", before)
     return record
 
 
 def record_delete(record: SandboxRecord) -> None:
     record.deleted_at = record.updated_at = timezone.now()
-    _save(record, "delete", update_fields=["deleted_at", "updated_at"])
+    _save(record, "delete", None, update_fields=["deleted_at", "updated_at"])
 
 
-def _save(record: SandboxRecord, event_type: str, **kwargs: Any) -> None:
-    """Save, and queue the change's webhook deliveries in the same transaction."""
+def _save(
+    record: SandboxRecord, event_type: str, before: dict[str, Any] | None, **kwargs: Any
+) -> None:
+    """Save, and queue the change's webhook deliveries in the same transaction: the record's,
+    and its nested items' (`before` is its data before a create or update)."""
     try:
         with transaction.atomic():
             record.save(**kwargs)
             webhooks.record_changed(record, event_type)
+            if before is not None:
+                webhooks.items_changed(record, before)
     except IntegrityError as error:
         raise DuplicateOrigin(record.origin_id) from error
 

@@ -109,6 +109,13 @@ PUBLISHED_AS: dict[str, str] = {
 }
 
 
+# Items kept inside their parent record (store.NESTED) that Procore publishes on their own:
+# (stored resource, stored key) -> resource name. The event names the item, not its parent.
+ITEMS_PUBLISHED_AS: dict[tuple[str, str], str] = {
+    ("change_events", "change_event_line_items"): "Change Event Line Items",
+}
+
+
 def published(resource: str, event_type: str) -> str | None:
     """The resource name a change of a stored record is published as, or None if it is not."""
     name = PUBLISHED_AS.get(resource)

@@ -1,6 +1,7 @@
 """Webhook events for record changes (procore-api.md §10.2): what is announced, and to whom.
 
-`store` calls `record_changed` for every create, update and soft delete, so a change made
+`store` calls `record_changed` for every create, update and soft delete (and `items_changed`
+for the nested items published on their own: a Change Event's line items), so a change made
 through the API, a management command, a page or `change_events.status_set` is announced alike.
 It writes one `SandboxDelivery` per live hook whose triggers match, in the transaction of the
 change, and wakes this process's sender when that commits (`webhook_sender.wake`).
@@ -41,10 +42,38 @@ acting: ContextVar[Actor] = ContextVar("procore_sandbox_acting", default=NOBODY)
 def record_changed(record: SandboxRecord, event_type: str) -> int:
     """Queue the event for every hook listening; returns how many deliveries were queued."""
     name = webhook_resources.published(record.resource, event_type)
-    hooks = _listening(record, name, event_type) if name else []
+    return _announce(record, name, event_type, record.id) if name else 0
+
+
+def items_changed(record: SandboxRecord, before: dict[str, Any]) -> int:
+    """Queue an event for each nested item Procore publishes on its own (a Change Event's line
+    items) that this write created, changed or removed; returns how many deliveries were queued.
+    An item is compared as stored, before Procore's derived fields are filled in again."""
+    queued = 0
+    for (resource, key), name in webhook_resources.ITEMS_PUBLISHED_AS.items():
+        if record.resource != resource:
+            continue
+        old, new = _items(before.get(key)), _items(record.data.get(key))
+        for item_id in sorted(old.keys() | new.keys()):
+            if item_id not in old:
+                queued += _announce(record, name, "create", item_id)
+            elif item_id not in new:
+                queued += _announce(record, name, "delete", item_id)
+            elif old[item_id] != new[item_id]:
+                queued += _announce(record, name, "update", item_id)
+    return queued
+
+
+def _items(items: Any) -> dict[int, dict[str, Any]]:
+    listed = items if isinstance(items, list) else []
+    return {item["id"]: item for item in listed if isinstance(item, dict) and "id" in item}
+
+
+def _announce(record: SandboxRecord, name: str, event_type: str, resource_id: int) -> int:
+    hooks = _listening(record, name, event_type)
     if not hooks:
         return 0
-    event = _event(record, name, event_type)
+    event = _event(record, name, event_type, resource_id)
     SandboxDelivery.objects.bulk_create(
         SandboxDelivery(
             company_id=record.company_id,
@@ -77,8 +106,9 @@ def _listening(record: SandboxRecord, name: str, event_type: str) -> list[Sandbo
     ]
 
 
-def _event(record: SandboxRecord, name: str, event_type: str) -> dict[str, Any]:
-    """The event in the v2.0 payload's terms (§10.2)."""
+def _event(record: SandboxRecord, name: str, event_type: str, resource_id: int) -> dict[str, Any]:
+    """The event in the v2.0 payload's terms (§10.2); `resource_id` is the record's, or its
+    nested item's."""
     actor = acting.get()
     return {
         "id": ids.allocate(),
@@ -97,7 +127,7 @@ def _event(record: SandboxRecord, name: str, event_type: str) -> dict[str, Any]:
         "api_version": "v2.0",
         "event_type": event_type,
         "resource_name": name,
-        "resource_id": record.id,
+        "resource_id": resource_id,
     }
 
 

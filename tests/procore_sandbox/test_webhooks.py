@@ -263,6 +263,49 @@ def test_a_project_hook_hears_only_its_own_project(sandbox, destination):
     ]
 
 
+def test_a_change_events_line_items_are_published_on_their_own(sandbox, destination):
+    destination.post(DESTINATION, status=200)
+    hook(sandbox, *(("Change Event Line Items", e) for e in ("create", "update", "delete")))
+    lines = [
+        {"description": "Drywall", "estimated_cost_amount": "850.00"},
+        {"description": "Paint"},
+    ]
+    event = sandbox.add("change_events", title="Extra", change_event_line_items_attributes=lines)
+    drywall, paint = (line["id"] for line in event.data["change_event_line_items"])
+    webhook_sender.deliver_due()
+    assert [(e["event_type"], e["resource_id"]) for e in posted(destination)] == [
+        ("create", drywall),
+        ("create", paint),
+    ]
+    destination.calls.reset()
+
+    store.record_update(
+        event,
+        {
+            "title": "Extra (rev. 1)",  # the event's own change: not a line's
+            "change_event_line_items_attributes": [
+                {"id": drywall, "estimated_cost_amount": "935.00"},
+                {"id": paint, "description": "Paint"},  # unchanged: nothing to announce
+                {"description": "Primer"},
+            ],
+        },
+    )
+    store.record_update(
+        event, {"change_event_line_items_attributes": [{"id": paint, "_destroy": True}]}
+    )
+
+    webhook_sender.deliver_due()
+    primer = max(line["id"] for line in event.data["change_event_line_items"])
+    published = posted(destination)
+    assert [(e["resource_name"], e["event_type"], e["resource_id"]) for e in published] == [
+        ("Change Event Line Items", "update", drywall),
+        ("Change Event Line Items", "create", primer),
+        ("Change Event Line Items", "delete", paint),
+    ]
+    assert {e["project_id"] for e in published} == {sandbox.project.id}
+    assert "Change Event Line Items" in webhook_resources.RESOURCES
+
+
 # --- how it is delivered -----------------------------------------------------------------------
 
 
