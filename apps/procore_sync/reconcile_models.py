@@ -43,7 +43,8 @@ class Repair(models.TextChoices):
 
 
 class Difference(models.Model):
-    """One thing Procore holds differently from Trestle, found by a "reconcile" run.
+    """One thing Procore holds differently from Trestle, found by a "reconcile" run (or by a
+    "webhook" run, for the pushed CORs whose Change Event a delivery named).
 
     `flow` names the comparer (reconcile/registry.py), `object_id` the Trestle record it is
     about (a COR, an employee, an invoice, a payment, a linked record's local id) and `key` what

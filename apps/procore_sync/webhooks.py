@@ -55,9 +55,9 @@ class Subscription(NamedTuple):
 # resources list (§10.2 [MECH]): Company Users, Company Vendors and Projects have no delete
 # event, Timecard Time Types no update. Left to the schedule, as Procore publishes no event for
 # them: work classifications and crews (no such resource), subcontractor invoices (§10.2 lists
-# no "Requisitions" resource). "Change Event Line Items" events name a line, not its Change
-# Event, and Trestle follows a Change Event's status only (its lines are Trestle's, checked by
-# the nightly report), so they are not subscribed.
+# no "Requisitions" resource). A Change Event's events and its lines' both re-read the pushed
+# Change Event: its status goes to the COR log, its lines to the report
+# (webhook_flow/change_events.py).
 RESOURCES: dict[str, Subscription] = {
     "Company Users": Subscription("employees", CREATE_UPDATE),
     "Projects": Subscription("projects", CREATE_UPDATE),
@@ -66,6 +66,7 @@ RESOURCES: dict[str, Subscription] = {
     "Standard Cost Codes": Subscription("cost_codes", ALL_EVENTS),
     "Timecard Time Types": Subscription("time_types", ("create", "delete")),
     "Change Events": Subscription("change_events", ALL_EVENTS),
+    "Change Event Line Items": Subscription("change_events", ALL_EVENTS),
     "Work Order Contracts": Subscription("commitments", ALL_EVENTS),
     "Purchase Order Contracts": Subscription("commitments", ALL_EVENTS),
 }

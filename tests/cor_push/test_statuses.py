@@ -108,7 +108,7 @@ def test_a_status_changed_in_procore_reaches_the_log_through_its_webhook_at_once
     webhooks_register(procore.connection)
     cor = make_cor(target, tenant.owner, "Outlets", line(target, "10"))
     push(target, tenant.owner, [cor])
-    assert webhook_sender.deliver_due() == 1 and queued == []  # our own write: an echo
+    assert webhook_sender.deliver_due() == 2 and queued == []  # the event, its line: echoes
     pushed = CorPush.objects.get(cor=cor)
 
     change_events.status_set(  # a Procore user closes the Change Event

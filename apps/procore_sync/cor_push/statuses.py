@@ -35,25 +35,24 @@ def statuses_flow(run: SyncRun, recorder: RunRecorder) -> None:
     run.progress_total = len(by_project)
     run.save(update_fields=["progress_total"])
     for project_id, event_ids in by_project.items():
-        counts, items, _ = statuses_read(client, run.office, project_id, event_ids)
+        counts, items = statuses_read(client, run.office, project_id, event_ids)
         recorder.add(counts, items, done=1)
 
 
 def statuses_read(
     client: ProcoreClient, office: Office, project_id: int, event_ids: set[int]
-) -> tuple[Counter, list[SyncItem], set[int]]:
+) -> tuple[Counter, list[SyncItem]]:
     """Read these Change Events of one project (IDS_PER_REQUEST to a request) and carry their
-    statuses to the pushes; also returns the ids read (a deleted one is not listed)."""
-    counts, items, read = Counter(), [], set()
+    statuses to the pushes."""
+    counts, items = Counter(), []
     ids = iter(sorted(event_ids))
     while chunk := list(islice(ids, IDS_PER_REQUEST)):
         listed = resources.change_events(client, project_id=project_id, params=filters(id=chunk))
         statuses, unread = _statuses(listed)
-        applied_counts, applied = _apply(office, statuses)
+        applied_counts, applied = statuses_apply(office, statuses)
         counts += applied_counts + Counter(failed=len(unread))
         items += unread + applied
-        read |= set(statuses)
-    return counts, items, read
+    return counts, items
 
 
 def _statuses(listed) -> tuple[dict[int, str], list[SyncItem]]:
@@ -78,7 +77,8 @@ def _statuses(listed) -> tuple[dict[int, str], list[SyncItem]]:
     return statuses, unread
 
 
-def _apply(office: Office, statuses: dict[int, str]) -> tuple[Counter, list[SyncItem]]:
+def statuses_apply(office: Office, statuses: dict[int, str]) -> tuple[Counter, list[SyncItem]]:
+    """Carry each Change Event's status (as read; an empty one is not known) to its pushes."""
     now, counts, items = timezone.now(), Counter(), []
     pushes = CorPush.objects.filter(office=office, change_event_id__in=statuses)
     changed = {}

@@ -22,6 +22,7 @@ class SyncContext:
     settings: SyncSettings
     started_at: datetime
     cache: dict = field(default_factory=dict)
+    run: SyncRun | None = None  # what a step's findings are recorded against (a Difference)
 
 
 def run_context(run: SyncRun) -> SyncContext:
@@ -33,4 +34,5 @@ def run_context(run: SyncRun) -> SyncContext:
         client=ProcoreClient(connection),
         settings=sync_settings_for(run.office),
         started_at=timezone.now(),
+        run=run,
     )

@@ -40,18 +40,32 @@ IDS_PER_REQUEST = 100  # `filters[id][]` values per list request: the URL stays 
 def cors_compare(office: Office, client: ProcoreClient) -> Comparison:
     """Every difference between the office's pushed CORs and their Change Events."""
     result = Comparison()
-    for project_id, pushes in _pushes_by_project(office).items():
+    for project_id, pushes in pushes_by_project(office).items():
         event_ids = {p.change_event_id for p in pushes}
         result.requests_min += -(-len(event_ids) // IDS_PER_REQUEST)
-        events, unsure = _events_read(client, project_id, event_ids, result.unread)
-        primes = _primes_read(client, project_id, pushes, result)
-        for push in pushes:
-            if push.change_event_id not in unsure:
-                event = events.get(push.change_event_id)
-                result.differences += push_differences(push, event)
-                if event is not None and push.change_event_id in primes:
-                    result.differences += _prime_differences(push, primes[push.change_event_id])
+        events, unsure = events_read(client, project_id, event_ids, result.unread)
+        sure = [p for p in pushes if p.change_event_id not in unsure]
+        result.differences += project_differences(client, project_id, sure, events, result)
     return result
+
+
+def project_differences(
+    client: ProcoreClient,
+    project_id: int,
+    pushes: list[CorPush],
+    events: dict[int, dict],
+    result: Comparison,
+) -> list[Difference]:
+    """The differences of these pushes of one project, given their Change Events as read (one
+    missing from `events` was deleted in Procore)."""
+    found = []
+    primes = _primes_read(client, project_id, pushes, result)
+    for push in pushes:
+        event = events.get(push.change_event_id)
+        found += push_differences(push, event)
+        if event is not None and push.change_event_id in primes:
+            found += _prime_differences(push, primes[push.change_event_id])
+    return found
 
 
 def _primes_read(
@@ -84,10 +98,16 @@ def _prime_differences(push: CorPush, held: int | None) -> list[Difference]:
     ]  # fmt: skip
 
 
-def _pushes_by_project(office: Office) -> dict[int, list[CorPush]]:
+def pushes_by_project(
+    office: Office, event_ids: set[int] | None = None
+) -> dict[int, list[CorPush]]:
+    """The office's pushes into a Change Event (into those of `event_ids`, when given), with
+    what comparing them reads of their CORs."""
+    pushes = CorPush.objects.filter(office=office, change_event_id__isnull=False)
+    if event_ids is not None:
+        pushes = pushes.filter(change_event_id__in=event_ids)
     pushes = (
-        CorPush.objects.filter(office=office, change_event_id__isnull=False)
-        .select_related("cor")
+        pushes.select_related("cor")
         .prefetch_related("cor__lines__cost_code")
         .order_by("procore_project_id", "cor_id")
     )
@@ -97,7 +117,7 @@ def _pushes_by_project(office: Office) -> dict[int, list[CorPush]]:
     return grouped
 
 
-def _events_read(
+def events_read(
     client: ProcoreClient, project_id: int, event_ids: set[int], unread: list[SyncItem]
 ) -> tuple[dict[int, dict], set[int]]:
     """The listed Change Events by id, and the ids not known to exist or not: those missing

@@ -2,7 +2,9 @@
 
 Each comparer (registry.py) reads Procore with list endpoints and returns unsaved Differences.
 A report's differences replace the office's open ones of the same comparer, which are marked
-resolved, so the latest report is what stands; one found before keeps its first_found_at.
+resolved, so the latest report is what stands; one found before keeps its first_found_at. The
+webhook flow replaces those of the few records a delivery named the same way
+(`differences_store`).
 A comparer that cannot read Procore is a failed item and its earlier differences stand.
 A scheduled (nightly) report mails the office's admins when it finds differences no earlier
 report had.
@@ -58,25 +60,37 @@ def _compare(
     except ProcoreError as exc:
         recorder.add(Counter(failed=1), [_unread(comparer, exc)])
         return []
+    found_before = differences_store(run, comparer.flow, result.differences)
+    counts = Counter(
+        differences=len(result.differences),
+        requests_min=result.requests_min,
+        failed=len(result.unread),
+    )
+    recorder.add(+counts, result.unread)
+    return [d for d in result.differences if d.identity not in found_before]
+
+
+def differences_store(
+    run: SyncRun, flow: str, differences: list[Difference], *, object_ids: set[int] | None = None
+) -> set[tuple]:
+    """Replace the office's open differences of `flow` (of the `object_ids` records only, when
+    given: a webhook re-compared just those) with `differences`; the replaced are resolved and
+    one found again keeps its first_found_at. Returns the identities that were open before."""
     now = timezone.now()
     with transaction.atomic():
         earlier = Difference.objects.select_for_update().filter(
-            office=run.office, flow=comparer.flow, resolved_at__isnull=True
+            office=run.office, flow=flow, resolved_at__isnull=True
         )
+        if object_ids is not None:
+            earlier = earlier.filter(object_id__in=object_ids)
         found_at = {d.identity: d.first_found_at or d.created_at for d in earlier}
         earlier.update(resolved_at=now)
-        for difference in result.differences:
+        for difference in differences:
             difference.clip()
             difference.run = run
             difference.first_found_at = found_at.get(difference.identity, now)
-        Difference.objects.bulk_create(result.differences)
-        counts = Counter(
-            differences=len(result.differences),
-            requests_min=result.requests_min,
-            failed=len(result.unread),
-        )
-        recorder.add(+counts, result.unread)
-    return [d for d in result.differences if d.identity not in found_at]
+        Difference.objects.bulk_create(differences)
+    return set(found_at)
 
 
 def _unread(comparer: Comparer, exc: ProcoreError) -> SyncItem:

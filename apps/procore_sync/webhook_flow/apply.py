@@ -6,57 +6,29 @@ Each handler returns what it did and which changes failed, with why. A delete ev
 read: the record is deactivated as a full pull deactivates one Procore no longer lists.
 """
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import partial
 
 from apps.projects.models import Project
 
 from ..ap_import.commitments import commitments_by_id, commitments_import, linked_ids
 from ..ap_import.flow import mapped_projects
-from ..cor_push.statuses import statuses_read
-from ..engine_models import Direction, Outcome, SyncItem
+from ..engine_models import Direction
 from ..entities import ENTITIES, Batch, Entity
 from ..importers.context import SyncContext
 from ..importers.custom_fields import custom_fields_refresh
 from ..importers.fetch import FETCHERS
 from ..importers.upsert import ImportOptions, import_batch_seen, orphans_deactivate, records_gone
-from ..push_models import CorPush
 from . import reads
+from .applied import Applied, latest
+from .change_events import change_events_apply
 from .changes import Change
 
 CONTRACTS = {
     "Work Order Contracts": "work_order_contracts",
     "Purchase Order Contracts": "purchase_order_contracts",
 }
-
-
-@dataclass
-class Applied:
-    counts: Counter = field(default_factory=Counter)
-    items: list[SyncItem] = field(default_factory=list)
-    failed: dict[int, str] = field(default_factory=dict)  # Change pk -> why; needs an item
-    failed_in_items: set[int] = field(default_factory=set)  # Change pks an item already fails
-
-    def add(self, counts: Counter, items: list[SyncItem]) -> None:
-        self.counts.update(counts)
-        self.items += items
-
-    def fail(self, changes: list[Change], why: dict[int, str]) -> None:
-        """`why`: Procore id -> reason, for the records read and not applied."""
-        in_items = {i.procore_id for i in self.items if i.outcome == Outcome.FAILED}
-        for change in changes:
-            if change.resource_id in in_items:
-                self.failed_in_items.add(change.pk)
-            elif change.resource_id in why:
-                self.failed[change.pk] = why[change.resource_id]
-
-
-def latest(changes: list[Change]) -> dict[int, Change]:
-    """The last change of each record (changes come oldest first): a delete after an update
-    is a delete, an update after a delete is read."""
-    return {c.resource_id: c for c in changes if c.resource_id is not None}
 
 
 def _direction(ctx: SyncContext, entity: Entity) -> str:
@@ -130,25 +102,6 @@ def list_apply(ctx: SyncContext, changes: list[Change], *, name: str) -> Applied
     if not unreadable:
         done.add(*orphans_deactivate(entity, ctx.office, seen))
     done.fail(changes, {})
-    return done
-
-
-def change_events_apply(ctx: SyncContext, changes: list[Change]) -> Applied:
-    """Statuses of the Change Events Trestle pushed (others are not Trestle's to follow), read
-    with the status check's own code; a deleted one keeps its last status."""
-    done, last = Applied(), latest(changes)
-    pushes = CorPush.objects.filter(office=ctx.office, change_event_id__in=list(last))
-    by_project: dict[int, set[int]] = defaultdict(set)
-    for event_id, project_id in pushes.values_list("change_event_id", "procore_project_id"):
-        if not last[event_id].deleted:
-            by_project[project_id].add(event_id)
-    read: set[int] = set()
-    for project_id, ids in by_project.items():
-        counts, items, got = statuses_read(ctx.client, ctx.office, project_id, ids)
-        done.add(counts, items)
-        read |= got
-    wanted = set().union(*by_project.values())
-    done.fail(changes, dict.fromkeys(wanted - read, reads.NOT_LISTED))
     return done
 
 

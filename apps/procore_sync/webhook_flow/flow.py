@@ -14,7 +14,8 @@ from ..engine_models import Outcome, SyncItem, SyncRun, change_label
 from ..importers.context import SyncContext, run_context
 from ..runs import RunRecorder
 from ..webhooks import RESOURCES
-from .apply import HANDLERS, ORDER, Applied
+from .applied import Applied
+from .apply import HANDLERS, ORDER
 from .changes import CHANGE, Change, changes_applied, changes_claim, changes_failed
 
 UNIT_PARAM = "changes"
