@@ -3,14 +3,16 @@ webhook: the delivery's run re-reads the event (one request per project) and rep
 CORs' open differences as the nightly report would, against the sandbox over real HTTP."""
 
 import pytest
+from django.core import mail
 
 from apps.procore_sandbox import change_events, faults, store, webhook_sender
 from apps.procore_sandbox.models import SandboxDelivery, SandboxRecord
 from apps.procore_sync.client import resources
 from apps.procore_sync.engine import run_execute
-from apps.procore_sync.engine_models import SyncRun, WebhookDelivery
+from apps.procore_sync.engine_models import SyncRun, Trigger, WebhookDelivery
 from apps.procore_sync.push_models import CorPush
 from apps.procore_sync.reconcile_models import Difference
+from apps.procore_sync.runs import run_queue
 from apps.procore_sync.webhooks import webhooks_register
 from tests.reconciling import report_run as report
 
@@ -205,3 +207,23 @@ def test_an_unreadable_answer_fails_the_change_and_keeps_the_report(pushed, queu
     }
     assert open_differences() == [before]  # nothing reported as deleted, nothing dropped
     assert WebhookDelivery.objects.filter(state="failed").count() == failed.count() == 2
+
+
+def test_the_nightly_mail_names_what_a_webhook_found_since_the_last_report(pushed, queued):
+    extra, _ = pushed
+    assert nightly(extra).status == "succeeded" and mail.outbox == []
+    line_set(extra, 93.5)
+    applied(queued)  # on the report at once; no report has had it yet
+
+    nightly(extra)
+    [sent] = mail.outbox
+    assert "is 935.00; Trestle pushed 850.00" in sent.body
+    nightly(extra)
+    assert len(mail.outbox) == 1  # the last report had it: not mailed again
+
+
+def nightly(pushed: CorPush) -> SyncRun:
+    run = run_queue(
+        office=pushed.office, flow="reconcile", trigger=Trigger.SCHEDULE, enqueue=lambda i: None
+    )
+    return run_execute(run.pk)
