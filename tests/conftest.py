@@ -103,3 +103,11 @@ def short_waits(monkeypatch):
 
     defaults = {**ProcoreClient.__init__.__kwdefaults__, "sleep": sleep}
     monkeypatch.setattr(ProcoreClient.__init__, "__kwdefaults__", defaults)
+
+
+@pytest.fixture
+def webhook_queued(monkeypatch) -> list[int]:
+    """Runs the webhook view queues, kept here instead of going to Celery."""
+    runs: list[int] = []
+    monkeypatch.setattr("apps.procore_sync.views.webhook.enqueue_run", runs.append)
+    return runs

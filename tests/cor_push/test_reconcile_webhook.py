@@ -22,14 +22,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def queued(monkeypatch) -> list[int]:
-    """Runs the webhook view queues, kept here instead of going to Celery."""
-    runs: list[int] = []
-    monkeypatch.setattr("apps.procore_sync.views.webhook.enqueue_run", runs.append)
-    return runs
-
-
-@pytest.fixture
 def reads(monkeypatch) -> list[tuple[int, list[int]]]:
     """Each Change Event list Trestle asks for: (project id, ids asked for)."""
     asked: list[tuple[int, list[int]]] = []
@@ -44,7 +36,7 @@ def reads(monkeypatch) -> list[tuple[int, list[int]]]:
 
 
 @pytest.fixture
-def pushed(procore, target, tenant, queued):
+def pushed(procore, target, tenant, webhook_queued):
     """Two CORs pushed into one Change Event, with the office's hook (our own writes' echoes
     delivered and dropped)."""
     webhooks_register(procore.connection)
@@ -52,15 +44,15 @@ def pushed(procore, target, tenant, queued):
     credit = make_cor(target, tenant.owner, "Deduct", line(target, "-120", cost_type="material"))
     assert push(target, tenant.owner, [extra, credit]).status == "succeeded"
     webhook_sender.deliver_due()
-    assert queued == []
+    assert webhook_queued == []
     return CorPush.objects.get(cor=extra), CorPush.objects.get(cor=credit)
 
 
-def applied(queued: list[int]) -> SyncRun:
-    """Deliver what the sandbox owes, then run the one run the deliveries queued."""
+def applied(webhook_queued: list[int]) -> SyncRun:
+    """Deliver what the sandbox owes, then run the one run the deliveries webhook_queued."""
     webhook_sender.deliver_due()
-    (run_id,) = queued
-    queued.clear()
+    (run_id,) = webhook_queued
+    webhook_queued.clear()
     return run_execute(run_id)
 
 
@@ -77,13 +69,15 @@ def open_differences() -> list[Difference]:
     return list(Difference.objects.filter(resolved_at__isnull=True))
 
 
-def test_a_line_changed_in_procore_is_on_the_report_after_its_webhook(pushed, queued, reads):
+def test_a_line_changed_in_procore_is_on_the_report_after_its_webhook(
+    pushed, webhook_queued, reads
+):
     extra, _ = pushed
     line_set(extra, 93.5)
     # the line's own event alone (the event's "update" is another test's): found by its push
     SandboxDelivery.objects.filter(event__resource_name="Change Events").delete()
 
-    run = applied(queued)
+    run = applied(webhook_queued)
 
     assert (run.flow, run.status) == ("webhook", "succeeded"), run.error
     delivered = WebhookDelivery.objects.exclude(state="")  # not the echoes of our push
@@ -100,15 +94,15 @@ def test_a_line_changed_in_procore_is_on_the_report_after_its_webhook(pushed, qu
 
 
 def test_found_again_it_keeps_its_first_found_at_and_set_back_it_is_resolved(
-    pushed, queued, tenant
+    pushed, webhook_queued, tenant
 ):
     extra, _ = pushed
     line_set(extra, 93.5)
-    applied(queued)
+    applied(webhook_queued)
     [first] = open_differences()
 
     line_set(extra, 99)  # the same line's amount again: the same difference
-    applied(queued)
+    applied(webhook_queued)
     [again] = open_differences()
     assert again.pk != first.pk and again.procore_value == "990.00"
     assert again.first_found_at == first.first_found_at
@@ -116,25 +110,25 @@ def test_found_again_it_keeps_its_first_found_at_and_set_back_it_is_resolved(
     assert first.resolved_at is not None
 
     line_set(extra, 85)  # back to what Trestle pushed
-    assert applied(queued).status == "succeeded"
+    assert applied(webhook_queued).status == "succeeded"
     assert open_differences() == []
     assert report(tenant).differences.count() == 0  # the nightly report agrees
 
 
-def test_the_webhook_finds_what_the_nightly_report_finds(pushed, queued, tenant):
+def test_the_webhook_finds_what_the_nightly_report_finds(pushed, webhook_queued, tenant):
     extra, _ = pushed
     line_set(extra, 93.5)
-    applied(queued)
+    applied(webhook_queued)
     by_webhook = {(d.identity, d.message) for d in open_differences()}
     nightly = report(tenant)
     assert {(d.identity, d.message) for d in nightly.differences.all()} == by_webhook
 
 
-def test_a_status_and_a_line_changed_together_take_one_read(pushed, queued, target, reads):
+def test_a_status_and_a_line_changed_together_take_one_read(pushed, webhook_queued, target, reads):
     extra, _ = pushed
     line_set(extra, 93.5, change_event_status_id=target.statuses["Pending"])
 
-    run = applied(queued)  # the event's delivery and its line's: one run, one read
+    run = applied(webhook_queued)  # the event's delivery and its line's: one run, one read
 
     assert run.status == "succeeded", run.error
     assert set(CorPush.objects.values_list("change_event_status", flat=True)) == {"Pending"}
@@ -143,7 +137,7 @@ def test_a_status_and_a_line_changed_together_take_one_read(pushed, queued, targ
     assert reads == [(extra.procore_project_id, [extra.change_event_id])]
 
 
-def test_an_event_delivery_refreshes_its_lines_too(pushed, queued, procore):
+def test_an_event_delivery_refreshes_its_lines_too(pushed, webhook_queued, procore):
     extra, _ = pushed
     record = SandboxRecord.objects.get(id=extra.change_event_id)
     (key,) = extra.line_ids
@@ -155,7 +149,7 @@ def test_an_event_delivery_refreshes_its_lines_too(pushed, queued, procore):
         company=procore.company, change_event_id=extra.change_event_id, status="Closed"
     )
 
-    run = applied(queued)
+    run = applied(webhook_queued)
 
     assert run.status == "succeeded"
     assert [(d.field, d.procore_value) for d in open_differences()] == [("amount", "900.00")]
@@ -163,7 +157,7 @@ def test_an_event_delivery_refreshes_its_lines_too(pushed, queued, procore):
 
 
 def test_a_line_of_an_event_trestle_did_not_push_reads_only_its_own_events(
-    pushed, queued, target, procore, reads
+    pushed, webhook_queued, target, procore, reads
 ):
     extra, _ = pushed
     theirs = procore.add(
@@ -180,7 +174,7 @@ def test_a_line_of_an_event_trestle_did_not_push_reads_only_its_own_events(
         change_event_line_items_attributes=[{"description": "Tile"}],
     )
 
-    run = applied(queued)
+    run = applied(webhook_queued)
 
     assert run.status == "succeeded", run.error
     assert theirs.id not in {i for _, ids in reads for i in ids}
@@ -188,15 +182,15 @@ def test_a_line_of_an_event_trestle_did_not_push_reads_only_its_own_events(
     assert set(WebhookDelivery.objects.values_list("state", flat=True)) == {"", "applied"}
 
 
-def test_an_unreadable_answer_fails_the_change_and_keeps_the_report(pushed, queued):
+def test_an_unreadable_answer_fails_the_change_and_keeps_the_report(pushed, webhook_queued):
     extra, _ = pushed
     line_set(extra, 93.5)
-    applied(queued)
+    applied(webhook_queued)
     [before] = open_differences()
     line_set(extra, 99)
     faults.set_faults(wrong_type=1.0, wrong_type_fields=["id"], paths=["/rest/v1.0/change_events"])
     try:
-        run = applied(queued)
+        run = applied(webhook_queued)
     finally:
         faults.reset_faults()
 
@@ -209,11 +203,11 @@ def test_an_unreadable_answer_fails_the_change_and_keeps_the_report(pushed, queu
     assert WebhookDelivery.objects.filter(state="failed").count() == failed.count() == 2
 
 
-def test_the_nightly_mail_names_what_a_webhook_found_since_the_last_report(pushed, queued):
+def test_the_nightly_mail_names_what_a_webhook_found_since_the_last_report(pushed, webhook_queued):
     extra, _ = pushed
     assert nightly(extra).status == "succeeded" and mail.outbox == []
     line_set(extra, 93.5)
-    applied(queued)  # on the report at once; no report has had it yet
+    applied(webhook_queued)  # on the report at once; no report has had it yet
 
     nightly(extra)
     [sent] = mail.outbox

@@ -30,13 +30,6 @@ def hook(procore) -> dict:
     return hook
 
 
-@pytest.fixture
-def queued(monkeypatch) -> list[int]:
-    runs: list[int] = []
-    monkeypatch.setattr("apps.procore_sync.views.webhook.enqueue_run", runs.append)
-    return runs
-
-
 def post(client, procore, body: dict, **headers):
     url = f"/procore/webhooks/{procore.settings.webhook_token}/"
     return client.post(url, body, content_type="application/json", **headers)
@@ -55,41 +48,45 @@ def test_the_hook_sends_a_secret_whose_hash_alone_is_kept(procore, hook):
     )
 
 
-def test_registering_again_replaces_the_secret(client, procore, hook, queued):
+def test_registering_again_replaces_the_secret(client, procore, hook, webhook_queued):
     old = hook["destination_headers"]["Authorization"]
     webhooks_register(procore.connection)
     procore.settings.refresh_from_db()
     response = post(client, procore, event("01OLD", procore.company.id), HTTP_AUTHORIZATION=old)
-    assert response.status_code == 401 and nothing_recorded() and queued == []
+    assert response.status_code == 401 and nothing_recorded() and webhook_queued == []
 
 
 def test_a_delivery_without_the_secret_is_refused_and_records_nothing(
-    client, procore, hook, queued
+    client, procore, hook, webhook_queued
 ):
     response = post(client, procore, event("01NONE", procore.company.id))
-    assert response.status_code == 401 and nothing_recorded() and queued == []
+    assert response.status_code == 401 and nothing_recorded() and webhook_queued == []
 
 
 def test_a_delivery_with_a_wrong_secret_is_refused_and_records_nothing(
-    client, procore, hook, queued
+    client, procore, hook, webhook_queued
 ):
     for wrong in ("Bearer nope", hook["destination_headers"]["Authorization"][7:], "Bearer "):
         response = post(client, procore, event("01BAD", procore.company.id),
                         HTTP_AUTHORIZATION=wrong)  # fmt: skip
         assert response.status_code == 401
-    assert nothing_recorded() and queued == []
+    assert nothing_recorded() and webhook_queued == []
 
 
-def test_a_forged_delivery_naming_another_company_queues_nothing(client, procore, hook, queued):
+def test_a_forged_delivery_naming_another_company_queues_nothing(
+    client, procore, hook, webhook_queued
+):
     auth = hook["destination_headers"]["Authorization"]
     response = post(client, procore, event("01FORGED", procore.company.id + 1),
                     HTTP_AUTHORIZATION=auth)  # fmt: skip
     assert response.json() == {"outcome": "ignored: another company"}
-    assert queued == [] and not SyncRun.objects.exists()
+    assert webhook_queued == [] and not SyncRun.objects.exists()
     assert WebhookDelivery.objects.get().outcome == "ignored: another company"
 
 
-def test_a_hook_registered_before_secrets_existed_queues_nothing(client, procore, hook, queued):
+def test_a_hook_registered_before_secrets_existed_queues_nothing(
+    client, procore, hook, webhook_queued
+):
     """Its deliveries carry no header: refused until the office registers again."""
     SyncSettings.objects.filter(office=procore.connection.office).update(webhook_secret_hash="")
     record = SandboxRecord.objects.get(pk=hook["id"])
@@ -97,24 +94,26 @@ def test_a_hook_registered_before_secrets_existed_queues_nothing(client, procore
     record.save(update_fields=["data"])
     procore.add("users", **MARIA)
     assert webhook_sender.deliver_due() == 1
-    assert queued == [] and nothing_recorded()
+    assert webhook_queued == [] and nothing_recorded()
 
 
-def test_a_genuine_sandbox_delivery_queues_its_run_and_its_duplicate_nothing(procore, hook, queued):
+def test_a_genuine_sandbox_delivery_queues_its_run_and_its_duplicate_nothing(
+    procore, hook, webhook_queued
+):
     faults.set_faults(webhook_duplicate=1.0)  # Procore posts it twice
     procore.add("users", **MARIA)
     assert webhook_sender.deliver_due() == 2
-    assert len(queued) == 1 and WebhookDelivery.objects.get().outcome == "sync"
+    assert len(webhook_queued) == 1 and WebhookDelivery.objects.get().outcome == "sync"
 
 
-def test_the_operator_command_registers_an_older_hook_again(procore, hook, queued):
+def test_the_operator_command_registers_an_older_hook_again(procore, hook, webhook_queued):
     SyncSettings.objects.filter(office=procore.connection.office).update(webhook_secret_hash="")
     office = procore.connection.office.pk
     call_command("procore_webhooks_register", office=office, stdout=StringIO())
     (again,) = procore.records("webhook_hooks")
     assert again["id"] != hook["id"] and again["destination_headers"]["Authorization"]
     procore.add("users", **MARIA)
-    assert webhook_sender.deliver_due() == 1 and len(queued) == 1
+    assert webhook_sender.deliver_due() == 1 and len(webhook_queued) == 1
 
 
 def test_the_operator_command_says_when_no_company_is_connected(tenant):

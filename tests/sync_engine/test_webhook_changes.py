@@ -10,7 +10,6 @@ import pytest
 from apps.ap_invoices.models import Commitment, Vendor
 from apps.procore_sandbox import edits, faults, store, webhook_sender
 from apps.procore_sandbox.models import SandboxRecord
-from apps.procore_sync.client.http import ProcoreClient
 from apps.procore_sync.engine import run_execute
 from apps.procore_sync.engine_models import (
     ChangeState,
@@ -30,20 +29,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def queued(monkeypatch) -> list[int]:
-    """Runs the webhook view queues, kept here instead of going to Celery."""
-    runs: list[int] = []
-    monkeypatch.setattr("apps.procore_sync.views.webhook.enqueue_run", runs.append)
-    return runs
-
-
-@pytest.fixture
-def no_backoff_waits(monkeypatch):
-    """The engine builds its own client: zero jitter, so retries of a 500 do not sleep here."""
-    monkeypatch.setitem(ProcoreClient.__init__.__kwdefaults__, "jitter", lambda: 0.0)
-
-
-@pytest.fixture
 def requests_sent(caplog) -> Callable[[], list[str]]:
     """The Procore requests Trestle sent since the last call, as "GET /path"."""
     caplog.set_level(logging.INFO, logger="apps.procore_sync.client.http")
@@ -57,7 +42,7 @@ def requests_sent(caplog) -> Callable[[], list[str]]:
 
 
 @pytest.fixture
-def linked(procore, tenant, queued):
+def linked(procore, tenant, webhook_queued):
     """A Procore project with a sub job and a vendor, imported, and the office's hook."""
     remote = procore.add("projects", name="Tower", project_number="T-1", active=True)
     sub_job = procore.add("sub_jobs", project_id=remote.id, name="Core", code="001")
@@ -68,16 +53,16 @@ def linked(procore, tenant, queued):
     return remote, sub_job, vendor
 
 
-def applied(queued: list[int]) -> SyncRun:
-    """Deliver what the sandbox owes, then run the one run the deliveries queued."""
+def applied(webhook_queued: list[int]) -> SyncRun:
+    """Deliver what the sandbox owes, then run the one run the deliveries webhook_queued."""
     webhook_sender.deliver_due()
-    (run_id,) = queued
-    queued.clear()
+    (run_id,) = webhook_queued
+    webhook_queued.clear()
     return run_execute(run_id)
 
 
 def test_changes_of_several_kinds_are_read_by_id_in_one_run(
-    procore, tenant, linked, queued, requests_sent
+    procore, tenant, linked, webhook_queued, requests_sent
 ):
     remote, _, vendor = linked
     edits.project_update(company=procore.company, project_id=remote.id, name="Tower B")
@@ -85,7 +70,7 @@ def test_changes_of_several_kinds_are_read_by_id_in_one_run(
     procore.add("sub_jobs", project_id=remote.id, name="Roof", code="002")
     requests_sent()
 
-    run = applied(queued)
+    run = applied(webhook_queued)
 
     assert (run.flow, run.trigger, run.status) == ("webhook", "webhook", RunStatus.SUCCEEDED)
     assert Project.objects.get().name == "Tower B"
@@ -105,13 +90,13 @@ def test_changes_of_several_kinds_are_read_by_id_in_one_run(
 
 
 def test_a_deleted_sub_job_is_deactivated_without_a_read(
-    procore, tenant, linked, queued, requests_sent
+    procore, tenant, linked, webhook_queued, requests_sent
 ):
     _, sub_job, _ = linked
     store.record_delete(SandboxRecord.objects.get(id=sub_job.id))
     requests_sent()
 
-    run = applied(queued)
+    run = applied(webhook_queued)
 
     assert run.status == RunStatus.SUCCEEDED
     assert SubJob.objects.get().active is False
@@ -119,23 +104,23 @@ def test_a_deleted_sub_job_is_deactivated_without_a_read(
     assert run.items.get().outcome == "deactivated"
 
 
-def test_time_types_come_by_their_one_list_deletions_included(procore, tenant, queued):
+def test_time_types_come_by_their_one_list_deletions_included(procore, tenant, webhook_queued):
     procore.add("timecard_time_types", time_type="Regular", abbreviated_time_type="RT")
     procore.run("entities", tenant.owner, entities=["time_types"])
     webhooks_register(procore.connection)
     travel = procore.add("timecard_time_types", time_type="Travel", abbreviated_time_type="TRV")
-    applied(queued)
+    applied(webhook_queued)
     assert set(TimeType.objects.filter(active=True).values_list("name", flat=True)) == {
         "Regular",
         "Travel",
     }
     store.record_delete(SandboxRecord.objects.get(id=travel.id))
-    applied(queued)
+    applied(webhook_queued)
     assert TimeType.objects.get(name="Travel").active is False
 
 
 def test_a_cost_code_change_reads_the_office_s_code_list_once(
-    procore, tenant, queued, requests_sent
+    procore, tenant, webhook_queued, requests_sent
 ):
     cost_list = procore.add("standard_cost_code_lists", name="Main")
     division = procore.add("standard_cost_codes", under=cost_list.id, code="03",
@@ -151,7 +136,7 @@ def test_a_cost_code_change_reads_the_office_s_code_list_once(
     store.record_delete(SandboxRecord.objects.get(id=forming.id))
     requests_sent()
 
-    run = applied(queued)  # two events, one read of the list (it has no show nor id filter)
+    run = applied(webhook_queued)  # two events, one read of the list (it has no show nor id filter)
 
     assert run.status == RunStatus.SUCCEEDED, run.error
     codes = dict(CostCode.objects.values_list("code", "active"))
@@ -159,19 +144,23 @@ def test_a_cost_code_change_reads_the_office_s_code_list_once(
     assert requests_sent() == ["GET /rest/v1.0/standard_cost_codes"]
 
 
-def test_a_change_event_trestle_did_not_push_is_not_read(procore, tenant, queued, requests_sent):
+def test_a_change_event_trestle_did_not_push_is_not_read(
+    procore, tenant, webhook_queued, requests_sent
+):
     remote = procore.add("projects", name="Tower", project_number="T-1", active=True)
     webhooks_register(procore.connection)  # after the project: its event is not this test's
     procore.add("change_events", project_id=remote.id, title="Not ours")
     requests_sent()
 
-    run = applied(queued)
+    run = applied(webhook_queued)
 
     assert run.status == RunStatus.SUCCEEDED and requests_sent() == []
     assert WebhookDelivery.objects.get(resource_name="Change Events").state == "applied"
 
 
-def test_a_commitment_change_reads_that_contract_only(procore, tenant, queued, requests_sent):
+def test_a_commitment_change_reads_that_contract_only(
+    procore, tenant, webhook_queued, requests_sent
+):
     remote = procore.add("projects", name="Tower", project_number="T-1", active=True)
     contract = procore.add("work_order_contracts", project_id=remote.id, number="SC-1",
                            title="Framing", status="Approved")  # fmt: skip
@@ -182,7 +171,7 @@ def test_a_commitment_change_reads_that_contract_only(procore, tenant, queued, r
     store.record_update(contract, {"title": "Framing (rev. 1)"})
     requests_sent()
 
-    run = applied(queued)
+    run = applied(webhook_queued)
 
     assert run.status == RunStatus.SUCCEEDED, run.error
     assert Commitment.objects.get().title == "Framing (rev. 1)"
@@ -190,19 +179,19 @@ def test_a_commitment_change_reads_that_contract_only(procore, tenant, queued, r
 
 
 def test_deliveries_while_a_run_holds_the_lease_wait_and_are_applied_after_it(
-    procore, tenant, linked, queued
+    procore, tenant, linked, webhook_queued
 ):
     remote, _, vendor = linked
     edits.vendor_update(company=procore.company, vendor_id=vendor.id, name="Steel Co LLC")
     webhook_sender.deliver_due()
-    holder = SyncRun.objects.get(pk=queued.pop())
+    holder = SyncRun.objects.get(pk=webhook_queued.pop())
     holder.status = RunStatus.RUNNING  # another worker is applying changes right now
     holder.lease_expires_at = holder.created_at.replace(year=2100)
     holder.save()
     edits.project_update(company=procore.company, project_id=remote.id, name="Tower B")
     edits.project_update(company=procore.company, project_id=remote.id, name="Tower C")
     webhook_sender.deliver_due()
-    (waiting,) = queued  # two deliveries, one run to apply them
+    (waiting,) = webhook_queued  # two deliveries, one run to apply them
 
     assert run_execute(waiting).status == RunStatus.QUEUED  # waits its turn, claims nothing
     pending = WebhookDelivery.objects.filter(state=ChangeState.PENDING)
@@ -218,14 +207,14 @@ def test_deliveries_while_a_run_holds_the_lease_wait_and_are_applied_after_it(
 
 
 def test_a_record_procore_cannot_serve_fails_alone_and_retry_applies_it(
-    procore, tenant, linked, queued, no_backoff_waits
+    procore, tenant, linked, webhook_queued, short_waits
 ):
     remote, _, vendor = linked
     edits.vendor_update(company=procore.company, vendor_id=vendor.id, name="Steel Co LLC")
     added = procore.add("sub_jobs", project_id=remote.id, name="Roof", code="002")
     faults.set_faults(error_500=1.0, paths=[f"/rest/v1.0/sub_jobs/{added.id}"])
 
-    run = applied(queued)
+    run = applied(webhook_queued)
 
     assert run.status == RunStatus.PARTIAL
     failed = run.items.get(outcome="failed")
@@ -243,13 +232,13 @@ def test_a_record_procore_cannot_serve_fails_alone_and_retry_applies_it(
 
 
 def test_a_change_not_found_in_procore_is_a_failed_item_not_a_silence(
-    procore, tenant, linked, queued
+    procore, tenant, linked, webhook_queued
 ):
     remote, _, _ = linked
     added = procore.add("sub_jobs", project_id=remote.id, name="Roof", code="002")
     SandboxRecord.objects.filter(id=added.id).update(deleted_at=added.created_at)  # no event
 
-    run = applied(queued)
+    run = applied(webhook_queued)
 
     assert run.status == RunStatus.PARTIAL
     item = run.items.get()
@@ -258,14 +247,16 @@ def test_a_change_not_found_in_procore_is_a_failed_item_not_a_silence(
     assert WebhookDelivery.objects.get(resource_name="Sub Jobs").state == ChangeState.FAILED
 
 
-def test_a_crashed_run_leaves_its_changes_to_the_recovery_run(procore, tenant, linked, queued):
+def test_a_crashed_run_leaves_its_changes_to_the_recovery_run(
+    procore, tenant, linked, webhook_queued
+):
     from apps.procore_sync.recovery import run_recover
     from apps.procore_sync.webhook_flow.changes import changes_claim
 
     _, _, vendor = linked
     edits.vendor_update(company=procore.company, vendor_id=vendor.id, name="Steel Co LLC")
     webhook_sender.deliver_due()
-    run = SyncRun.objects.get(pk=queued.pop())
+    run = SyncRun.objects.get(pk=webhook_queued.pop())
     run.status, run.lease_expires_at = RunStatus.RUNNING, run.created_at  # its worker died...
     run.work = {"entity": "webhook_change", "ids": [], "done": []}
     run.save()

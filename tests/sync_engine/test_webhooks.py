@@ -1,5 +1,5 @@
 """Procore webhooks end to end: Trestle registers its hook in the sandbox, the sandbox posts
-its deliveries to Trestle's webhook URL on the live server, and the queued runs execute."""
+its deliveries to Trestle's webhook URL on the live server, and the webhook_queued runs execute."""
 
 from collections.abc import Callable
 
@@ -50,14 +50,6 @@ def post(client, procore, hook_url) -> Callable[..., HttpResponse]:
     return send
 
 
-@pytest.fixture
-def queued(monkeypatch) -> list[int]:
-    """Runs the webhook view queues, kept here instead of going to Celery."""
-    runs: list[int] = []
-    monkeypatch.setattr("apps.procore_sync.views.webhook.enqueue_run", runs.append)
-    return runs
-
-
 def test_registering_creates_one_hook_with_triggers_in_procore(procore, hook_url):
     (hook,) = procore.records("webhook_hooks")
     assert hook["destination_url"].endswith(hook_url)
@@ -92,15 +84,17 @@ def test_the_company_page_tells_which_triggers_procore_refused(
     assert "webhooks could not be set up" in page and "Requisitions create" in page
 
 
-def test_a_change_in_procore_comes_through_its_webhook_into_trestle(procore, hook_url, queued):
+def test_a_change_in_procore_comes_through_its_webhook_into_trestle(
+    procore, hook_url, webhook_queued
+):
     maria = procore.add("users", **MARIA)
     assert webhook_sender.deliver_due() == 1
-    assert run_execute(queued.pop()).status == RunStatus.SUCCEEDED
+    assert run_execute(webhook_queued.pop()).status == RunStatus.SUCCEEDED
     assert Employee.objects.get().last_name == "Lopez"
 
     procore.change(maria, last_name="Byron")  # a Procore user edits her name
     assert webhook_sender.deliver_due() == 1
-    (run_id,) = queued
+    (run_id,) = webhook_queued
     run = run_execute(run_id)
     assert (run.flow, run.trigger, run.status) == ("webhook", "webhook", RunStatus.SUCCEEDED)
     assert Employee.objects.get().last_name == "Byron"
@@ -109,19 +103,21 @@ def test_a_change_in_procore_comes_through_its_webhook_into_trestle(procore, hoo
     assert set(SandboxDelivery.objects.values_list("status", flat=True)) == {"delivered"}
 
 
-def test_a_delivery_sent_twice_starts_one_run(procore, hook_url, queued):
+def test_a_delivery_sent_twice_starts_one_run(procore, hook_url, webhook_queued):
     faults.set_faults(webhook_duplicate=1.0)
     procore.add("users", **MARIA)
     assert webhook_sender.deliver_due() == 2
-    assert len(queued) == 1 and SyncRun.objects.filter(trigger="webhook").count() == 1
+    assert len(webhook_queued) == 1 and SyncRun.objects.filter(trigger="webhook").count() == 1
     assert WebhookDelivery.objects.count() == 1
 
 
-def test_a_change_made_by_trestle_comes_back_as_an_echo_and_is_dropped(procore, hook_url, queued):
+def test_a_change_made_by_trestle_comes_back_as_an_echo_and_is_dropped(
+    procore, hook_url, webhook_queued
+):
     client = ProcoreClient(procore.connection)
     resources.company_users_sync(client, company_id=procore.company.id, updates=[MARIA])
     assert webhook_sender.deliver_due() == 1
-    assert queued == [] and not SyncRun.objects.exists()
+    assert webhook_queued == [] and not SyncRun.objects.exists()
     assert WebhookDelivery.objects.get().outcome == "echo of our own write"
 
 
