@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from apps.accounts import policy
 from apps.accounts.policy import permission_required
 from apps.accounts.tenancy import get_for_account_or_404
-from apps.core.csv_export import SafeWriter
+from apps.core.csv_export import csv_response
 
 from . import services
 from .forms import EntryFilterForm, EntryForm, add_service_error
@@ -80,13 +80,6 @@ CSV_HEADER += ["Billable", "Description", "Status", "Submitted at", "Decided by"
 CSV_HEADER += ["Rejection reason"]
 
 
-class _Echo:
-    """A file-like object whose write returns the line, so csv.writer feeds a stream."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def _csv_row(entry: TimeCardEntry) -> list[str]:
     sub_job = entry.sub_job.full_code if entry.sub_job else ""
     values = [entry.pk, entry.date.isoformat(), entry.employee.employee_id, entry.employee]
@@ -102,11 +95,9 @@ def _iso(moment) -> str:
     return moment.isoformat() if moment else ""
 
 
-def _csv_lines(entries) -> Iterator[str]:
-    writer = SafeWriter(_Echo())
-    yield writer.writerow(CSV_HEADER)
+def _csv_rows(entries) -> Iterator[list[str]]:
     for entry in entries.iterator(chunk_size=1000):  # a server-side cursor: constant memory
-        yield writer.writerow(_csv_row(entry))
+        yield _csv_row(entry)
 
 
 @login_required
@@ -117,9 +108,7 @@ def timecard_export_csv(request):
     entries = entry_list(account=request.account, **form.filters()).order_by(
         "date", "employee__last_name", "employee__first_name", "pk"
     )
-    response = StreamingHttpResponse(_csv_lines(entries), content_type="text/csv")
-    response["Content-Disposition"] = 'attachment; filename="time-entries.csv"'
-    return response
+    return csv_response(filename="time-entries.csv", header=CSV_HEADER, rows=_csv_rows(entries))
 
 
 # Status actions ----------------------------------------------------------------------------------

@@ -1,7 +1,5 @@
 """The "Procore vs Trestle" report for pushed CORs, against the sandbox over real HTTP."""
 
-import csv
-import io
 from dataclasses import replace
 
 import pytest
@@ -15,6 +13,7 @@ from apps.procore_sync.engine_models import SyncRun
 from apps.procore_sync.push_models import CorPush
 from apps.procore_sync.reconcile.services import differences_repair, reconcile_queue
 from apps.procore_sync.reconcile_models import Difference
+from tests.csv_reading import ESCAPED, FORMULAS, PLAIN, streamed_rows
 from tests.reconciling import report_run as report
 
 from .conftest import line, make_cor, push
@@ -201,10 +200,25 @@ def test_the_page_shows_the_difference_with_its_repair_and_the_csv_lists_it(push
     assert "Repair all: Amount (1)" in page.content.decode()
 
     answer = client.get(reverse("reconcile_csv", args=[tenant.office.pk]))
-    rows = list(csv.DictReader(io.StringIO(answer.content.decode())))
+    rows = streamed_rows(answer)
     assert [(r["field"], r["procore_value"], r["changed_on"]) for r in rows] == [
         ("amount", "935.00", "procore")
     ]
+
+
+def test_the_csv_writes_text_from_procore_and_users_as_text(pushed, tenant, client):
+    extra, _ = pushed
+    key = next(k for k in extra.line_ids if k.startswith("line:"))
+    procore_line_change(extra, key, estimated_cost_unit_cost=93.5)
+    report(tenant)
+    label, trestle, procore, message = FORMULAS
+    Difference.objects.update(
+        label=label, trestle_value=trestle, procore_value=procore, message=message, key=PLAIN
+    )
+    client.force_login(tenant.owner)
+    (row,) = streamed_rows(client.get(reverse("reconcile_csv", args=[tenant.office.pk])))
+    columns = ("record", "trestle_value", "procore_value", "message", "key")
+    assert [row[c] for c in columns] == [*ESCAPED, PLAIN]
 
 
 def test_the_button_queues_a_report_and_a_repair_queues_a_push(pushed, tenant, client):

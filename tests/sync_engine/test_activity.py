@@ -1,7 +1,5 @@
 """Sync Activity pages, links, the operator command, conflicts, orphans and the sweeper."""
 
-import csv
-import io
 from datetime import timedelta
 
 import pytest
@@ -15,6 +13,7 @@ from apps.procore_sync.engine_models import ExternalRef, LinkState, SyncItem, Sy
 from apps.procore_sync.recovery import queued_resend
 from apps.procore_sync.runs import run_queue
 from apps.timecards.models import Employee
+from tests.csv_reading import ESCAPED, FORMULAS, PLAIN, streamed_rows
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -57,13 +56,8 @@ def test_failures_show_with_the_fix_export_as_csv_and_can_be_retried(owner_clien
     run = sync(tenant.office)
     page = owner_client.get(f"/sync/runs/{run.pk}/?outcome=failed").content.decode()
     assert "&#x27;name&#x27; is missing" in page and "Correct the record in Procore" in page
-    rows = list(
-        csv.reader(io.StringIO(owner_client.get(f"/sync/runs/{run.pk}/items.csv").content.decode()))
-    )
-    assert rows[0][0] == "entity" and rows[1][4] == "failed"
-    SyncItem.objects.filter(run=run).update(message="=cmd|' /C calc'!A0")
-    exported = owner_client.get(f"/sync/runs/{run.pk}/items.csv").content.decode()
-    assert list(csv.reader(io.StringIO(exported)))[1][5].startswith("'=")  # never run
+    rows = streamed_rows(owner_client.get(f"/sync/runs/{run.pk}/items.csv"))
+    assert [(r["entity"], r["outcome"]) for r in rows] == [("vendors", "failed")]
     response = owner_client.post(f"/sync/runs/{run.pk}/retry/")
     retry = SyncRun.objects.exclude(pk=run.pk).get()
     assert retry.params == {
@@ -73,6 +67,20 @@ def test_failures_show_with_the_fix_export_as_csv_and_can_be_retried(owner_clien
         "origin_run": run.pk,
     }
     assert response["Location"] == f"/sync/runs/{retry.pk}/"
+
+
+def test_the_csv_writes_text_from_procore_as_text(owner_client, procore, tenant):
+    procore.add("vendors", name="", is_active=True)
+    run = sync(tenant.office)
+    SyncItem.objects.filter(run=run).delete()
+    for value in [*FORMULAS, PLAIN]:
+        SyncItem.objects.create(
+            run=run, entity="vendors", direction="in", label=value, outcome="failed",
+            message=value, fix=value,
+        )  # fmt: skip
+    rows = streamed_rows(owner_client.get(f"/sync/runs/{run.pk}/items.csv"))
+    for column in ("label", "message", "fix"):
+        assert [r[column] for r in rows] == [*ESCAPED, PLAIN]
 
 
 def test_an_unlinked_record_is_left_alone_until_linked_again(owner_client, procore, tenant):

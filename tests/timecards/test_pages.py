@@ -12,6 +12,7 @@ from freezegun import freeze_time
 from apps.accounts.models import Role
 from apps.timecards import services
 from apps.timecards.models import EntryStatus, TimeCardEntry
+from tests.csv_reading import ESCAPED, FORMULAS, PLAIN, streamed_rows
 
 from .conftest import MONDAY
 
@@ -66,6 +67,13 @@ def test_the_csv_export_streams_the_filtered_entries(owner_client, site, enter, 
     )
     only_ben = owner_client.get(f"/timecards/export.csv?employee={site.ben.pk}")
     assert b"Ana Alvarez" not in b"".join(only_ben.streaming_content)
+
+
+def test_the_csv_export_writes_formulas_typed_by_users_as_text(owner_client, enter):
+    for description in [*FORMULAS, PLAIN]:
+        enter("1", description=description)
+    rows = streamed_rows(owner_client.get("/timecards/export.csv"))
+    assert [r["Description"] for r in rows] == [*ESCAPED, PLAIN]
 
 
 # The weekly timesheet ----------------------------------------------------------------------------

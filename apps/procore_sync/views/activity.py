@@ -1,18 +1,19 @@
 """Sync Activity: runs and connection health kept live, per-record results, Run now, Retry
 failed, CSV."""
 
+from collections.abc import Iterator
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from apps.accounts.audit import audit_record
 from apps.accounts.policy import permission_required
 from apps.accounts.tenancy import get_for_account_or_404
-from apps.core.csv_export import SafeWriter
+from apps.core.csv_export import csv_response
 from apps.offices.models import Office
 
 from .. import selectors
@@ -85,20 +86,20 @@ def sync_run_detail(request, run_id: int):
     return render(request, template, context)
 
 
+CSV_HEADER = ["entity", "direction", "label", "procore_id", "outcome", "message", "fix"]
+
+
+def _item_rows(run: SyncRun) -> Iterator[list]:
+    for item in run.items.iterator():
+        yield [item.entity, item.direction, item.label, item.procore_id or "", item.outcome,
+               item.message, item.fix]  # fmt: skip
+
+
 @login_required
 @permission_required("sync.view")
 def sync_run_csv(request, run_id: int):
     run = get_for_account_or_404(SyncRun, request.account, pk=run_id)
-    response = HttpResponse(content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="sync-run-{run.pk}.csv"'
-    writer = SafeWriter(response)
-    writer.writerow(["entity", "direction", "label", "procore_id", "outcome", "message", "fix"])
-    for item in run.items.iterator():
-        writer.writerow(
-            [item.entity, item.direction, item.label, item.procore_id or "", item.outcome,
-             item.message, item.fix]
-        )  # fmt: skip
-    return response
+    return csv_response(filename=f"sync-run-{run.pk}.csv", header=CSV_HEADER, rows=_item_rows(run))
 
 
 @login_required

@@ -1,17 +1,17 @@
 """The "Procore vs Trestle" report page: run it, read it, repair, download it as CSV."""
 
 from collections import Counter
+from collections.abc import Iterator
 from itertools import groupby
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from apps.accounts.policy import can, permission_required
 from apps.accounts.tenancy import get_for_account_or_404
-from apps.core.csv_export import SafeWriter
+from apps.core.csv_export import csv_response
 from apps.offices.models import Office
 
 from ..reconcile import selectors
@@ -102,18 +102,19 @@ def _repairable(request) -> list[str]:
     return [c.flow for c in COMPARERS if can(request.membership, c.permission)]
 
 
-@login_required
-@permission_required("sync.view")
-def reconcile_csv(request, office_id: int):
-    office = get_for_account_or_404(Office, request.account, pk=office_id)
-    response = HttpResponse(content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="procore-vs-trestle-{office.pk}.csv"'
-    writer = SafeWriter(response)
-    writer.writerow(CSV_HEADER)
-    for d in selectors.difference_list(account=request.account, office_id=office.pk):
+def _difference_rows(differences) -> Iterator[list]:
+    for d in differences.iterator():
         first = d.first_found_at or d.created_at
         row = [d.flow, d.object_id, d.label, d.procore_project_id, d.change_event_id]
         row += [d.line_item_id, d.procore_id, d.key, d.field, d.trestle_value, d.procore_value]
         row += [d.side, d.repair, d.message, first.isoformat(), d.created_at.isoformat()]
-        writer.writerow(row)
-    return response
+        yield row
+
+
+@login_required
+@permission_required("sync.view")
+def reconcile_csv(request, office_id: int):
+    office = get_for_account_or_404(Office, request.account, pk=office_id)
+    differences = selectors.difference_list(account=request.account, office_id=office.pk)
+    filename = f"procore-vs-trestle-{office.pk}.csv"
+    return csv_response(filename=filename, header=CSV_HEADER, rows=_difference_rows(differences))
