@@ -7,16 +7,28 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
+from django.db.models.functions import Lower
+from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from .tenancy import TenantQuerySet
 
 
 class UserManager(BaseUserManager):
+    """Emails are one login whatever their case: stored lower-case, looked up lower-case."""
+
     use_in_migrations = True
 
+    @classmethod
+    def normalize_email(cls, email: str | None) -> str:
+        return super().normalize_email(email).lower()
+
+    def get_by_natural_key(self, email: str):
+        # ModelBackend logs in through this; lower(email) = value uses the unique index.
+        return self.get(Exact(Lower("email"), self.normalize_email(email)))
+
     def create_user(self, email: str, password: str | None = None, **fields):
-        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user = self.model(email=self.normalize_email(email), **fields)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -38,8 +50,22 @@ class User(AbstractBaseUser, PermissionsMixin):
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
 
+    class Meta:
+        constraints = [
+            # The database refuses Foo@x.test beside foo@x.test, whichever path writes it.
+            models.UniqueConstraint(
+                Lower("email"),
+                name="user_email_unique_any_case",
+                violation_error_message="A user with this email already exists.",
+            )
+        ]
+
     def __str__(self) -> str:
         return self.full_name or self.email
+
+    def clean(self) -> None:
+        super().clean()
+        self.email = User.objects.normalize_email(self.email)
 
 
 class Account(models.Model):

@@ -13,7 +13,6 @@ import re
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiParameter,
     extend_schema,
     extend_schema_field,
     extend_schema_view,
@@ -111,6 +110,11 @@ class SyncRunFilterSerializer(serializers.Serializer):
     date_to = serializers.DateField(required=False, help_text="Created on or before.")
 
 
+class SyncItemFilterSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=Outcome.choices, required=False, allow_blank=True)
+    entity = serializers.CharField(required=False, allow_blank=True, max_length=40)
+
+
 @extend_schema_view(
     list=extend_schema(
         parameters=[SyncRunFilterSerializer], responses=SyncRunSerializer(many=True)
@@ -138,22 +142,13 @@ class SyncRunViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         body = SyncRunSerializer(page, many=True, context=self.get_serializer_context()).data
         return self.get_paginated_response(body)
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("outcome", OpenApiTypes.STR, enum=Outcome.values),
-            OpenApiParameter("entity", OpenApiTypes.STR),
-        ],
-        responses=SyncItemSerializer(many=True),
-    )
+    @extend_schema(parameters=[SyncItemFilterSerializer], responses=SyncItemSerializer(many=True))
     @action(detail=True, methods=["get"], url_path="items", url_name="items")
     def items(self, request, *args, **kwargs) -> Response:
         """Every item of the run, a page at a time, optionally of one outcome or entity."""
         run = self.get_object()
-        items = selectors.sync_item_list(
-            run=run,
-            outcome=request.query_params.get("outcome", ""),
-            entity=request.query_params.get("entity", ""),
-        )
+        filters = validated(SyncItemFilterSerializer(data=request.query_params))
+        items = selectors.sync_item_list(run=run, **filters)
         page = self.paginate_queryset(items)
         return self.get_paginated_response(SyncItemSerializer(page, many=True).data)
 

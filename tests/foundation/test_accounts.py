@@ -2,6 +2,8 @@ import re
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.test import Client
 
 from apps.accounts.models import ApiToken, AuditEntry, Invitation, Membership, Role, User
@@ -30,13 +32,40 @@ def test_repeated_failed_logins_lock_the_email_out(client, tenant):
     assert "_auth_user_id" not in client.session
 
 
+def test_login_ignores_the_case_of_the_email(client, tenant):
+    response = client.post(
+        "/accounts/login/", {"username": "Owner@ACME-Builders.test", "password": "pw-for-tests-1"}
+    )
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(tenant.owner.pk)
+
+
+def test_failed_logins_in_any_case_share_one_lockout(client, tenant):
+    for email in ("OWNER@acme-builders.test", "Owner@Acme-Builders.test") * 3:
+        client.post("/accounts/login/", {"username": email, "password": "wrong"})
+    locked = client.post(
+        "/accounts/login/", {"username": tenant.owner.email, "password": "pw-for-tests-1"}
+    )
+    assert locked.status_code == 429
+
+
+def test_an_email_differing_only_in_case_is_refused(tenant):
+    assert User.objects.create_user("New@Example.TEST", "pw").email == "new@example.test"
+    twin = User(email="Owner@Acme-Builders.test")
+    twin.set_password("pw-for-tests-1")
+    with pytest.raises(ValidationError, match="already exists"):
+        twin.full_clean()  # what the admin's forms run
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.filter(email="new@example.test").update(email="OWNER@acme-builders.test")
+
+
 def test_logout_ends_the_session(owner_client):
     owner_client.post("/accounts/logout/")
     assert owner_client.get("/").status_code == 302
 
 
 def test_password_reset_sends_a_working_link(client, tenant):
-    client.post("/accounts/password/reset/", {"email": tenant.owner.email})
+    client.post("/accounts/password/reset/", {"email": tenant.owner.email.upper()})
     assert len(mail.outbox) == 1
     link = re.search(r"http://\S+/accounts/password/reset/\S+/", mail.outbox[0].body).group(0)
     form_url = client.get(link.split("testserver")[-1], follow=True).redirect_chain[-1][0]
@@ -87,6 +116,21 @@ def test_inviting_an_existing_member_is_refused_with_a_reason(owner_client, tena
     )
     assert response.status_code == 400
     assert "already a member" in response.content.decode()
+
+
+def test_inviting_a_member_in_another_case_is_refused_with_a_reason(owner_client, tenant):
+    email = tenant.member(Role.FIELD).email.upper()
+    response = owner_client.post("/settings/members/invite/", {"email": email, "role": "admin"})
+    assert response.status_code == 400
+    assert "already a member" in response.content.decode()
+
+
+def test_an_invitation_in_another_case_is_accepted_by_the_same_user(client, tenant, outsider):
+    client.force_login(outsider.owner)
+    link = _invite(client, tenant.owner.email.upper())
+    client.force_login(tenant.owner)
+    client.post(link)
+    assert Membership.objects.filter(user=tenant.owner, account=outsider.account).exists()
 
 
 def test_api_token_is_shown_once_stored_hashed_and_revocable(owner_client, client, tenant):
@@ -144,3 +188,15 @@ def test_the_last_owner_cannot_be_demoted_or_removed(owner_client, tenant):
     owner_client.post(f"/settings/members/{mine.pk}/", {"remove": "1"})
     mine.refresh_from_db()
     assert mine.role == Role.OWNER
+
+
+def test_the_migration_lower_cases_stored_emails(tenant):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("apps.accounts.migrations.0002_email_unique_any_case")
+    User.objects.filter(pk=tenant.owner.pk).update(email="Owner@Acme-Builders.TEST")
+    migration.lower_case_emails(apps, None)
+    tenant.owner.refresh_from_db()
+    assert tenant.owner.email == "owner@acme-builders.test"

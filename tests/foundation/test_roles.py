@@ -6,6 +6,7 @@ from apps.accounts import policy
 from apps.accounts.models import Membership, Role
 from apps.accounts.services import api_token_create
 from apps.projects.models import Project
+from config.api_urls import router
 
 ALL_ROLES = [r.value for r in Role]
 # Record pages check "records.view" before the action itself.
@@ -113,3 +114,40 @@ def test_api_office_writes_follow_the_policy(client, tenant, role):
 
 def test_integrations_are_for_owners_and_admins_only():
     assert policy.ALLOWED["integrations.manage"] == {Role.OWNER, Role.ADMIN}
+
+
+# (action, url) for every API list and the offices detail; "{office}" is the tenant's office id.
+API_READS = [
+    ("offices.view", "/api/v1/offices/"),
+    ("offices.view", "/api/v1/offices/{office}/"),
+    ("cors.view", "/api/v1/cors/"),
+    ("notifications.view", "/api/v1/change-notifications/"),
+    ("sync.view", "/api/v1/sync-runs/"),
+    ("sync.view", "/api/v1/reconcile/differences/"),
+    ("time.view", "/api/v1/time-entries/"),
+    ("time.view", "/api/v1/production-quantities/"),
+    ("ap.view", "/api/v1/ap-invoices/"),
+    ("ap.view", "/api/v1/ap-queues/"),
+    ("ap.view", "/api/v1/ap-routing-rules/"),
+]
+# Routes without a plain list: nested under a COR or an invoice, or write-only actions.
+API_NOT_LISTED = {"cor-line", "ap-payment", "cor-push", "time-export", "reconcile-run"}
+
+
+def test_every_api_list_is_exercised_here():
+    lists = {
+        f"/api/v1/{prefix}/" for prefix, _, name in router.registry if name not in API_NOT_LISTED
+    }
+    assert lists == {url for _, url in API_READS if "{" not in url}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ALL_ROLES)
+@pytest.mark.parametrize(("action", "url"), API_READS)
+def test_api_reads_follow_the_policy_as_the_pages_do(api_as, tenant, role, action, url):
+    response = api_as(role).get(url.format(office=tenant.office.pk))
+    if role in policy.ALLOWED[action]:
+        assert response.status_code == 200, f"{role} refused {action}"
+    else:
+        assert response.status_code == 403, f"{role} allowed {action}"
+        assert response.json() == {"detail": policy.reason(action)}
