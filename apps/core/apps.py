@@ -6,3 +6,6 @@ class CoreConfig(AppConfig):
 
     name = "apps.core"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401 (registers the production secrets check)

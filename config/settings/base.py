@@ -5,13 +5,16 @@ from pathlib import Path
 
 import environ
 
+from config.dev_secrets import DEV_ENCRYPTION_KEY, DEV_PROCORE_CLIENT_SECRET, DEV_SECRET_KEY
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 RUN_DIR = Path(os.environ.get("TRESTLE_RUN_DIR") or BASE_DIR / ".run")
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-secret-key-change-me-0123456789")
+# Development fallbacks; production.py drops them and apps/core/checks.py refuses them there.
+SECRET_KEY = env("SECRET_KEY", default=DEV_SECRET_KEY)
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -204,7 +207,7 @@ CACHES = {
 PROCORE_LOGIN_URL = env("PROCORE_LOGIN_URL", default="https://login.procore.com")
 PROCORE_API_URL = env("PROCORE_API_URL", default="https://api.procore.com")
 PROCORE_CLIENT_ID = env("PROCORE_CLIENT_ID", default="trestle-local-client")
-PROCORE_CLIENT_SECRET = env("PROCORE_CLIENT_SECRET", default="trestle-local-secret")
+PROCORE_CLIENT_SECRET = env("PROCORE_CLIENT_SECRET", default=DEV_PROCORE_CLIENT_SECRET)
 PROCORE_REDIRECT_URI = env("PROCORE_REDIRECT_URI", default=f"{SITE_URL}/procore/callback/")
 PROCORE_TIMEOUT_SECONDS = env.float("PROCORE_TIMEOUT_SECONDS", default=30)
 # How long a run's lease outlives its worker's last heartbeat: a killed worker's run is ended
@@ -215,9 +218,9 @@ PROCORE_SYNC_LEASE_SECONDS = env.int("PROCORE_SYNC_LEASE_SECONDS", default=60)
 PROCORE_APP_ID = env("PROCORE_APP_ID", default="")
 
 # Keys for encrypting Procore tokens at rest (MultiFernet: the first encrypts, all decrypt).
-ENCRYPTION_KEYS = env.list(
-    "ENCRYPTION_KEYS", default=["ZGV2LW9ubHkta2V5LWZvci10cmVzdGxlLWxvY2FsLTA="]
-)
+ENCRYPTION_KEYS = env.list("ENCRYPTION_KEYS", default=[DEV_ENCRYPTION_KEY])
+# On in production: the secrets above must be set and must not be the development values.
+REFUSE_DEVELOPMENT_SECRETS = False
 
 LOGGING = {
     "version": 1,

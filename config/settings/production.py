@@ -1,10 +1,18 @@
-"""Production: every secret must come from the environment; fail fast when one is missing."""
+"""Production: every secret must come from the environment; fail fast when one is missing.
+
+The secrets have no fallback here: apps/core/checks.py refuses an unset or development value
+in `manage.py check` and at the start of every web, worker and beat process. SECRET_KEY is
+required right here too, since modules read it at import (signers), before any check runs.
+"""
 
 from .base import *  # noqa: F403
 from .base import env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
+ENCRYPTION_KEYS = env.list("ENCRYPTION_KEYS", default=[])
+PROCORE_CLIENT_SECRET = env("PROCORE_CLIENT_SECRET", default="")
+REFUSE_DEVELOPMENT_SECRETS = True
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)

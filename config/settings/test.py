@@ -1,12 +1,14 @@
 """pytest: PostgreSQL always (DATABASE_URL), fast hashing, no real mail."""
 
+from config.dev_secrets import DEV_SECRET_KEY
+
 from .base import *  # noqa: F403
 from .base import env
 
 DEBUG = False
 # PostgreSQL with a DELETE flush between transactional tests (config/test_db/base.py).
 DATABASES["default"]["ENGINE"] = "config.test_db"  # noqa: F405
-SECRET_KEY = "test-secret-key-not-for-production-0123456789abcdef"  # noqa: S105
+SECRET_KEY = DEV_SECRET_KEY
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 ALLOWED_HOSTS = ["*"]

@@ -26,7 +26,9 @@ def test_app_services_share_the_production_environment():
     for service in ("web", "worker", "beat", "migrate"):
         env = COMPOSE["services"][service]["environment"]
         assert env["DJANGO_SETTINGS_MODULE"] == "config.settings.production"
-        assert {"SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "ENCRYPTION_KEYS"} <= set(env)
+        required = {"SECRET_KEY", "ENCRYPTION_KEYS", "PROCORE_CLIENT_SECRET"}
+        assert {"DATABASE_URL", "CELERY_BROKER_URL", *required} <= set(env)
+        assert all(":?set " in env[name] for name in required)  # no silent fallback
 
 
 def compose_cli() -> list[str] | None:
@@ -40,7 +42,7 @@ def compose_cli() -> list[str] | None:
 
 @pytest.mark.skipif(compose_cli() is None, reason="no docker compose CLI on this machine")
 def test_docker_compose_config_validates():
-    env = {**os.environ, "SECRET_KEY": "s", "ENCRYPTION_KEYS": "k"}
+    env = {**os.environ, "SECRET_KEY": "s", "ENCRYPTION_KEYS": "k", "PROCORE_CLIENT_SECRET": "p"}
     result = subprocess.run(
         [*compose_cli(), "config", "-q"], cwd=ROOT, env=env, capture_output=True, text=True
     )
