@@ -49,12 +49,12 @@ def changed_records(ctx: SyncContext, entity: Entity, since: datetime | None) ->
 
 def export_entity(ctx: SyncContext, entity: Entity, since: datetime | None, auto: bool):
     """Yields (counts, items) per sync call: changed records are gathered across the scanned
-    chunks, so N changes cost ceil(N/1000) calls per scope however they are spread."""
+    chunks and a scope's group is sent the moment it fills a call (never outgrows one, which
+    the sync action would split), so N changes cost exactly ceil(N/1000) calls per scope."""
     outbox = Outbox()
     iterator = changed_records(ctx, entity, since)
     while chunk := list(islice(iterator, CHUNK)):
-        _collect(ctx, entity, chunk, auto, outbox)
-        for scope in [s for s, updates in outbox.groups.items() if len(updates) >= SYNC_BATCH]:
+        for scope in _collect(ctx, entity, chunk, auto, outbox):
             yield _send(ctx, entity, scope, outbox)
     for scope in list(outbox.groups):
         yield _send(ctx, entity, scope, outbox)
@@ -70,7 +70,9 @@ class Outbox:
     items: list[SyncItem] = field(default_factory=list)
 
 
-def _collect(ctx, entity, chunk, auto, outbox: Outbox) -> None:
+def _collect(ctx, entity, chunk, auto, outbox: Outbox) -> Iterator[int | None]:
+    """Adds the chunk's changed records to their scope's group; yields a scope as soon as its
+    group holds SYNC_BATCH records (the caller sends it before the next record is added)."""
     refs = _refs_of(ctx, entity, chunk)
     relation_ids = _relation_procore_ids(ctx, entity, chunk)
     scopes = _project_scopes(ctx, entity, chunk)
@@ -100,6 +102,8 @@ def _collect(ctx, entity, chunk, auto, outbox: Outbox) -> None:
         outbox.pending[origin_id] = (obj, ref, printed)
         scope = scopes.get(obj.project_id, -1) if scopes is not None else None
         outbox.groups[scope].append(body)
+        if len(outbox.groups[scope]) == SYNC_BATCH:
+            yield scope
 
 
 def _send(ctx, entity, scope, outbox: Outbox) -> tuple[Counter, list[SyncItem]]:
