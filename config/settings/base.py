@@ -53,6 +53,7 @@ PROCORE_SANDBOX_WEBHOOKS_IN_BACKGROUND = env.bool(
 )
 
 MIDDLEWARE = [
+    "apps.core.json_guard.BodyGuardMiddleware",  # first: refuses hostile bodies before any work
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -134,6 +135,12 @@ MEDIA_URL = "media/"
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Trestle <no-reply@trestle.local>")
+
+# Request bodies other than multipart uploads: one limit for the API, the webhook and the
+# forms. Django's own DATA_UPLOAD_MAX_MEMORY_SIZE is aligned with it so both refuse at the
+# same size; our middleware (apps.core.json_guard) answers first, with a JSON 413.
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
