@@ -103,16 +103,14 @@ def request_rerun(run: SyncRun) -> None:
         settings.save(update_fields=["rerun_requested"])
 
 
-def direction_of(settings, entity: Entity) -> str:
-    return settings.directions.get(entity.name, Direction.IN)
-
-
 def entities_of(run: SyncRun, settings) -> list[Entity]:
     """The entities this run covers: asked for, not switched off, and configured."""
     wanted = set(run.params.get("entities") or ENTITIES)
     if settings.cost_code_list_id is None:
         wanted.discard("cost_codes")  # no company cost code list chosen yet
-    return [e for e in ENTITIES.values() if e.name in wanted and direction_of(settings, e) != "off"]
+    return [
+        e for e in ENTITIES.values() if e.name in wanted and settings.direction(e.name) != "off"
+    ]
 
 
 def _cursor(settings, key: str, full: bool) -> datetime | None:
@@ -130,7 +128,7 @@ def entities_flow(run: SyncRun, recorder: RunRecorder) -> None:
     run.progress_total = len(entities)
     run.save(update_fields=["progress_total"])
     for entity in entities:
-        direction = direction_of(ctx.settings, entity)
+        direction = ctx.settings.direction(entity.name)
         auto = ctx.settings.auto_import.get(entity.name, True)
         if direction in (Direction.IN, Direction.BOTH):
             _import(ctx, entity, recorder, full, auto, direction == Direction.BOTH)

@@ -51,6 +51,10 @@ class SyncSettings(models.Model):
     def __str__(self) -> str:
         return f"Sync settings of {self.office}"
 
+    def direction(self, entity_name: str) -> str:
+        """Which way an entity syncs; Procore to Trestle unless the office chose otherwise."""
+        return self.directions.get(entity_name, Direction.IN)
+
 
 class LinkState(models.TextChoices):
     SYNCED = "synced", "Synced"

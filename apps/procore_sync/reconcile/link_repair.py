@@ -51,10 +51,10 @@ def _sync_again(
 ) -> SyncRun:
     by_type = {e.procore_type: e for e in ENTITIES.values()}
     kinds = {by_type[_procore_type(d)].name for d in differences}
-    directions = sync_settings_for(office).directions
+    settings = sync_settings_for(office)
     one_way = [
         d for d in differences
-        if directions.get(by_type[_procore_type(d)].name, Direction.IN) != Direction.BOTH
+        if settings.direction(by_type[_procore_type(d)].name) != Direction.BOTH
     ]  # fmt: skip
     if one_way:
         _refs_of(office, one_way).update(fingerprint="")

@@ -162,7 +162,7 @@ def links_compare(office: Office, client: ProcoreClient) -> Comparison:
 def _synced(settings) -> Iterable[tuple[Entity, str]]:
     """The kinds the office syncs, with their direction (as engine.entities_of decides)."""
     for entity in ENTITIES.values():
-        direction = settings.directions.get(entity.name, Direction.IN)
+        direction = settings.direction(entity.name)
         if direction == Direction.OFF or (direction == Direction.OUT and not entity.exportable):
             continue
         if entity.name == "cost_codes" and settings.cost_code_list_id is None:

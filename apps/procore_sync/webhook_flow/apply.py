@@ -31,15 +31,11 @@ CONTRACTS = {
 }
 
 
-def _direction(ctx: SyncContext, entity: Entity) -> str:
-    return ctx.settings.directions.get(entity.name, Direction.IN)
-
-
 def _imported(ctx: SyncContext, entity: Entity) -> bool:
     """As the entities run decides: switched to come in, and configured (a cost code list)."""
     if entity.name == "cost_codes" and ctx.settings.cost_code_list_id is None:
         return False
-    return _direction(ctx, entity) in (Direction.IN, Direction.BOTH)
+    return ctx.settings.direction(entity.name) in (Direction.IN, Direction.BOTH)
 
 
 def _options(ctx: SyncContext, entity: Entity) -> ImportOptions:
@@ -48,7 +44,7 @@ def _options(ctx: SyncContext, entity: Entity) -> ImportOptions:
     return ImportOptions(
         office=ctx.office,
         auto_import=ctx.settings.auto_import.get(entity.name, True),
-        two_way=_direction(ctx, entity) == Direction.BOTH,
+        two_way=ctx.settings.direction(entity.name) == Direction.BOTH,
         custom_fields=ctx.cache.get("custom_fields", {}),
     )
 
