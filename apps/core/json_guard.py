@@ -46,8 +46,9 @@ def _declared_length(request: HttpRequest) -> int:
 def body_refusal(request: HttpRequest) -> JsonResponse | None:
     """A JSON 413 for a body over API_MAX_BODY_BYTES, a JSON 400 for JSON nested too deep.
 
-    Multipart uploads are left to the upload policy, which has its own, larger limit. Any
-    body but a form is scanned, since the webhook and the sandbox parse JSON whatever its type.
+    Multipart uploads are left to the views that take files (documents are larger than any
+    JSON body). Any body but a form is scanned: the webhook and the sandbox parse JSON whatever
+    its declared type.
     """
     if request.content_type.startswith("multipart/"):
         return None
