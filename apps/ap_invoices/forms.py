@@ -1,5 +1,7 @@
 from django import forms
+from django.conf import settings
 
+from apps.core.uploads import size_in_words
 from apps.offices.models import Office
 from apps.projects.models import CostCode, Project
 
@@ -54,6 +56,9 @@ class InvoiceForm(forms.ModelForm):
         _scope(self, account, queue=ApQueue, project=Project, vendor=Vendor, commitment=Commitment)
         if self.instance.pk:
             self.fields["office"].disabled = True
+        limit = size_in_words(settings.UPLOAD_MAX_BYTES)
+        self.fields["document"].help_text = f"A PDF, up to {limit}."
+        self.fields["document"].widget.attrs["accept"] = "application/pdf"
         for name in (*locked, *(IMPORTED_FIELDS if read_only else ())):
             self.fields[name].disabled = True
 

@@ -5,11 +5,13 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.accounts.audit import audit_record
 from apps.accounts.models import Membership, Role, User
+from apps.core import uploads
 from apps.offices.models import Office
 from apps.projects.models import CostCode
 
@@ -23,6 +25,8 @@ INVOICE_FIELDS += ("period_start", "period_end", "due_date")
 # What Procore owns on an imported invoice: everything but the queue it waits in.
 IMPORTED_FIELDS = tuple(f for f in INVOICE_FIELDS if f != "queue")
 LINE_FIELDS = ["position", "description", "cost_code", "amount", "retainage"]
+# Reviewers read the invoice as one PDF beside its lines (Procore's are combined into one too).
+DOCUMENT = uploads.Accepts(uploads.PDF, "a PDF")
 EDITABLE_STATUSES = (InvoiceStatus.QUEUED, InvoiceStatus.IN_REVIEW, InvoiceStatus.REJECTED)
 REVIEWABLE_STATUSES = (InvoiceStatus.IN_REVIEW, InvoiceStatus.REJECTED)
 
@@ -108,31 +112,40 @@ def _insert(office: Office, procore: ProcoreKey | None, **values) -> ApInvoice:
         raise _imported_already(office, key) from None
 
 
-@transaction.atomic
+def _store_document(files: uploads.FileChanges, document: File) -> str:
+    """The upload checked by the upload policy and stored; its storage name."""
+    uploads.upload_check(document, accepts=DOCUMENT, what="The invoice document")
+    return files.store(ApInvoice._meta.get_field("document"), document, document.name or "")
+
+
 def invoice_create(
     *,
     office: Office,
     user: User,
     lines: list[Line],
-    document=None,
+    document: File | None = None,
     route: bool = True,
     procore: ProcoreKey | None = None,
     **fields,
 ) -> ApInvoice:
     """A new invoice with its lines; then routed, or left in the queue with the reasons.
-    With `procore` it is that Procore requisition's invoice: refused if the office has it."""
+    With `procore` it is that Procore requisition's invoice: refused if the office has it.
+    The document is kept only if the invoice is."""
     _check(office, lines, fields)
-    invoice = _insert(
-        office,
-        procore,
-        created_by=user,
-        document=document or "",
-        **{k: fields[k] for k in INVOICE_FIELDS if k in fields},
-    )
-    _save_lines(invoice, lines)
-    audit_record(account=office.account, actor=user, action="ap_invoice.created", target=invoice)
-    if route:
-        route_or_queue(invoice=invoice, user=user)
+    with uploads.kept_on_commit() as files:
+        invoice = _insert(
+            office,
+            procore,
+            created_by=user,
+            document=_store_document(files, document) if document else "",
+            **{k: fields[k] for k in INVOICE_FIELDS if k in fields},
+        )
+        _save_lines(invoice, lines)
+        audit_record(
+            account=office.account, actor=user, action="ap_invoice.created", target=invoice
+        )
+        if route:
+            route_or_queue(invoice=invoice, user=user)
     return invoice
 
 
@@ -156,18 +169,24 @@ def _check_imported(invoice: ApInvoice, lines: list[Line] | None, fields: dict) 
         )
 
 
-@transaction.atomic
+def _stored_document(invoice: ApInvoice) -> str:
+    """The document's name in the database: a ModelForm may already have put its upload, or
+    its "clear", on the instance."""
+    return ApInvoice.objects.filter(pk=invoice.pk).values_list("document", flat=True).get()
+
+
 def invoice_update(
     *,
     invoice: ApInvoice,
     user: User,
     lines: list[Line] | None = None,
-    document=None,
+    document: File | None = None,
     allow_imported_edits: bool = False,
     **fields,
 ) -> ApInvoice:
     """Change an invoice that is not approved or paid, then route it again (reviews restart).
-    An imported invoice's Procore fields and lines are read-only unless the office allows it."""
+    An imported invoice's Procore fields and lines are read-only unless the office allows it.
+    A new document is kept only if the change is, and the one it replaces goes after commit."""
     if invoice.status not in EDITABLE_STATUSES:
         raise ValidationError(
             f"An {invoice.get_status_display().lower()} invoice cannot be edited."
@@ -175,35 +194,46 @@ def invoice_update(
     if invoice.procore_requisition_id is not None and not allow_imported_edits:
         _check_imported(invoice, lines, fields)
     _check(invoice.office, lines or [], fields)
-    for name in INVOICE_FIELDS:
-        if name in fields:
-            setattr(invoice, name, fields[name])
-    if document:
-        invoice.document = document
-    invoice.save()
-    if lines is not None:
-        _save_lines(invoice, lines)
-    audit_record(
-        account=invoice.office.account, actor=user, action="ap_invoice.updated", target=invoice
-    )
-    route_or_queue(invoice=invoice, user=user)
+    with uploads.kept_on_commit() as files:
+        previous = _stored_document(invoice)
+        for name in INVOICE_FIELDS:
+            if name in fields:
+                setattr(invoice, name, fields[name])
+        if document:
+            invoice.document = _store_document(files, document)
+        invoice.save()
+        files.replace(invoice.document, previous)
+        if lines is not None:
+            _save_lines(invoice, lines)
+        audit_record(
+            account=invoice.office.account, actor=user, action="ap_invoice.updated", target=invoice
+        )
+        route_or_queue(invoice=invoice, user=user)
     return invoice
 
 
-@transaction.atomic
-def invoice_refresh_imported(*, invoice: ApInvoice, lines: list[Line], document, **fields):
-    """Procore's newer fields, lines and document for an imported invoice nobody processed yet.
-    Its queue, status and reviews stay: an office that only queues imports is not routed."""
+def invoice_refresh_imported(
+    *, invoice: ApInvoice, lines: list[Line], document: File | str, **fields
+) -> ApInvoice:
+    """Procore's newer fields, lines and document ("" for none) for an imported invoice nobody
+    processed yet. Its queue, status and reviews stay: an office that only queues imports is
+    not routed. The import loaded `invoice` unchanged, so its document is the stored one."""
     _check(invoice.office, lines, fields)
-    for name in INVOICE_FIELDS:
-        if name in fields:
-            setattr(invoice, name, fields[name])
-    invoice.document = document
-    invoice.save()
-    _save_lines(invoice, lines)
-    audit_record(
-        account=invoice.office.account, actor=None, action="ap_invoice.refreshed", target=invoice
-    )
+    with uploads.kept_on_commit() as files:
+        previous = invoice.document.name or ""
+        for name in INVOICE_FIELDS:
+            if name in fields:
+                setattr(invoice, name, fields[name])
+        invoice.document = _store_document(files, document) if document else ""
+        invoice.save()
+        files.replace(invoice.document, previous)
+        _save_lines(invoice, lines)
+        audit_record(
+            account=invoice.office.account,
+            actor=None,
+            action="ap_invoice.refreshed",
+            target=invoice,
+        )
     return invoice
 
 

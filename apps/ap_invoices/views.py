@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
@@ -14,6 +14,7 @@ from apps.accounts import policy
 from apps.accounts.audit import audit_record
 from apps.accounts.policy import permission_required
 from apps.accounts.tenancy import get_for_account_or_404
+from apps.core import uploads
 from apps.offices.record_views import RecordCreateView, RecordListView, RecordUpdateView
 from apps.projects.models import Project
 
@@ -191,12 +192,13 @@ def invoice_detail(request, invoice_id: int):
 @xframe_options_sameorigin
 @permission_required("ap.view")
 def invoice_document(request, invoice_id: int):
-    """The combined document, inline so the detail page can show it beside the lines."""
+    """The combined document, inline so the detail page can show it beside the lines (when its
+    content is a PDF: a file stored before the upload policy may be anything, and downloads)."""
     invoice = _invoice(request, invoice_id)
     if not invoice.document:
         raise Http404("This invoice has no document.")
     name = invoice.document.name.rsplit("/", 1)[-1]
-    return FileResponse(invoice.document.open("rb"), filename=name, content_type="application/pdf")
+    return uploads.file_response(invoice.document, filename=name, inline=True)
 
 
 @login_required

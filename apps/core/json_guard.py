@@ -14,6 +14,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from .uploads import limit_message
+
 # No payload we accept (Procore webhooks, our API, the sandbox) nests beyond a handful of
 # levels; 64 leaves ample room and is far below the decoder's recursion limit.
 JSON_MAX_DEPTH = 64
@@ -43,15 +45,22 @@ def _declared_length(request: HttpRequest) -> int:
         return 0  # Django reads such a body as empty too
 
 
-def body_refusal(request: HttpRequest) -> JsonResponse | None:
-    """A JSON 413 for a body over API_MAX_BODY_BYTES, a JSON 400 for JSON nested too deep.
+def _upload_refusal(request: HttpRequest) -> JsonResponse | None:
+    """A multipart body may carry one file of UPLOAD_MAX_BYTES plus API_MAX_BODY_BYTES of other
+    fields; a larger one is refused unread. A file within that but over the file limit reaches
+    the upload policy (apps.core.uploads), which says so in the form or the API's 400."""
+    if _declared_length(request) <= settings.UPLOAD_MAX_BYTES + settings.API_MAX_BODY_BYTES:
+        return None
+    return JsonResponse({"detail": limit_message("An uploaded file")}, status=413)
 
-    Multipart uploads are left to the views that take files (documents are larger than any
-    JSON body). Any body but a form is scanned: the webhook and the sandbox parse JSON whatever
-    its declared type.
+
+def body_refusal(request: HttpRequest) -> JsonResponse | None:
+    """A JSON 413 for a body over API_MAX_BODY_BYTES (an upload: see `_upload_refusal`), a JSON
+    400 for JSON nested too deep. Any body but a form is scanned: the webhook and the sandbox
+    parse JSON whatever its declared type.
     """
     if request.content_type.startswith("multipart/"):
-        return None
+        return _upload_refusal(request)
     limit = settings.API_MAX_BODY_BYTES
     if _declared_length(request) > limit:
         return JsonResponse({"detail": f"Request body is larger than {limit} bytes."}, status=413)

@@ -1,6 +1,7 @@
 """Upload, download and delete a COR's attachments. Files are never served from a public URL."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -10,18 +11,25 @@ from django.views.decorators.http import require_GET, require_POST
 
 from apps.accounts.policy import permission_required
 from apps.accounts.tenancy import get_for_account_or_404
+from apps.core import uploads
 
 from . import attachments
 from .models import ChangeOrderRequest, CorAttachment
 
 
 class AttachmentForm(forms.Form):
-    file = forms.FileField(help_text="Any type, up to 20 MB.")
+    file = forms.FileField()
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        limit = uploads.size_in_words(settings.UPLOAD_MAX_BYTES)
+        accepted = attachments.ATTACHMENT.label
+        self.fields["file"].help_text = f"{accepted[:1].upper()}{accepted[1:]}, up to {limit}."
 
 
 def attachment_response(attachment: CorAttachment) -> FileResponse:
-    """The file as a download (never rendered inline), under the name it was uploaded with."""
-    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name)
+    """A download (never shown inline) under the name it was uploaded with."""
+    return uploads.file_response(attachment.file, filename=attachment.name)
 
 
 @login_required

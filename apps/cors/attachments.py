@@ -3,41 +3,38 @@
 import os
 import uuid
 
-from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 
 from apps.accounts.audit import audit_record
 from apps.accounts.models import User
+from apps.core import uploads
 
 from .models import ChangeOrderRequest, CorAttachment
 
-MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+# Drawings, photos, quotes and spreadsheets that back a COR; never a page a browser would run.
+ATTACHMENT = uploads.Accepts(
+    uploads.PDF | uploads.IMAGES | uploads.OFFICE, "a PDF, an image or an Office document"
+)
 
 
 def cor_attachment_add(*, cor: ChangeOrderRequest, file: File, user: User) -> CorAttachment:
-    """Store `file` under a random name; the uploader's name is kept for display and download."""
-    if not file.size:
-        raise ValidationError("The file is empty.")
-    if file.size > MAX_ATTACHMENT_BYTES:
-        raise ValidationError("A file can be at most 20 MB.")
+    """Store `file` under a random name with the extension of its content; the uploader's name
+    is kept for display and download. The file is kept only if its row is."""
+    mime = uploads.upload_check(file, accepts=ATTACHMENT, what="The attachment")
     name = os.path.basename(file.name or "")[:255] or "attachment"
     attachment = CorAttachment(cor=cor, name=name, size=file.size, uploaded_by=user)
-    extension = os.path.splitext(name)[1][:16]
-    attachment.file.save(f"{uuid.uuid4().hex}{extension}", file, save=False)
-    try:
-        with transaction.atomic():
-            attachment.save()
-            audit_record(
-                account=cor.project.office.account,
-                actor=user,
-                action="cor.attachment_added",
-                target=cor,
-                detail={"name": name, "size": file.size},
-            )
-    except Exception:
-        attachment.file.delete(save=False)  # no row, so no file either
-        raise
+    with uploads.kept_on_commit() as files:
+        stored = f"{uuid.uuid4().hex}{uploads.extension(mime)}"
+        attachment.file = files.store(CorAttachment._meta.get_field("file"), file, stored)
+        attachment.save()
+        audit_record(
+            account=cor.project.office.account,
+            actor=user,
+            action="cor.attachment_added",
+            target=cor,
+            detail={"name": name, "size": file.size},
+        )
     return attachment
 
 

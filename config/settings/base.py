@@ -141,6 +141,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Trestle <no-reply@trestl
 # same size; our middleware (apps.core.json_guard) answers first, with a JSON 413.
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
+# The largest file a person may upload (apps.core.uploads). A multipart body larger than this
+# plus API_MAX_BODY_BYTES (its other fields) is refused by the same middleware, unread.
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=25 * 1024 * 1024)
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
