@@ -51,9 +51,7 @@ def test_a_pm_uploads_lists_and_downloads_an_attachment(client_as, cor):
     assert download["X-Content-Type-Options"] == "nosniff"
 
 
-def test_files_over_the_upload_limit_and_empty_files_are_refused(
-    client_as, cor, tenant, settings
-):
+def test_files_over_the_upload_limit_and_empty_files_are_refused(client_as, cor, tenant, settings):
     settings.UPLOAD_MAX_BYTES = 2048
     client = client_as(Role.OWNER)
     before = stored_files()
@@ -134,9 +132,7 @@ def test_delete_removes_the_row_then_the_file(client_as, cor, django_capture_on_
 
 
 def test_only_cor_managers_upload_or_delete(client_as, cor, tenant):
-    attachment = cor_attachment_add(
-        cor=cor, file=ContentFile(PDF, name="a.pdf"), user=tenant.owner
-    )
+    attachment = cor_attachment_add(cor=cor, file=ContentFile(PDF, name="a.pdf"), user=tenant.owner)
     client = client_as(Role.FIELD)
     assert upload(client, cor).status_code == 403
     assert client.post(f"/cors/{cor.pk}/attachments/{attachment.pk}/delete/").status_code == 403
@@ -145,9 +141,7 @@ def test_only_cor_managers_upload_or_delete(client_as, cor, tenant):
 
 
 def test_another_account_gets_404_on_every_attachment_route(client, cor, tenant, outsider):
-    attachment = cor_attachment_add(
-        cor=cor, file=ContentFile(PDF, name="a.pdf"), user=tenant.owner
-    )
+    attachment = cor_attachment_add(cor=cor, file=ContentFile(PDF, name="a.pdf"), user=tenant.owner)
     client.force_login(outsider.owner)
     base = f"/cors/{cor.pk}/attachments/"
     assert upload(client, cor).status_code == 404
@@ -173,9 +167,7 @@ def test_the_customer_downloads_the_response_attachments_through_the_notificatio
         cor=cor, file=ContentFile(PDF, name="spec.pdf"), user=contractor
     )
     private = cor_create(project=cor.project, user=contractor, title="Private", lines=[])
-    hidden = cor_attachment_add(
-        cor=private, file=ContentFile(PDF, name="no.pdf"), user=contractor
-    )
+    hidden = cor_attachment_add(cor=private, file=ContentFile(PDF, name="no.pdf"), user=contractor)
     customer = web(tenant.owner)
     page = customer.get(f"/change-notifications/{notification.pk}/response/").content.decode()
     assert "spec.pdf" in page and "no.pdf" not in page
