@@ -63,7 +63,7 @@ def limit_message(what: str = "A file") -> str:
 
 def sniff(file: File) -> str | None:
     """The MIME type the file's content says, or None when it matches no known type."""
-    position = file.tell() if hasattr(file, "tell") else 0
+    position = file.tell()
     file.seek(0)
     head = file.read(_HEAD_BYTES)
     file.seek(position)
@@ -105,7 +105,9 @@ class FileChanges:
     stored: list[tuple[Storage, str]] = field(default_factory=list)
 
     def store(self, model_field: models.FileField, content: File, name: str) -> str:
-        """Write `content` under the field's upload folder now; the name it got is returned."""
+        """Write `content` under the field's upload folder now; the name it got is returned.
+        Written before the row, so an INSERT that fails still knows which file to delete."""
+        # Our upload folders are strings ("ap-invoices/%Y/%m/"): no instance is needed.
         path = model_field.generate_filename(None, os.path.basename(name) or "upload")
         stored = model_field.storage.save(path, content, max_length=model_field.max_length)
         self.stored.append((model_field.storage, stored))

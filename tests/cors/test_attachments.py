@@ -13,7 +13,7 @@ from apps.cors.models import CorAttachment
 from apps.cors.services import cor_create
 from apps.projects.models import Project
 
-from ..uploads_kit import HTML, PDF, PNG, stored_files
+from ..uploads_kit import HTML, PDF, PNG, stored_files, xlsx
 from .parties import answer_and_send, make_parties, send, web
 
 pytestmark = pytest.mark.django_db
@@ -91,6 +91,15 @@ def test_images_are_accepted_and_stored_with_their_own_extension(owner_client, c
     download = owner_client.get(f"/cors/{cor.pk}/attachments/{attachment.pk}/")
     assert download["Content-Type"] == "image/png"
     assert download["Content-Disposition"] == 'attachment; filename="photo.pdf"'
+
+
+def test_a_spreadsheet_is_accepted_and_downloads_as_one(owner_client, cor):
+    upload(owner_client, cor, "quote.xlsx", xlsx())
+    attachment = CorAttachment.objects.get()
+    assert attachment.file.name.endswith(".xlsx")
+    download = owner_client.get(f"/cors/{cor.pk}/attachments/{attachment.pk}/")
+    sheet = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert download["Content-Type"] == sheet
 
 
 def test_a_file_stored_before_the_policy_downloads_as_octet_stream(owner_client, cor):
