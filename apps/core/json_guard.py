@@ -47,8 +47,9 @@ def _declared_length(request: HttpRequest) -> int:
 
 def _upload_refusal(request: HttpRequest) -> JsonResponse | None:
     """A multipart body may carry one file of UPLOAD_MAX_BYTES plus API_MAX_BODY_BYTES of other
-    fields; a larger one is refused unread. A file within that but over the file limit reaches
-    the upload policy (apps.core.uploads), which says so in the form or the API's 400."""
+    fields; a larger one is refused unread, on the API and the pages alike. A file within that
+    but over the file limit reaches the upload policy (apps.core.uploads) in the service that
+    takes it, which says so in the form (no API endpoint takes a file today)."""
     if _declared_length(request) <= settings.UPLOAD_MAX_BYTES + settings.API_MAX_BODY_BYTES:
         return None
     return JsonResponse({"detail": limit_message("An uploaded file")}, status=413)
