@@ -17,8 +17,10 @@ it; its latency is the run's `ended_at - created_at` (created in the same transa
 enqueues it on commit). Figures are printed as measured; nothing is asserted. The last line:
 `{"import_employees": N, "push_latency_idle_s": F, "push_latency_during_import_s": F,
 "import_still_running_at_push_end": B, "import_s": F, ...}` (medians over the pushes).
+`--one-worker` runs the comparison: one worker consuming both queues (`make run`'s shape).
 
     .venv/bin/python bench/queue_latency.py [--employees 20000] [--pushes 5] [--concurrency 1]
+        [--one-worker]
 """
 
 import argparse
@@ -54,6 +56,11 @@ def main() -> None:
     parser.add_argument("--employees", type=int, default=20_000, help="company users to import")
     parser.add_argument("--pushes", type=int, default=5, help="timed pushes per phase")
     parser.add_argument("--concurrency", type=int, default=1, help="processes per worker")
+    parser.add_argument(
+        "--one-worker",
+        action="store_true",
+        help="the comparison: one worker consuming both queues instead of one per queue",
+    )
     args = parser.parse_args()
     logs = Path(tempfile.mkdtemp(prefix="trestle-bench-queues-"))
     seed = ["--employees", str(args.employees), "--projects", "1", "--vendors", "2"]
@@ -61,7 +68,8 @@ def main() -> None:
         stack.django_setup()
         say(f"stack up: {bench.notes[0]} ({bench.seed_seconds:.1f}s); logs in {logs}")
         target = prepare(1 + 2 * args.pushes)
-        workers = start_workers(bench, logs, args.concurrency)
+        queues = ["interactive,bulk"] if args.one_worker else ["interactive", "bulk"]
+        workers = start_workers(bench, logs, queues, args.concurrency)
         try:
             figures = measure(target, args)
         finally:
@@ -151,12 +159,20 @@ def prepare(cors: int) -> dict:
     }
 
 
-def start_workers(bench, logs: Path, concurrency: int) -> list[subprocess.Popen]:
-    """One worker per queue, as docker-compose.yml runs them; waited for until each is ready."""
+def start_workers(bench, logs: Path, queues: list[str], concurrency: int) -> list[subprocess.Popen]:
+    """A worker per entry of `queues` (docker-compose.yml runs one per queue); waited for
+    until each is ready."""
     processes = []
-    for queue in ("interactive", "bulk"):
+    for queue in queues:
         command = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue]
-        command += ["-n", f"{queue}@%h", "--pool", "prefork", "--concurrency", str(concurrency)]
+        command += [
+            "-n",
+            f"{queue.replace(',', '+')}@%h",
+            "--pool",
+            "prefork",
+            "--concurrency",
+            str(concurrency),
+        ]
         command += ["--loglevel", "INFO", "--without-mingle", "--without-gossip"]
         processes.append(
             subprocess.Popen(
@@ -169,12 +185,12 @@ def start_workers(bench, logs: Path, concurrency: int) -> list[subprocess.Popen]
             )
         )
     deadline = time.monotonic() + 120
-    for queue in ("interactive", "bulk"):
+    for queue in queues:
         while "ready." not in (logs / f"worker-{queue}.log").read_text():
             if time.monotonic() > deadline:
                 raise RuntimeError(f"the {queue} worker did not start; see {logs}")
             time.sleep(0.2)
-    say("workers ready: interactive and bulk")
+    say(f"workers ready: {' and '.join(queues)}")
     return processes
 
 
@@ -294,6 +310,7 @@ def summary(figures: dict, args) -> dict:
     run = figures["import"]
     return {
         "import_employees": args.employees,
+        "workers": "one for both queues" if args.one_worker else "one per queue",
         "push_latency_idle_s": round(statistics.median(p["latency_s"] for p in figures["idle"]), 3),
         "push_latency_during_import_s": round(
             statistics.median(p["latency_s"] for p in figures["during"]), 3
