@@ -288,9 +288,10 @@ def wait_finished(run_id: int, timeout: float):
 def report(figures: dict, args) -> None:
     run = figures["import"]
     seconds = (run.ended_at - run.started_at).total_seconds() if run.ended_at else None
+    workers = "-Q interactive,bulk" if args.one_worker else "-Q interactive / -Q bulk"
     print(
         f"\nQueue latency: {args.employees:,} employees, {args.pushes} pushes per phase, "
-        f"workers -Q interactive / -Q bulk, concurrency {args.concurrency} each"
+        f"workers {workers}, concurrency {args.concurrency} each"
     )
     for phase in ("idle", "during"):
         pushes = figures[phase]
