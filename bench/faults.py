@@ -70,7 +70,7 @@ COST_CODES = [("03-300", "Cast-in-place concrete"), ("05-100", "Structural steel
 COST_TYPES = ["labor", "material", "equipment", "subcontract", "other"]
 LETTERS = {"labor": "L", "material": "M", "equipment": "E", "subcontract": "S", "other": "O"}
 WORKER = ["-m", "celery", "-A", "config", "worker", "--pool", "prefork", "--concurrency", "2"]
-WORKER += ["-Q", "celery", "--loglevel", "INFO", "--without-mingle", "--without-gossip"]
+WORKER += ["-Q", "interactive,bulk", "--loglevel", "INFO", "--without-mingle", "--without-gossip"]
 UPDATE_WAIT = 600  # seconds the vendor updates wait, in all, for the vendors to be exported
 IDLE_STABLE = 8  # seconds with no run queued or running before the work counts as drained
 STARTED = time.monotonic()
@@ -426,7 +426,7 @@ def _broker_clear() -> None:
     import redis
 
     client = redis.Redis.from_url(stack.REDIS_URL)
-    for pattern in ("celery", "unacked*", "_kombu.*", "celery-task-meta-*"):
+    for pattern in ("interactive", "bulk", "unacked*", "_kombu.*", "celery-task-meta-*"):
         for key in client.scan_iter(pattern):
             client.delete(key)
 

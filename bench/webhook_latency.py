@@ -37,7 +37,7 @@ from benchkit import stack
 SEED = ("--employees", "40", "--projects", "4", "--vendors", "20", "--sub-jobs", "3")
 EVENTS_PER_PROJECT = 10
 WORKER = ["-m", "celery", "-A", "config", "worker", "--pool", "prefork", "--concurrency", "2"]
-WORKER += ["-Q", "celery", "--loglevel", "INFO", "--without-mingle", "--without-gossip"]
+WORKER += ["-Q", "interactive,bulk", "--loglevel", "INFO", "--without-mingle", "--without-gossip"]
 POLL = 0.05  # seconds between looks at Trestle's tables
 STATUSES = ("Pending", "Closed", "Open")
 STARTED = time.monotonic()

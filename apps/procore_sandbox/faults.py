@@ -12,6 +12,7 @@ script) share it. Draws are deterministic: request n of a run uses Random(f"{see
     # a 200 whose body is cut off, an HTML page, or one record's `name` of the wrong type:
     faults.set_faults(truncated_body=0.1, html_200=0.1, wrong_type=0.1, wrong_type_fields=["name"])
     faults.set_faults(webhook_duplicate=0.3)  # 30% of webhook deliveries are posted twice
+    faults.set_faults(latency_ms=2000, latency_paths=["/rest/v1.3/companies"])  # one slow list
     faults.reset_faults()
 
 Malformed answers (`truncated_body`, `html_200`, `wrong_type`) change only an otherwise
@@ -37,7 +38,8 @@ DEFAULTS: dict[str, Any] = {
     "error_500": 0.0,  # shares of requests answered 500 / 502 / 503 (503 carries Retry-After)
     "error_502": 0.0,
     "error_503": 0.0,
-    "latency_ms": 0,  # added to every request
+    "latency_ms": 0,  # added to every request...
+    "latency_paths": [],  # ...under these path prefixes (a slow endpoint); [] = every request
     "drop_before": 0.0,  # connection closed before the request is applied
     "drop_after": 0.0,  # request applied (record written), then the connection is closed
     "rate_429": 0.0,  # share of requests that start a burst of 429s...
@@ -60,7 +62,7 @@ RANDOM_KEYS = (
     *("error_500", "error_502", "error_503", "drop_before", "drop_after", "rate_429"),
     *MALFORMED_KINDS,
 )
-LIST_KEYS = ("paths", "methods", "wrong_type_fields")
+LIST_KEYS = ("paths", "methods", "wrong_type_fields", "latency_paths")
 
 
 class ConnectionDropped(Exception):
@@ -174,8 +176,8 @@ def _malformed_kind(rng: random.Random, config: dict[str, Any]) -> str | None:
     return None
 
 
-def add_latency(config: dict[str, Any]) -> None:
-    if config["latency_ms"]:
+def add_latency(config: dict[str, Any], path: str = "/") -> None:
+    if config["latency_ms"] and path.startswith(tuple(config["latency_paths"]) or "/"):
         time.sleep(config["latency_ms"] / 1000)
 
 

@@ -63,8 +63,9 @@ def machine_endpoint(view: View) -> View:
     @functools.wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         config = faults.current()
-        faults.add_latency(config)
-        draw = faults.draw(config, method=request.method or "GET", path=_below_root(request))
+        path = _below_root(request)
+        faults.add_latency(config, path)
+        draw = faults.draw(config, method=request.method or "GET", path=path)
         if draw.drop_before:
             return faults.drop_connection(request)
         if draw.error_status:

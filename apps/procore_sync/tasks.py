@@ -4,6 +4,8 @@ what a worker took down with it is picked up by `recover` (recovery.py)."""
 from celery import shared_task
 
 from . import engine, recovery, schedules
+from .engine_models import SyncRun
+from .queues import run_queue_name
 
 
 @shared_task(name="procore_sync.run", acks_late=True, reject_on_worker_lost=True)
@@ -35,4 +37,8 @@ def recover() -> int:
 
 
 def enqueue_run(run_id: int) -> None:
-    run_sync.delay(run_id)
+    """One task runs every flow, so the queue is chosen per run (queues.py), here, where every
+    message for a run is sent: the first, a hand-on, a resend and a recovery alike."""
+    run = SyncRun.objects.filter(pk=run_id).values("flow", "trigger", "params").first()
+    queue = run_queue_name(**run) if run is not None else None  # gone: the task finds nothing
+    run_sync.apply_async((run_id,), queue=queue)

@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import environ
+from kombu import Exchange, Queue
 
 from config.dev_secrets import DEV_ENCRYPTION_KEY, DEV_PROCORE_CLIENT_SECRET, DEV_SECRET_KEY
 
@@ -192,6 +193,17 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(RUN_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Two queues, so work a person waits for never waits behind bulk work (apps/procore_sync/
+# queues.py picks each run's). Workers name theirs with -Q; one consuming both is `make run`.
+# Each its own exchange and key: Celery fills a bare Queue's with the default queue's, which
+# would bind both queues to "bulk" and deliver a bulk task twice.
+CELERY_TASK_QUEUES = tuple(
+    Queue(name, Exchange(name), routing_key=name) for name in ("interactive", "bulk")
+)
+CELERY_TASK_DEFAULT_QUEUE = "bulk"  # a task nobody routed must not take a push's slot
+# The sweeper goes with the pushes: it takes milliseconds, and a bulk pool busy with imports
+# must not delay re-queueing a dead push. The other beat tasks only queue bulk runs.
+CELERY_TASK_ROUTES = {"procore_sync.recover": {"queue": "interactive"}}
 # One beat entry fans out to the offices that are due (apps/procore_sync/schedules.py), one
 # queues each office's nightly Procore vs Trestle report when its night comes, one its full
 # re-read of the entities (the webhook-first sync's safety net); the last recovers runs whose

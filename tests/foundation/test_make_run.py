@@ -14,6 +14,7 @@ from celery import Celery
 
 ROOT = Path(__file__).resolve().parents[2]
 OUR_SERVICES = ("DATABASE_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "REDIS_URL")
+QUEUES = ("interactive", "bulk")
 
 pytestmark = pytest.mark.slow
 
@@ -64,7 +65,7 @@ def log_in(base: str) -> str:
     return response.text
 
 
-def ping_worker(run_dir: Path) -> str:
+def ping_worker(run_dir: Path) -> list[str]:
     app = Celery(
         broker="filesystem://",
         backend=f"file://{run_dir / 'celery-results'}",
@@ -75,7 +76,8 @@ def ping_worker(run_dir: Path) -> str:
             "control_folder": str(run_dir / "broker-control"),
         },
     )
-    return app.send_task("core.ping", args=["round-trip"]).get(timeout=60)
+    # `make run`'s worker consumes both queues (tests/foundation/test_filesystem_queues.py)
+    return [app.send_task("core.ping", args=[q], queue=q).get(timeout=60) for q in QUEUES]
 
 
 def stop(proc: subprocess.Popen) -> int:
@@ -99,7 +101,7 @@ def test_make_run_serves_trestle_with_a_live_worker_and_stops_cleanly(tmp_path):
                 "broker": "ok",
             }
             assert "Demo Construction Co." in log_in(base)
-            assert ping_worker(tmp_path / "run") == "round-trip"
+            assert ping_worker(tmp_path / "run") == list(QUEUES)
         finally:
             stop(proc)
         assert (tmp_path / "run" / "trestle.sqlite3").exists()

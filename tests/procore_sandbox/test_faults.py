@@ -28,6 +28,19 @@ def test_set_faults_replaces_the_previous_run(db):
     assert faults.current()["error_502"] == 0.1
 
 
+def test_latency_can_slow_one_endpoint_only(sandbox, monkeypatch):
+    slept: list[float] = []
+    monkeypatch.setattr(faults.time, "sleep", slept.append)
+    faults.set_faults(latency_ms=1500, latency_paths=["/rest/v1.0/projects"])
+    sandbox.call("GET", "/rest/v1.0/me")
+    assert slept == []
+    sandbox.call("GET", f"/rest/v1.0/projects?company_id={sandbox.company.id}")
+    assert slept == [1.5]
+    faults.set_faults(latency_ms=1500)  # no paths: every request, as before
+    sandbox.call("GET", "/rest/v1.0/me")
+    assert slept == [1.5, 1.5]
+
+
 def test_without_a_socket_a_dropped_connection_raises(sandbox):
     faults.set_faults(drop_before=1.0)
     with pytest.raises(faults.ConnectionDropped):
