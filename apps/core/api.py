@@ -6,6 +6,7 @@ from typing import TypeVar
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.settings import api_settings
 
 from apps.accounts import policy
@@ -54,3 +55,15 @@ def validated(serializer: serializers.Serializer) -> dict:
     """The serializer's data, or the 400 that names every field it refuses."""
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
+
+
+class PagePagination(PageNumberPagination):
+    """DRF's page numbers, where a `page` that is not a positive whole number is a malformed
+    query (400 naming it) like any other filter; a page past the end stays DRF's 404."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        page = request.query_params.get(self.page_query_param)
+        if page is not None and page not in self.last_page_strings:
+            if not page.isascii() or not page.isdigit() or int(page) < 1:
+                raise ValidationError({self.page_query_param: ["Give a page number from 1."]})
+        return super().paginate_queryset(queryset, request, view)
