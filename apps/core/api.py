@@ -63,7 +63,10 @@ class PagePagination(PageNumberPagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         page = request.query_params.get(self.page_query_param)
-        if page is not None and page not in self.last_page_strings:
-            if not page.isascii() or not page.isdigit() or int(page) < 1:
-                raise ValidationError({self.page_query_param: ["Give a page number from 1."]})
+        if page is not None and page not in self.last_page_strings and not _page_number(page):
+            raise ValidationError({self.page_query_param: ["Give a page number from 1."]})
         return super().paginate_queryset(queryset, request, view)
+
+
+def _page_number(text: str) -> bool:
+    return text.isascii() and text.isdigit() and int(text) >= 1
