@@ -3,8 +3,9 @@
 from collections.abc import Callable
 from typing import TypeVar
 
+from csp.constants import UNSAFE_INLINE
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import serializers
+from rest_framework import renderers, serializers
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.settings import api_settings
@@ -70,3 +71,14 @@ class PagePagination(PageNumberPagination):
 
 def _page_number(text: str) -> bool:
     return text.isascii() and text.isdigit() and int(text) >= 1
+
+
+class BrowsableAPIRenderer(renderers.BrowsableAPIRenderer):
+    """DRF's HTML pages for people trying the API. Its own templates set style attributes, so
+    these pages alone allow inline style; inline script stays refused."""
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        response = (renderer_context or {}).get("response")
+        if response is not None:
+            response._csp_update = {"style-src": [UNSAFE_INLINE]}  # read by CSPMiddleware
+        return super().render(data, accepted_media_type, renderer_context)

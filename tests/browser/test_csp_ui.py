@@ -32,6 +32,9 @@ MAIN_PAGES = [
     "/sync/",
     "/api/v1/docs/",
     "/procore-sandbox/change/",
+    "/admin/login/",
+    "/api/v1/",
+    "/api/v1/cors/",
 ]
 
 

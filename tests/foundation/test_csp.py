@@ -51,6 +51,14 @@ def test_pages_carry_the_strict_policy(client_as, path):
     assert _policy(response) >= STRICT
 
 
+def test_the_browsable_api_alone_allows_inline_style_never_script(client_as):
+    client = client_as("owner")
+    page = _policy(client.get("/api/v1/cors/", HTTP_ACCEPT="text/html"))
+    assert "style-src 'self' 'unsafe-inline'" in page
+    assert "script-src 'self'" in page
+    assert "style-src 'self'" in _policy(client.get("/cors/"))
+
+
 def test_the_sandbox_pages_carry_it_too(client):
     response = client.get("/procore-sandbox/change/")
     assert response.status_code == 200
