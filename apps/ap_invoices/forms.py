@@ -1,6 +1,7 @@
 from django import forms
 from django.conf import settings
 
+from apps.core.limits import COMMENT_MAX, SEARCH_MAX, validate_entered_date
 from apps.core.uploads import size_in_words
 from apps.offices.models import Office
 from apps.projects.models import CostCode, Project
@@ -19,6 +20,13 @@ from .routing import reviewer_ids, rule_problems
 from .services import IMPORTED_FIELDS
 
 DATE = forms.DateInput(attrs={"type": "date"})
+INVOICE_DATES = ("billing_date", "period_start", "period_end", "due_date")
+
+
+def _check_dates(form: forms.BaseForm, names) -> None:
+    """The model's date fields refuse a typo such as 0001-01-01 (apps/core/limits.py)."""
+    for name in names:
+        form.fields[name].validators.append(validate_entered_date)
 
 
 def _scope(form, account, **querysets) -> None:
@@ -45,14 +53,13 @@ class InvoiceForm(forms.ModelForm):
             "due_date",
             "document",
         )
-        widgets = {
-            name: DATE for name in ("billing_date", "period_start", "period_end", "due_date")
-        }
+        widgets = {name: DATE for name in INVOICE_DATES}
 
     def __init__(self, *args, account, read_only: bool = False, locked=(), **kwargs):
         """`locked` fields keep their initial value whatever is posted (a prefill's)."""
         super().__init__(*args, **kwargs)
         self.fields["office"].queryset = Office.objects.for_account(account)
+        _check_dates(self, INVOICE_DATES)
         _scope(self, account, queue=ApQueue, project=Project, vendor=Vendor, commitment=Commitment)
         if self.instance.pk:
             self.fields["office"].disabled = True
@@ -90,7 +97,7 @@ def line_formset(*args, account, read_only: bool = False, lines=None, **kwargs):
 
 
 class QueueFilterForm(forms.Form):
-    q = forms.CharField(required=False, label="Search")
+    q = forms.CharField(required=False, label="Search", max_length=SEARCH_MAX)
     queue = forms.IntegerField(required=False)
     status = forms.ChoiceField(choices=[("", "Any status"), *InvoiceStatus.choices], required=False)
     vendor = forms.IntegerField(required=False)
@@ -103,10 +110,16 @@ class PaymentForm(forms.ModelForm):
         fields = ("date", "amount", "method", "reference")
         widgets = {"date": DATE}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _check_dates(self, ["date"])
+
 
 class ReviewForm(forms.Form):
     decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
-    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    comment = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=COMMENT_MAX
+    )
 
 
 class QueueForm(forms.ModelForm):

@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from apps.accounts.models import User
 from apps.core.api import AccountRecordField, optional_record
+from apps.core.limits import COMMENT_MAX, SEARCH_MAX, validate_entered_date
 from apps.offices.models import Office
 from apps.projects.models import CostCode, Project
 
@@ -31,6 +32,7 @@ from .totals import invoice_totals
 MONEY = {"max_digits": 14, "decimal_places": 2}
 MONEY_LIMIT = Decimal("1e12")  # what 14 digits with 2 decimals can hold
 MAX_LINES = 500
+ENTERED = [validate_entered_date]  # a date a person typed: within the sane window
 
 
 # Output ------------------------------------------------------------------------------------------
@@ -160,10 +162,10 @@ class ApInvoiceUpdateSerializer(serializers.Serializer):
     vendor = optional_record(Vendor)
     commitment = optional_record(Commitment)
     invoice_number = serializers.CharField(max_length=100)
-    billing_date = serializers.DateField(required=False, allow_null=True)
-    period_start = serializers.DateField(required=False, allow_null=True)
-    period_end = serializers.DateField(required=False, allow_null=True)
-    due_date = serializers.DateField(required=False, allow_null=True)
+    billing_date = serializers.DateField(required=False, allow_null=True, validators=ENTERED)
+    period_start = serializers.DateField(required=False, allow_null=True, validators=ENTERED)
+    period_end = serializers.DateField(required=False, allow_null=True, validators=ENTERED)
+    due_date = serializers.DateField(required=False, allow_null=True, validators=ENTERED)
     lines = InvoiceLineInputSerializer(
         many=True,
         required=False,
@@ -193,19 +195,26 @@ class ApInvoiceFilterSerializer(serializers.Serializer):
     project = serializers.IntegerField(required=False, source="project_id")
     vendor = serializers.IntegerField(required=False, source="vendor_id")
     q = serializers.CharField(
-        required=False, allow_blank=True, help_text="Invoice number, vendor or commitment number."
+        required=False,
+        allow_blank=True,
+        max_length=SEARCH_MAX,
+        help_text="Invoice number, vendor or commitment number.",
     )
 
 
 class LineReviewSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
     comment = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="Required to reject."
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=COMMENT_MAX,
+        help_text="Required to reject.",
     )
 
 
 class ApPaymentInputSerializer(serializers.Serializer):
-    date = serializers.DateField()
+    date = serializers.DateField(validators=ENTERED)
     amount = serializers.DecimalField(**MONEY)
     method = serializers.ChoiceField(choices=PaymentMethod.choices)
     reference = serializers.CharField(

@@ -1,5 +1,7 @@
 """AP pages: the queue, an invoice with its document and lines, review, payments, reconcile."""
 
+from csp.constants import SELF
+from csp.decorators import csp_replace
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -190,6 +192,8 @@ def invoice_detail(request, invoice_id: int):
 @login_required
 @require_GET
 @xframe_options_sameorigin
+# Shown in an iframe on the invoice's page, and a PDF is a plugin document to the browser.
+@csp_replace({"frame-ancestors": [SELF], "object-src": [SELF]})
 @permission_required("ap.view")
 def invoice_document(request, invoice_id: int):
     """The combined document, inline so the detail page can show it beside the lines (when its

@@ -3,9 +3,11 @@
 from collections.abc import Callable
 from typing import TypeVar
 
+from csp.constants import UNSAFE_INLINE
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import serializers
+from rest_framework import renderers, serializers
 from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.settings import api_settings
 
 from apps.accounts import policy
@@ -54,3 +56,29 @@ def validated(serializer: serializers.Serializer) -> dict:
     """The serializer's data, or the 400 that names every field it refuses."""
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
+
+
+class PagePagination(PageNumberPagination):
+    """DRF's page numbers, where a `page` that is not a positive whole number is a malformed
+    query (400 naming it) like any other filter; a page past the end stays DRF's 404."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        page = request.query_params.get(self.page_query_param)
+        if page is not None and page not in self.last_page_strings and not _page_number(page):
+            raise ValidationError({self.page_query_param: ["Give a page number from 1."]})
+        return super().paginate_queryset(queryset, request, view)
+
+
+def _page_number(text: str) -> bool:
+    return text.isascii() and text.isdigit() and int(text) >= 1
+
+
+class BrowsableAPIRenderer(renderers.BrowsableAPIRenderer):
+    """DRF's HTML pages for people trying the API. Its own templates set style attributes, so
+    these pages alone allow inline style; inline script stays refused."""
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        response = (renderer_context or {}).get("response")
+        if response is not None:
+            response._csp_update = {"style-src": [UNSAFE_INLINE]}  # read by CSPMiddleware
+        return super().render(data, accepted_media_type, renderer_context)

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 
 from apps.accounts.tenancy import get_for_account_or_404
 from apps.core.api import require_api, service_call, validated
+from apps.core.limits import DESCRIPTION_MAX, SEARCH_MAX
 from apps.projects.models import CostCode, Project
 
 from . import services
@@ -103,7 +104,9 @@ class LineInputSerializer(LineFieldsSerializer):
 
 class CorUpdateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True)
+    description = serializers.CharField(
+        required=False, allow_blank=True, max_length=DESCRIPTION_MAX
+    )
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
     schedule_impact_days = serializers.IntegerField(
         required=False,
@@ -133,7 +136,9 @@ class CorFilterSerializer(serializers.Serializer):
 
     project = serializers.IntegerField(required=False, source="project_id")
     status = serializers.ChoiceField(choices=CorStatus.choices, required=False, allow_blank=True)
-    q = serializers.CharField(required=False, allow_blank=True, help_text="Title, text or number.")
+    q = serializers.CharField(
+        required=False, allow_blank=True, max_length=SEARCH_MAX, help_text="Title, text or number."
+    )
     date_from = serializers.DateField(required=False, help_text="Created on or after.")
     date_to = serializers.DateField(required=False, help_text="Created on or before.")
     sort = serializers.ChoiceField(choices=list(SORTS), required=False, default="-created")

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from apps.accounts.models import Account
 from apps.core.api import require_api, service_call
+from apps.core.limits import DESCRIPTION_MAX, SEARCH_MAX, validate_entered_date
 from apps.projects.models import Project
 
 from . import notifications
@@ -134,8 +135,12 @@ class ChangeNotificationCreateSerializer(serializers.Serializer):
     customer_project = AccountProjectField(help_text="One of your active projects.")
     contractor = PartnerField(help_text="The account id of one of your trading partners.")
     title = serializers.CharField(max_length=200)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
-    respond_by = serializers.DateField(required=False, allow_null=True, default=None)
+    description = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=DESCRIPTION_MAX
+    )
+    respond_by = serializers.DateField(
+        required=False, allow_null=True, default=None, validators=[validate_entered_date]
+    )
 
 
 class NotificationAnswerSerializer(serializers.Serializer):
@@ -149,7 +154,9 @@ class NotificationFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(
         choices=NotificationStatus.choices, required=False, allow_blank=True
     )
-    q = serializers.CharField(required=False, allow_blank=True, help_text="Title, text or number.")
+    q = serializers.CharField(
+        required=False, allow_blank=True, max_length=SEARCH_MAX, help_text="Title, text or number."
+    )
 
 
 # Views -------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 from django import forms
 
+from apps.core.limits import DESCRIPTION_MAX, SEARCH_MAX
 from apps.projects.models import CostCode, Project
 
 from .models import ChangeOrderRequest, CorLineItem, CorStatus
@@ -11,6 +12,11 @@ class CorForm(forms.ModelForm):
         model = ChangeOrderRequest
         fields = ("project", "title", "description", "reason", "schedule_impact_days")
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    # The model's description is a TextField: its limit is the form's.
+    description = forms.CharField(
+        max_length=DESCRIPTION_MAX, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args, account, **kwargs):
         super().__init__(*args, **kwargs)
@@ -40,7 +46,7 @@ def line_formset(*args, account, **kwargs):
 
 
 class LogFilterForm(forms.Form):
-    q = forms.CharField(required=False, label="Search")
+    q = forms.CharField(required=False, label="Search", max_length=SEARCH_MAX)
     project = forms.IntegerField(required=False)
     status = forms.ChoiceField(choices=[("", "Any status"), *CorStatus.choices], required=False)
     date_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))

@@ -1,6 +1,7 @@
 from django import forms
 
 from apps.accounts.models import Account
+from apps.core.limits import DESCRIPTION_MAX, SEARCH_MAX, validate_entered_date
 from apps.projects.models import Project
 
 from .models import NotificationStatus
@@ -17,9 +18,14 @@ class NotificationForm(forms.Form):
         error_messages={"invalid_choice": "Choose one of your trading partners."},
     )
     title = forms.CharField(max_length=200)
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=DESCRIPTION_MAX
+    )
     respond_by = forms.DateField(
-        required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Respond by"
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        label="Respond by",
+        validators=[validate_entered_date],
     )
 
     def __init__(self, *args, account: Account, **kwargs):
@@ -51,4 +57,4 @@ class NotificationFilterForm(forms.Form):
     status = forms.ChoiceField(
         choices=[("", "Any status"), *NotificationStatus.choices], required=False
     )
-    q = forms.CharField(required=False, label="Search")
+    q = forms.CharField(required=False, label="Search", max_length=SEARCH_MAX)

@@ -8,7 +8,7 @@ CSRF-protected form; the token endpoints are machine endpoints.
 
 import json
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
@@ -51,7 +51,16 @@ def _consent_page(request: HttpRequest, app: SandboxApp, status: int = 200) -> H
     params = request.GET if request.method == "GET" else request.POST
     context = {"app": app, "users": users, "default_user": default, "params": params}
     context["state"] = params.get("state")
-    return render(request, "procore_sandbox/authorize.html", context, status=status)
+    response = render(request, "procore_sandbox/authorize.html", context, status=status)
+    # The form posts here and is then redirected to the client's registered redirect URI, and
+    # browsers check form-action on that redirect too: allow the client's origin on this page.
+    response._csp_update = {"form-action": [_origin(params.get("redirect_uri", ""))]}
+    return response
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else "'self'"
 
 
 def _back(redirect_uri: str, state: str | None, **values: str) -> HttpResponseRedirect:

@@ -104,7 +104,7 @@ class SyncRunDetailSerializer(SyncRunSerializer):
 
 class SyncRunFilterSerializer(serializers.Serializer):
     office = serializers.IntegerField(required=False, source="office_id")
-    flow = serializers.CharField(required=False, allow_blank=True)
+    flow = serializers.CharField(required=False, allow_blank=True, max_length=40)
     status = serializers.ChoiceField(choices=RunStatus.choices, required=False, allow_blank=True)
     date_from = serializers.DateField(required=False, help_text="Created on or after.")
     date_to = serializers.DateField(required=False, help_text="Created on or before.")

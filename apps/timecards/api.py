@@ -8,6 +8,7 @@ is turned into the date at the project (23:30 in Denver stays that day, whatever
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -17,6 +18,7 @@ from rest_framework.response import Response
 
 from apps.accounts import policy
 from apps.core.api import AccountRecordField, optional_record, require_api, service_call, validated
+from apps.core.limits import validate_entered_date
 from apps.projects.models import CostCode, Project, SubJob
 
 from . import quantities, services
@@ -78,7 +80,9 @@ class AwareDateTimeField(serializers.DateTimeField):
 
 
 class DayMixin(serializers.Serializer):
-    date = serializers.DateField(required=False, help_text="The project's local date.")
+    date = serializers.DateField(
+        required=False, help_text="The project's local date.", validators=[validate_entered_date]
+    )
     started_at = AwareDateTimeField(
         required=False,
         help_text="Instead of `date`: when the work started, with its offset; the entry's date "
@@ -90,6 +94,11 @@ class DayMixin(serializers.Serializer):
             raise serializers.ValidationError("Give either `date` or `started_at`, not both.")
         if not self.partial and "date" not in attrs and "started_at" not in attrs:
             raise serializers.ValidationError({"date": ["Give `date` or `started_at`."]})
+        if "started_at" in attrs:
+            try:
+                validate_entered_date(attrs["started_at"].date())
+            except DjangoValidationError as exc:
+                raise serializers.ValidationError({"started_at": exc.messages}) from exc
         return attrs
 
 
@@ -166,7 +175,9 @@ class CrewDaySerializer(DayMixin):
 
 class QuantityUpdateSerializer(serializers.Serializer):
     cost_code = AccountRecordField(CostCode)
-    date = serializers.DateField(help_text="The project's local date.")
+    date = serializers.DateField(
+        help_text="The project's local date.", validators=[validate_entered_date]
+    )
     quantity = serializers.DecimalField(max_digits=12, decimal_places=3, min_value=Decimal("0"))
     unit = serializers.CharField(max_length=20, help_text="Unit of measure, e.g. LF, CY, EA.")
     description = serializers.CharField(max_length=300, required=False, allow_blank=True)

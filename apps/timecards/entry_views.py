@@ -11,7 +11,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -42,17 +43,28 @@ def _query_without_page(request: HttpRequest) -> str:
     return query.urlencode()
 
 
+def _filtered(request: HttpRequest, form: EntryFilterForm) -> tuple[QuerySet, int]:
+    """The entries the filters select and 200, or none and 400 when a filter is malformed
+    (the page shows which one)."""
+    filters = form.filters()
+    if filters is None:
+        return entry_list(account=request.account).none(), 400
+    return entry_list(account=request.account, **filters), 200
+
+
 @login_required
 @permission_required("time.view")
 def timecard_list(request):
     form = EntryFilterForm(request.GET or None, account=request.account)
-    entries = entry_list(account=request.account, **form.filters()).order_by(*LIST_ORDER)
+    entries, status = _filtered(request, form)
     context = {
         "form": form,
-        "page": Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page")),
+        "page": Paginator(entries.order_by(*LIST_ORDER), PAGE_SIZE).get_page(
+            request.GET.get("page")
+        ),
         "query": _query_without_page(request),
     }
-    return render(request, "timecards/entry_list.html", context)
+    return render(request, "timecards/entry_list.html", context, status=status)
 
 
 @login_required
@@ -62,14 +74,14 @@ def timecard_approvals(request):
     data = request.GET.copy()
     data.setdefault("status", EntryStatus.SUBMITTED)
     form = EntryFilterForm(data, account=request.account)
-    entries = entry_list(account=request.account, **form.filters())
+    entries, status = _filtered(request, form)
     entries = entries.order_by("date", "employee__last_name", "employee__first_name", "pk")
     context = {
         "form": form,
         "page": Paginator(entries, 200).get_page(request.GET.get("page")),
         "query": _query_without_page(request),
     }
-    return render(request, "timecards/approvals.html", context)
+    return render(request, "timecards/approvals.html", context, status=status)
 
 
 # CSV ---------------------------------------------------------------------------------------------
@@ -105,7 +117,10 @@ def _csv_rows(entries) -> Iterator[list[str]]:
 def timecard_export_csv(request):
     """The filtered entries as CSV, streamed row by row however many there are."""
     form = EntryFilterForm(request.GET or None, account=request.account)
-    entries = entry_list(account=request.account, **form.filters()).order_by(
+    filters = form.filters()
+    if filters is None:
+        return HttpResponseBadRequest(form.error_summary(), content_type="text/plain")
+    entries = entry_list(account=request.account, **filters).order_by(
         "date", "employee__last_name", "employee__first_name", "pk"
     )
     return csv_response(filename="time-entries.csv", header=CSV_HEADER, rows=_csv_rows(entries))

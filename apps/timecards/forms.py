@@ -3,6 +3,7 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 
+from apps.core.limits import validate_entered_date
 from apps.projects.models import CostCode, Project, SubJob
 
 from .models import Crew, Employee, EntryStatus, TimeType, WorkClassification
@@ -50,11 +51,14 @@ class EntryFilterForm(forms.Form):
         for name in ("project", "employee", "crew"):
             self.fields[name].empty_label = f"All {name}s"
 
-    def filters(self) -> dict:
-        """The valid filters, as `entry_list` keywords; an invalid one is left out."""
+    def filters(self) -> dict | None:
+        """The filters as `entry_list` keywords, or None when one is malformed: the page then
+        shows the form's errors and lists nothing, since quietly dropping a bad date filter
+        would list entries the user did not ask for."""
         if not self.is_bound:
             return {}
-        self.is_valid()  # cleaned_data keeps the fields that are valid
+        if not self.is_valid():
+            return None
         data = self.cleaned_data
         return {
             "project_id": getattr(data.get("project"), "pk", None),
@@ -65,11 +69,20 @@ class EntryFilterForm(forms.Form):
             "date_to": data.get("date_to"),
         }
 
+    def error_summary(self) -> str:
+        """One line naming each malformed filter, e.g. "From: Enter a valid date."."""
+        return " ".join(
+            f"{self.fields[name].label or name.title()}: {' '.join(errors)}"
+            for name, errors in self.errors.items()
+        )
+
 
 class EntryForm(forms.Form):
     project = forms.ModelChoiceField(queryset=Project.objects.none())
     employee = forms.ModelChoiceField(queryset=Employee.objects.none())
-    date = forms.DateField(widget=DATE_INPUT, help_text="The date at the project.")
+    date = forms.DateField(
+        widget=DATE_INPUT, help_text="The date at the project.", validators=[validate_entered_date]
+    )
     hours = forms.DecimalField(
         max_digits=5, decimal_places=2, min_value=Decimal("0.01"), max_value=Decimal("24")
     )
@@ -111,7 +124,7 @@ class CrewDayForm(forms.Form):
 
     crew = forms.ModelChoiceField(queryset=Crew.objects.none())
     project = forms.ModelChoiceField(queryset=Project.objects.none())
-    date = forms.DateField(widget=DATE_INPUT)
+    date = forms.DateField(widget=DATE_INPUT, validators=[validate_entered_date])
     hours = forms.DecimalField(
         max_digits=5,
         decimal_places=2,
@@ -145,7 +158,7 @@ class CrewDayForm(forms.Form):
 class QuantityForm(forms.Form):
     project = forms.ModelChoiceField(queryset=Project.objects.none())
     cost_code = forms.ModelChoiceField(queryset=CostCode.objects.none())
-    date = forms.DateField(widget=DATE_INPUT)
+    date = forms.DateField(widget=DATE_INPUT, validators=[validate_entered_date])
     quantity = forms.DecimalField(max_digits=12, decimal_places=3, min_value=Decimal("0"))
     unit = forms.CharField(max_length=20, help_text="e.g. LF, SF, CY, EA")
     description = forms.CharField(max_length=300, required=False)

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from apps.accounts import policy
 from apps.accounts.policy import permission_required
+from apps.core.limits import validate_entered_date
 from apps.projects.models import CostCode, Project, SubJob
 
 from . import services
@@ -33,10 +34,16 @@ def _hours(text: str) -> Decimal | None:
 
 
 def _monday(request: HttpRequest, employee: Employee | None) -> Date:
-    """The week asked for, else this week where the employee's office is."""
+    """The week asked for, else this week where the employee's office is; a malformed or
+    out-of-range week says so rather than quietly showing another."""
+    asked = request.GET.get("week", "")
     try:
-        day = Date.fromisoformat(request.GET.get("week", ""))
-    except ValueError:
+        day = Date.fromisoformat(asked)
+        validate_entered_date(day)
+    except (ValueError, ValidationError) as exc:
+        if asked:
+            reason = " ".join(exc.messages) if isinstance(exc, ValidationError) else "Not a date."
+            messages.error(request, f"Week {asked[:20]}: {reason} Showing this week instead.")
         day = office_today(employee.office) if employee else timezone.localdate()
     return week_start(day)
 

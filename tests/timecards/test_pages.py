@@ -344,3 +344,22 @@ def test_the_pages_take_the_same_queries_for_many_entries(
     with django_assert_max_num_queries(8):
         response = client.get("/timecards/export.csv")
         assert len(b"".join(response.streaming_content).splitlines()) == 61
+
+
+@pytest.mark.parametrize("path", ["/timecards/", "/timecards/approvals/"])
+def test_a_bad_date_filter_is_named_and_lists_nothing(owner_client, enter, path):
+    enter("8")
+    response = owner_client.get(path, {"date_from": "2025-02-30", "status": ""})
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert (
+        "These filters are not valid, so no entries are listed: From: Enter a valid date." in page
+    )
+    assert "data-entry=" not in page and "Select entry" not in page
+
+
+def test_the_csv_export_refuses_a_bad_date_filter(owner_client, enter):
+    enter("8")
+    response = owner_client.get("/timecards/export.csv", {"date_to": "yesterday"})
+    assert response.status_code == 400
+    assert response.content.decode() == "To: Enter a valid date."
