@@ -22,6 +22,8 @@ INVOICE_FIELDS = ("queue", "project", "vendor", "commitment", "invoice_number", 
 INVOICE_FIELDS += ("period_start", "period_end", "due_date")
 # What Procore owns on an imported invoice: everything but the queue it waits in.
 IMPORTED_FIELDS = tuple(f for f in INVOICE_FIELDS if f != "queue")
+# What a new invoice may be given besides: an import knows its document's pages and why it waits.
+CREATE_FIELDS = (*INVOICE_FIELDS, "document_pages", "queue_reason")
 LINE_FIELDS = ["position", "description", "cost_code", "amount", "retainage"]
 EDITABLE_STATUSES = (InvoiceStatus.QUEUED, InvoiceStatus.IN_REVIEW, InvoiceStatus.REJECTED)
 REVIEWABLE_STATUSES = (InvoiceStatus.IN_REVIEW, InvoiceStatus.REJECTED)
@@ -48,10 +50,18 @@ def _check(office: Office, lines: list[Line], fields: dict) -> None:
             raise ValidationError(f"Line {n}: that cost code belongs to another office.")
 
 
-def _save_lines(invoice: ApInvoice, lines: list[Line]) -> None:
+def _set_totals(invoice: ApInvoice, lines: list[Line]) -> None:
+    """Totals from the lines, set before the invoice's one save (no UPDATE of its own)."""
+    totals = invoice_totals((line.amount, line.retainage) for line in lines)
+    invoice.subtotal, invoice.retainage, invoice.total = totals
+
+
+def _save_lines(invoice: ApInvoice, lines: list[Line], *, new: bool = False) -> None:
     """Lines given with the id of one of the invoice's lines update it; the rest are new, and
-    lines not given are deleted. Totals are recomputed from the lines."""
-    existing = set(invoice.lines.values_list("pk", flat=True))
+    lines not given are deleted (a new invoice has none to read or delete). The caller sets
+    the totals (`_set_totals`) and saves the invoice."""
+    with_ids = not new and any(line.id for line in lines)
+    existing = set(invoice.lines.values_list("pk", flat=True)) if with_ids else set()
     rows = [
         ApInvoiceLine(
             pk=line.id if line.id in existing else None,
@@ -64,12 +74,11 @@ def _save_lines(invoice: ApInvoice, lines: list[Line]) -> None:
         )
         for n, line in enumerate(lines, start=1)
     ]
-    invoice.lines.exclude(pk__in=[r.pk for r in rows if r.pk]).delete()
-    ApInvoiceLine.objects.bulk_update([r for r in rows if r.pk], LINE_FIELDS)
+    if not new:
+        invoice.lines.exclude(pk__in=[r.pk for r in rows if r.pk]).delete()
+    if existing:
+        ApInvoiceLine.objects.bulk_update([r for r in rows if r.pk], LINE_FIELDS)
     ApInvoiceLine.objects.bulk_create([r for r in rows if not r.pk])
-    totals = invoice_totals((line.amount, line.retainage) for line in lines)
-    invoice.subtotal, invoice.retainage, invoice.total = totals
-    invoice.save(update_fields=["subtotal", "retainage", "total", "updated_at"])
 
 
 @dataclass(frozen=True)
@@ -90,25 +99,22 @@ def _imported_already(office: Office, requisition_id: int) -> ValidationError:
     )
 
 
-def _insert(office: Office, procore: ProcoreKey | None, **values) -> ApInvoice:
+def _requisition_taken(exc: IntegrityError) -> bool:
+    return getattr(getattr(exc.__cause__, "diag", None), "constraint_name", "") == (
+        "one_invoice_per_requisition"
+    )
+
+
+def _procore_values(procore: ProcoreKey | None) -> dict:
     if procore is None:
-        return ApInvoice.objects.create(office=office, **values)
-    key = procore.requisition_id
-    if ApInvoice.objects.filter(office=office, procore_requisition_id=key).exists():
-        raise _imported_already(office, key)
-    values |= {
-        "procore_requisition_id": key,
+        return {}
+    return {
+        "procore_requisition_id": procore.requisition_id,
         "procore_status": procore.status,
         "procore_updated_at": procore.updated_at,
     }
-    try:
-        with transaction.atomic():  # a savepoint: when a concurrent save wins, this one is refused
-            return ApInvoice.objects.create(office=office, **values)
-    except IntegrityError:
-        raise _imported_already(office, key) from None
 
 
-@transaction.atomic
 def invoice_create(
     *,
     office: Office,
@@ -120,16 +126,31 @@ def invoice_create(
     **fields,
 ) -> ApInvoice:
     """A new invoice with its lines; then routed, or left in the queue with the reasons.
-    With `procore` it is that Procore requisition's invoice: refused if the office has it."""
+    With `procore` it is that Procore requisition's invoice: refused if the office has it.
+    `document_pages` and `queue_reason` may be given too (an import knows them)."""
+    try:
+        return _create(office, user, lines, document, route, procore, fields)
+    except IntegrityError as exc:
+        # The unique constraint is the guard (no look-up first): when another save of the
+        # requisition won, _create's transaction or savepoint is rolled back and this is refused.
+        if procore is None or not _requisition_taken(exc):
+            raise
+        raise _imported_already(office, procore.requisition_id) from None
+
+
+@transaction.atomic
+def _create(office, user, lines, document, route, procore, fields) -> ApInvoice:
     _check(office, lines, fields)
-    invoice = _insert(
-        office,
-        procore,
+    invoice = ApInvoice(
+        office=office,
         created_by=user,
         document=document or "",
-        **{k: fields[k] for k in INVOICE_FIELDS if k in fields},
+        **_procore_values(procore),
+        **{k: fields[k] for k in CREATE_FIELDS if k in fields},
     )
-    _save_lines(invoice, lines)
+    _set_totals(invoice, lines)
+    invoice.save(force_insert=True)
+    _save_lines(invoice, lines, new=True)
     audit_record(account=office.account, actor=user, action="ap_invoice.created", target=invoice)
     if route:
         route_or_queue(invoice=invoice, user=user)
@@ -180,6 +201,8 @@ def invoice_update(
             setattr(invoice, name, fields[name])
     if document:
         invoice.document = document
+    if lines is not None:
+        _set_totals(invoice, lines)
     invoice.save()
     if lines is not None:
         _save_lines(invoice, lines)
@@ -193,12 +216,15 @@ def invoice_update(
 @transaction.atomic
 def invoice_refresh_imported(*, invoice: ApInvoice, lines: list[Line], document, **fields):
     """Procore's newer fields, lines and document for an imported invoice nobody processed yet.
-    Its queue, status and reviews stay: an office that only queues imports is not routed."""
+    Its queue, status and reviews stay: an office that only queues imports is not routed.
+    The import's own state (`procore_status`, `document_pages`...) may be set on `invoice`
+    before: it is written in the same save."""
     _check(invoice.office, lines, fields)
     for name in INVOICE_FIELDS:
         if name in fields:
             setattr(invoice, name, fields[name])
     invoice.document = document
+    _set_totals(invoice, lines)
     invoice.save()
     _save_lines(invoice, lines)
     audit_record(

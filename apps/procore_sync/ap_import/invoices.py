@@ -12,6 +12,7 @@ invoice's data), and a later run still takes Procore's PDF while nobody has proc
 """
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -87,7 +88,7 @@ def existing_invoices(target: Target, requisition_ids: list[int]) -> dict[int, A
     """{requisition id: its invoice} of those already in Trestle, in one query."""
     invoices = ApInvoice.objects.filter(
         office=target.project.office, procore_requisition_id__in=requisition_ids
-    )
+    ).select_related("office__account")  # a refresh's checks and audit entry read them
     return {invoice.procore_requisition_id: invoice for invoice in invoices}
 
 
@@ -185,7 +186,6 @@ def invoice_unlink(*, invoice: ApInvoice, user: User | None) -> ApInvoice:
     return invoice
 
 
-@transaction.atomic
 def invoice_import(
     target: Target, data: RequisitionData, invoice: ApInvoice | None, document: Document | None
 ) -> tuple[str, str, ApInvoice]:
@@ -199,6 +199,31 @@ def invoice_import(
         return Outcome.SKIPPED, UNCHANGED, invoice
     if invoice is not None and document is None and invoice.procore_updated_at == data.updated_at:
         return Outcome.SKIPPED, WAITING if waits else UNCHANGED, invoice  # still no attachment
+    routes = not waits and target.route and data.procore_status in STATUSES.values()
+    # Written and routed in one transaction; without routing the service's own transaction is
+    # the only one (no savepoint per invoice).
+    with transaction.atomic() if routes else nullcontext():
+        outcome, invoice = _write(target, data, invoice, document, waits)
+        if waits:  # never routed without its PDF
+            return outcome, WAITING, invoice
+        message = "" if document else WITHOUT_PDF
+        if routes:
+            reasons = route_or_queue(invoice=invoice, user=target.user)
+            routed = "Routed to reviewers." if not reasons else "Queued: " + " ".join(reasons)
+            message = f"{message} {routed}".strip()
+    return outcome, message, invoice
+
+
+def _write(
+    target: Target,
+    data: RequisitionData,
+    invoice: ApInvoice | None,
+    document: Document | None,
+    waits: bool,
+) -> tuple[str, ApInvoice]:
+    """A new invoice in one INSERT (with its totals and Procore state), or a refresh in one
+    UPDATE; then its lines and the audit entry."""
+    pages = document.pages if document else 0
     if invoice is None:
         invoice = invoice_create(
             office=target.project.office,
@@ -208,40 +233,16 @@ def invoice_import(
             route=False,
             queue=target.queue,
             procore=procore_key(data),
+            document_pages=pages,
+            queue_reason=WAITING_REASON if waits else "",
             **invoice_fields(target.project, data, target.links),
         )
-        outcome = Outcome.CREATED
-    else:
-        _refresh(invoice, target, data, document)
-        outcome = Outcome.UPDATED
-    _keep_procore_state(invoice, data, document, waits)
-    if waits:  # never routed without its PDF
-        return outcome, WAITING, invoice
-    message = "" if document else WITHOUT_PDF
-    if target.route and data.procore_status in STATUSES.values():
-        reasons = route_or_queue(invoice=invoice, user=target.user)
-        routed = "Routed to reviewers." if not reasons else "Queued: " + " ".join(reasons)
-        message = f"{message} {routed}".strip()
-    return outcome, message, invoice
-
-
-def _keep_procore_state(
-    invoice: ApInvoice, data: RequisitionData, document: Document | None, waits: bool
-) -> None:
-    invoice.procore_requisition_id = data.requisition_id
+        return Outcome.CREATED, invoice
     invoice.procore_status, invoice.procore_updated_at = data.procore_status, data.updated_at
-    invoice.document_pages = document.pages if document else 0
+    invoice.document_pages = pages
     invoice.queue_reason = WAITING_REASON if waits else _unless_waiting(invoice.queue_reason)
-    invoice.save(
-        update_fields=[
-            "procore_requisition_id",
-            "procore_status",
-            "procore_updated_at",
-            "document_pages",
-            "queue_reason",
-            "updated_at",
-        ]
-    )
+    _refresh(invoice, target, data, document)
+    return Outcome.UPDATED, invoice
 
 
 def _unless_waiting(reason: str) -> str:
