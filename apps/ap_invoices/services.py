@@ -3,13 +3,14 @@
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from apps.accounts.audit import audit_record
-from apps.accounts.models import Membership, Role, User
+from apps.accounts.audit import audit_entry, audit_record
+from apps.accounts.models import AuditEntry, Membership, Role, User
 from apps.offices.models import Office
 from apps.projects.models import CostCode
 
@@ -56,13 +57,8 @@ def _set_totals(invoice: ApInvoice, lines: list[Line]) -> None:
     invoice.subtotal, invoice.retainage, invoice.total = totals
 
 
-def _save_lines(invoice: ApInvoice, lines: list[Line], *, new: bool = False) -> None:
-    """Lines given with the id of one of the invoice's lines update it; the rest are new, and
-    lines not given are deleted (a new invoice has none to read or delete). The caller sets
-    the totals (`_set_totals`) and saves the invoice."""
-    with_ids = not new and any(line.id for line in lines)
-    existing = set(invoice.lines.values_list("pk", flat=True)) if with_ids else set()
-    rows = [
+def _line_rows(invoice: ApInvoice, lines: list[Line], existing: set[int]) -> list[ApInvoiceLine]:
+    return [
         ApInvoiceLine(
             pk=line.id if line.id in existing else None,
             invoice=invoice,
@@ -74,6 +70,15 @@ def _save_lines(invoice: ApInvoice, lines: list[Line], *, new: bool = False) -> 
         )
         for n, line in enumerate(lines, start=1)
     ]
+
+
+def _save_lines(invoice: ApInvoice, lines: list[Line], *, new: bool = False) -> None:
+    """Lines given with the id of one of the invoice's lines update it; the rest are new, and
+    lines not given are deleted (a new invoice has none to read or delete). The caller sets
+    the totals (`_set_totals`) and saves the invoice."""
+    with_ids = not new and any(line.id for line in lines)
+    existing = set(invoice.lines.values_list("pk", flat=True)) if with_ids else set()
+    rows = _line_rows(invoice, lines, existing)
     if not new:
         invoice.lines.exclude(pk__in=[r.pk for r in rows if r.pk]).delete()
     if existing:
@@ -115,6 +120,54 @@ def _procore_values(procore: ProcoreKey | None) -> dict:
     }
 
 
+def _new_invoice(office, user, lines, document, procore, fields) -> ApInvoice:
+    """Checked, with its totals; not saved yet."""
+    _check(office, lines, fields)
+    invoice = ApInvoice(
+        office=office,
+        created_by=user,
+        document=document or "",
+        **_procore_values(procore),
+        **{k: fields[k] for k in CREATE_FIELDS if k in fields},
+    )
+    _set_totals(invoice, lines)
+    return invoice
+
+
+@dataclass
+class NewImported:
+    """One new invoice of Procore's for `invoices_create_imported`."""
+
+    procore: ProcoreKey
+    lines: list[Line]
+    document: Any
+    fields: dict
+
+
+@transaction.atomic
+def invoices_create_imported(
+    *, office: Office, user: User | None, invoices: list[NewImported]
+) -> list[ApInvoice]:
+    """New invoices of Procore's requisitions written together, not routed: one transaction,
+    one INSERT of the invoices, one of their lines, one of their audit entries. All or none: a
+    ValidationError or IntegrityError (a requisition the office has) writes nothing, and the
+    caller creates them one by one with `invoice_create`, which refuses only the bad one."""
+    rows = [
+        _new_invoice(office, user, new.lines, new.document, new.procore, new.fields)
+        for new in invoices
+    ]
+    ApInvoice.objects.bulk_create(rows)
+    lines = [_line_rows(row, new.lines, set()) for row, new in zip(rows, invoices, strict=True)]
+    ApInvoiceLine.objects.bulk_create([line for group in lines for line in group])
+    AuditEntry.objects.bulk_create(
+        [
+            audit_entry(account=office.account, actor=user, action="ap_invoice.created", target=row)
+            for row in rows
+        ]
+    )
+    return rows
+
+
 def invoice_create(
     *,
     office: Office,
@@ -140,15 +193,7 @@ def invoice_create(
 
 @transaction.atomic
 def _create(office, user, lines, document, route, procore, fields) -> ApInvoice:
-    _check(office, lines, fields)
-    invoice = ApInvoice(
-        office=office,
-        created_by=user,
-        document=document or "",
-        **_procore_values(procore),
-        **{k: fields[k] for k in CREATE_FIELDS if k in fields},
-    )
-    _set_totals(invoice, lines)
+    invoice = _new_invoice(office, user, lines, document, procore, fields)
     invoice.save(force_insert=True)
     _save_lines(invoice, lines, new=True)
     audit_record(account=office.account, actor=user, action="ap_invoice.created", target=invoice)

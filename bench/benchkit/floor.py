@@ -12,6 +12,7 @@ with pypdf and the PDF written to disk. Import after `stack.django_setup()`.
 import io
 import json
 import math
+import threading
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -285,6 +286,7 @@ class InvoiceFloor:
         self.result = FloorResult()
         self.seconds_combine = 0.0  # pypdf: read each attachment, write the combined PDF
         self.pool = ThreadPoolExecutor(concurrency) if concurrency > 1 else None
+        self.sessions = threading.local()  # keep-alive as Trestle's client has, one per thread
 
     def run(self, urls: list[str]) -> FloorResult:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -317,8 +319,10 @@ class InvoiceFloor:
     def files(self, record: dict[str, Any]) -> list[bytes]:
         """A requisition's attachments (HTTP only: it runs in the pool)."""
         files = []
+        if not hasattr(self.sessions, "session"):
+            self.sessions.session = requests.Session()
         for attachment in record["attachments"]:
-            response = requests.get(attachment["url"], timeout=60)
+            response = self.sessions.session.get(attachment["url"], timeout=60)
             response.raise_for_status()
             files.append(response.content)
         return files

@@ -1,6 +1,6 @@
-"""SQL per imported invoice is pinned (issue 18): a new invoice is one INSERT, its lines one
-INSERT and its audit entry one INSERT, in one transaction; a refresh is one UPDATE, the lines
-replaced in a DELETE and an INSERT, and its audit entry."""
+"""SQL per imported invoice is pinned (issue 18): new invoices are written in batches of
+NewInvoices.BATCH, each one transaction of three INSERTs (invoices, lines, audit entries); a
+refresh is one UPDATE, its lines replaced in a DELETE and an INSERT, and its audit entry."""
 
 import re
 from collections import Counter
@@ -9,12 +9,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from apps.ap_invoices.models import ApInvoice
+from apps.ap_invoices.models import ApInvoice, ApInvoiceLine
+from apps.procore_sync.ap_import.invoices import NewInvoices
 from apps.procore_sync.engine_models import RunStatus
 
 pytestmark = pytest.mark.django_db(transaction=True)
-PER_NEW_INVOICE = ["BEGIN", "INSERT ap_invoices_apinvoice", "INSERT ap_invoices_apinvoiceline"]
-PER_NEW_INVOICE += ["INSERT accounts_auditentry", "COMMIT"]
+PER_BATCH = ["BEGIN", "INSERT ap_invoices_apinvoice", "INSERT ap_invoices_apinvoiceline"]
+PER_BATCH += ["INSERT accounts_auditentry", "COMMIT"]
 PER_REFRESH = ["BEGIN", "UPDATE ap_invoices_apinvoice", "DELETE ap_invoices_apinvoiceline"]
 PER_REFRESH += ["INSERT ap_invoices_apinvoiceline", "INSERT accounts_auditentry", "COMMIT"]
 
@@ -40,16 +41,18 @@ def per_invoice(small: Counter, large: Counter, more: int) -> Counter:
     return Counter({k: n // more for k, n in grown.items()})
 
 
-def test_a_new_invoice_costs_three_statements(books):
+def test_new_invoices_cost_one_transaction_per_batch(books):
+    assert NewInvoices.BATCH == 25
     books.run()  # the commitments come in first: both runs below find them
-    for n in range(2):
+    for n in range(5):
         books.requisition(number=f"INV-{n}")
-    small = statements(books, full=True)
+    small = statements(books, full=True)  # 5 new invoices: one batch
     ApInvoice.objects.all().delete()
-    for n in range(2, 12):
+    for n in range(5, 30):
         books.requisition(number=f"INV-{n}")
-    large = statements(books, full=True)
-    assert per_invoice(small, large, 10) == Counter(PER_NEW_INVOICE)
+    large = statements(books, full=True)  # 30: two batches, and nothing else more
+    assert large - small == Counter(PER_BATCH)
+    assert ApInvoice.objects.count() == 30 and ApInvoiceLine.objects.count() == 30
 
 
 def test_a_refreshed_invoice_costs_four_statements(books):

@@ -31,6 +31,7 @@ from .invoices import (
     WAITING,
     WAITING_FIX,
     Document,
+    NewInvoices,
     Target,
     existing_invoices,
     invoice_import,
@@ -88,15 +89,19 @@ def _chunk_import(
     downloads: Downloads, target: Target, chunk: list[dict], recorder: RunRecorder
 ) -> None:
     """Up to CHUNK listed invoices: looked up together, their attachments fetched ahead in the
-    pool while each invoice is written in turn here, their run items written together."""
-    counts, items, readable = _readable(chunk)
+    pool while each invoice is handled in turn here (new ones written in batches), their run
+    items written together."""
+    _, items, readable = _readable(chunk)
     known = existing_invoices(target, [data.requisition_id for _, data in readable])
+    batch = NewInvoices(target)
     try:
         for (record, data), files in downloads.ahead(readable, _to_fetch(known)):
-            one_counts, one_items = _one(target, record, data, known, files)
-            counts, items = counts + one_counts, items + one_items
-    finally:  # what was imported is recorded even when the run stops mid-chunk
-        recorder.add(counts, items)
+            items.append(_one(target, record, data, known, files, batch))
+        batch.flush()
+    finally:  # what was imported is recorded even when the run stops mid-chunk; invoices
+        # still in the batch were not written, have no item, and the next run imports them
+        done = [item for item in items if item.outcome]
+        recorder.add(Counter(item.outcome for item in done), done)
 
 
 def _to_fetch(known: dict[int, ApInvoice]):
@@ -186,7 +191,8 @@ def _one(
     data: RequisitionData,
     known: dict[int, ApInvoice],
     files: "Future[Files] | None",
-) -> tuple[Counter, list[SyncItem]]:
+    batch: NewInvoices,
+) -> SyncItem:
     item = SyncItem(
         entity="ap_invoices",
         direction="in",
@@ -197,6 +203,9 @@ def _one(
     try:  # a download's error is raised here, by result(), and fails this invoice alone
         pdf = combine(files.result()) if files is not None else None
         document = Document(*pdf, source=attachments_print(attachments)) if pdf else None
+        if invoice is None and batch.takes(data, document):
+            batch.add(data, document, item)  # the batch completes the item when written
+            return item
         outcome, message, invoice = invoice_import(target, data, invoice, document)
         item.outcome, item.message, item.object_id = outcome, message, invoice.pk
         item.fix = WAITING_FIX if message == WAITING else ""
@@ -210,4 +219,4 @@ def _one(
     except ProcoreError as exc:
         item.outcome, item.message = Outcome.FAILED, f"Downloading the attachments: {exc.message}"
         item.fix = "Retry failed (or the next run) downloads them again."
-    return Counter({item.outcome: 1}), [item]
+    return item

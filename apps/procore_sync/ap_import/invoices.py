@@ -17,16 +17,23 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from apps.accounts.audit import audit_record
 from apps.accounts.models import User
 from apps.ap_invoices.models import AWAITING_DOCUMENT, ApInvoice, ApQueue, Commitment, Vendor
 from apps.ap_invoices.routing import route_or_queue
-from apps.ap_invoices.services import Line, ProcoreKey, invoice_create, invoice_refresh_imported
+from apps.ap_invoices.services import (
+    Line,
+    NewImported,
+    ProcoreKey,
+    invoice_create,
+    invoice_refresh_imported,
+    invoices_create_imported,
+)
 from apps.projects.models import Project
 
-from ..engine_models import Outcome, SyncRun, Trigger
+from ..engine_models import Outcome, SyncItem, SyncRun, Trigger
 from ..runs import run_queue
 from .commitments import COMMITMENT, linked_ids
 from .mapping import STATUSES, RequisitionData
@@ -212,6 +219,68 @@ def invoice_import(
             routed = "Routed to reviewers." if not reasons else "Queued: " + " ".join(reasons)
             message = f"{message} {routed}".strip()
     return outcome, message, invoice
+
+
+class NewInvoices:
+    """New invoices that are not routed, written together (`invoices_create_imported`) when
+    BATCH are ready or the chunk ends: one transaction and three INSERTs for all of them,
+    rather than a transaction and three INSERTs each. Their run items are completed then.
+    When the batch is refused (a requisition imported meanwhile, an invalid invoice), each is
+    written on its own, so only the bad one fails, with its reason."""
+
+    BATCH = 25  # their PDFs are held in memory until written
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self.pending: list[tuple[RequisitionData, Document | None, SyncItem]] = []
+
+    def takes(self, data: RequisitionData, document: Document | None) -> bool:
+        """A new invoice this batch writes: one the office does not route on import."""
+        routed = self.target.route and data.procore_status in STATUSES.values()
+        return self._waits(document) or not routed
+
+    def add(self, data: RequisitionData, document: Document | None, item: SyncItem) -> None:
+        self.pending.append((data, document, item))
+        if len(self.pending) >= self.BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        pending, self.pending = self.pending, []
+        if not pending:
+            return
+        try:
+            invoices = invoices_create_imported(
+                office=self.target.project.office,
+                user=self.target.user,
+                invoices=[self._new(data, document) for data, document, _ in pending],
+            )
+        except (IntegrityError, ValidationError):
+            return self._one_by_one(pending)
+        for (_, document, item), invoice in zip(pending, invoices, strict=True):
+            self._done(item, invoice, document)
+
+    def _new(self, data: RequisitionData, document: Document | None) -> NewImported:
+        fields = invoice_fields(self.target.project, data, self.target.links)
+        fields |= {"queue": self.target.queue, "document_pages": document.pages if document else 0}
+        fields["queue_reason"] = WAITING_REASON if self._waits(document) else ""
+        return NewImported(procore_key(data), _lines(data), _file(data, document), fields)
+
+    def _waits(self, document: Document | None) -> bool:
+        return document is None and self.target.without_document != "import"
+
+    def _done(self, item: SyncItem, invoice: ApInvoice, document: Document | None) -> None:
+        item.outcome, item.object_id = Outcome.CREATED, invoice.pk
+        item.message = WAITING if self._waits(document) else ("" if document else WITHOUT_PDF)
+        item.fix = WAITING_FIX if item.message == WAITING else ""
+
+    def _one_by_one(self, pending: list) -> None:
+        for data, document, item in pending:
+            try:
+                _, _, invoice = invoice_import(self.target, data, None, document)
+            except ValidationError as exc:
+                item.outcome, item.message = Outcome.FAILED, " ".join(exc.messages)
+            else:
+                self._done(item, invoice, document)
 
 
 def _write(
