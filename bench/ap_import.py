@@ -332,7 +332,8 @@ def instrument(counter: meters.QueryCounter) -> list[str]:
         (flow, "existing_invoices", "invoice look-up (existing_invoices)"),
         # Downloads run in the pool's threads, which a label (one per process) cannot follow.
         (flow, "combine", "attachments combined (pypdf)"),
-        (flow, "invoice_import", "invoice write (invoice_import)"),
+        (invoices.NewInvoices, "flush", "invoice write, new (NewInvoices.flush, in batches)"),
+        (flow, "invoice_import", "invoice write, refresh (invoice_import)"),
         (invoices, "invoice_fields", "  vendor + commitment (invoice_fields)"),
         (services, "_save_lines", "  lines and totals (_save_lines)"),
         (services, "audit_record", "  audit entry (audit_record)"),
