@@ -99,3 +99,21 @@ def test_the_rate_budget_counts_every_download_and_every_retry(books, settings):
     assert run.status == RunStatus.SUCCEEDED, run.error
     used = hourly_use([connection.pk])[connection.pk].used - before
     assert used == LISTS + 12 + 2  # 12 attachments, 2 of them sent twice (503, then retried)
+
+
+def test_a_refused_batch_is_written_one_by_one_and_only_the_taken_one_fails(books, monkeypatch):
+    from apps.procore_sync.ap_import import flow
+
+    first = books.requisition(number="INV-0")
+    books.run()
+    for n in range(1, 4):
+        books.requisition(number=f"INV-{n}")
+    # As if another run imported INV-0 between the look-up and the write: it looks new here.
+    monkeypatch.setattr(flow, "existing_invoices", lambda target, ids: {})
+    run = books.run(full=True)
+    assert run.status == RunStatus.PARTIAL
+    (failed,) = run.items.filter(entity="ap_invoices", outcome="failed")
+    assert failed.procore_id == first.id and "already in Trestle" in failed.message
+    assert run.items.filter(entity="ap_invoices", outcome="created").count() == 3
+    assert ApInvoice.objects.filter(procore_requisition_id=first.id).count() == 1
+    assert ApInvoice.objects.count() == 4
