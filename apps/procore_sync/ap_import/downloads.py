@@ -58,9 +58,10 @@ class Downloads:
         At most twice the pool's size of items are fetched ahead of the one yielded, so memory
         holds a few invoices' files, never a page's."""
         waiting: deque = deque()
+        lookahead = 2 * self.workers if self._pool is not None else 0  # in line: none
         for item in items:
             waiting.append((item, self._start(attachments(item))))
-            if len(waiting) > 2 * self.workers:
+            if len(waiting) > lookahead:
                 yield waiting.popleft()
         while waiting:
             yield waiting.popleft()

@@ -91,7 +91,7 @@ def _chunk_import(
     """Up to CHUNK listed invoices: looked up together, their attachments fetched ahead in the
     pool while each invoice is handled in turn here (new ones written in batches), their run
     items written together."""
-    _, items, readable = _readable(chunk)
+    items, readable = _readable(chunk)
     known = existing_invoices(target, [data.requisition_id for _, data in readable])
     batch = NewInvoices(target)
     try:
@@ -157,19 +157,16 @@ def _utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _readable(
-    chunk: list[dict],
-) -> tuple[Counter, list[SyncItem], list[tuple[dict, RequisitionData]]]:
+def _readable(chunk: list[dict]) -> tuple[list[SyncItem], list[tuple[dict, RequisitionData]]]:
     """The chunk's records with their mapped data; one that cannot be read becomes a failed
     item naming the field (its invoice is read again by the next run: the cursor stays)."""
-    counts, items, readable = Counter(), [], []
+    items, readable = [], []
     for record in chunk:
         try:
             readable.append((record, requisition_data(record)))
         except MappingError as exc:
-            counts[Outcome.FAILED] += 1
             items.append(_unreadable(record, str(exc)))
-    return counts, items, readable
+    return items, readable
 
 
 def _unreadable(record: dict, reason: str) -> SyncItem:
