@@ -11,8 +11,9 @@ loopback port. Each phase runs in a fresh child process so its peak memory is it
 
 1. import: the flow "ap_import" (`run_queue` + `engine.run_execute`), nothing in Trestle yet;
    then its floor: the same list pages with `requests.get` + `json.loads`, every attachment
-   downloaded and combined with pypdf, the PDF written to disk, invoices and lines written with
-   COPY (another office);
+   downloaded (as many invoices at a time as Trestle's download pool, `AP_IMPORT_DOWNLOADS`) and
+   combined with pypdf, the PDF written to disk, invoices and lines written with COPY (another
+   office);
 2. again: the same run as the schedule makes it, nothing changed (its cursor lists nothing);
 3. full: a full re-read (`full`, as "Retry failed" does): every invoice listed and skipped;
    floor: the same pages fetched and parsed;
@@ -28,10 +29,15 @@ document built), invoices/s, SQL statements per invoice, peak RSS, and ratios to
 Figures are printed as measured; nothing is asserted. `--profile` adds a cProfile of each run.
 
     .venv/bin/python bench/ap_import.py [--invoices 500] [--attachments 3] [--changed 50]
+        [--downloads N]
+
+The last line is one JSON object: the first import's requests, time, floor and ratio, SQL per
+invoice and download threads, and the duplicates and missing invoices of all phases.
 """
 
 import argparse
 import json
+import os
 import re
 import time
 from collections import Counter
@@ -55,11 +61,14 @@ def main() -> None:
     parser.add_argument("--attachments", type=int, default=3, help="PDFs per invoice")
     parser.add_argument("--changed", type=int, default=50, help="invoices changed in phase 4")
     parser.add_argument("--profile", action="store_true", help="cProfile the runs")
+    parser.add_argument("--downloads", type=int, help="AP_IMPORT_DOWNLOADS (default: the setting)")
     parser.add_argument("--phase", help=argparse.SUPPRESS)  # child mode
     parser.add_argument("--state", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
         return child(args.phase, Path(args.state))
+    if args.downloads is not None:  # the children and the server inherit it
+        os.environ["AP_IMPORT_DOWNLOADS"] = str(args.downloads)
     seed = ["--employees", "10", "--projects", "1", "--vendors", "2", "--sub-jobs", "1"]
     started = time.monotonic()
     with stack.bench_stack(*seed) as bench:
@@ -81,6 +90,8 @@ def main() -> None:
 def prepare(args) -> dict:
     from benchkit.office import sandbox_token
 
+    from apps.procore_sync.ap_import.downloads import pool_size
+
     with meters.Stopwatch() as watch:
         state = procore_create(args.invoices, args.attachments)
         stack.sandbox_backdate()
@@ -88,6 +99,7 @@ def prepare(args) -> dict:
     state |= books_create(state)
     state |= {"floor_token": sandbox_token().access_token, "profile": args.profile}
     state |= {"invoices": args.invoices, "attachments": args.attachments}
+    state["concurrency"] = max(pool_size(), 1)  # Trestle's download threads; the floor's too
     return state
 
 
@@ -313,14 +325,15 @@ def instrument(counter: meters.QueryCounter) -> list[str]:
     Names the flow no longer has are left out (returned, so the report says so)."""
     from apps.ap_invoices import services
     from apps.procore_sync import runs
-    from apps.procore_sync.ap_import import documents, flow, invoices
+    from apps.procore_sync.ap_import import flow, invoices
 
     steps = [
         (flow, "commitments_import", "commitments (lists + upserts)"),
         (flow, "existing_invoices", "invoice look-up (existing_invoices)"),
-        (flow, "invoice_pdf", "attachments (invoice_pdf: downloads + combine)"),
-        (documents, "combine", "  of which pypdf (combine)"),
-        (flow, "invoice_import", "invoice write (invoice_import)"),
+        # Downloads run in the pool's threads, which a label (one per process) cannot follow.
+        (flow, "combine", "attachments combined (pypdf)"),
+        (invoices.NewInvoices, "flush", "invoice write, new (NewInvoices.flush, in batches)"),
+        (flow, "invoice_import", "invoice write, refresh (invoice_import)"),
         (invoices, "invoice_fields", "  vendor + commitment (invoice_fields)"),
         (services, "_save_lines", "  lines and totals (_save_lines)"),
         (services, "audit_record", "  audit entry (audit_record)"),
@@ -420,7 +433,9 @@ def run_floor(phase: str, state: dict, folder: Path) -> dict:
         if phase == "import-floor":
             links = floor_links(state)
             dsn, media = stack.psycopg_dsn(), folder / "floor-media"
-            invoices = floor.InvoiceFloor(dsn, state["floor_office"], links, headers, media)
+            invoices = floor.InvoiceFloor(
+                dsn, state["floor_office"], links, headers, media, state["concurrency"]
+            )
             result, combine = invoices.run(urls), invoices.seconds_combine
             result.statements += 1  # the links' look-up
         else:
@@ -506,6 +521,7 @@ def report(bench, args, state: dict, results: dict, checks: dict, elapsed: float
             report_floor(results[phase], results[f"{phase}-floor"])
     summary(state, results, checks)
     print(f"\ntotal wall time {elapsed:.0f}s")
+    print(json.dumps(figures(state, results, checks)))
 
 
 def report_run(state: dict, phase: str, r: dict) -> None:
@@ -525,12 +541,11 @@ def report_run(state: dict, phase: str, r: dict) -> None:
           f"{statuses}")  # fmt: skip
     for family, n in sorted(r["requests"].items(), key=lambda x: (-x[1], x[0])):
         print(f"    {n:>5,}  {family}")
-    http = r["list_seconds"] + r["download_seconds"]
-    combine = r["wall"].get("  of which pypdf (combine)", 0.0)
+    combine = r["wall"].get("attachments combined (pypdf)", 0.0)
     sql, sql_seconds = sum(r["queries"].values()), sum(r["query_seconds"].values())
-    print(f"  time: {http:.1f}s waiting for Procore ({r['list_seconds']:.1f}s lists, "
-          f"{r['download_seconds']:.1f}s downloads), {combine:.1f}s pypdf, {sql_seconds:.1f}s in "
-          f"SQL, {seconds - http - combine - sql_seconds:.1f}s other Python")  # fmt: skip
+    print(f"  time: {r['list_seconds']:.1f}s lists, {r['download_seconds']:.1f}s downloads "
+          f"(summed over {state['concurrency']} download threads, overlapping the rest), "
+          f"{combine:.1f}s pypdf, {sql_seconds:.1f}s in SQL")  # fmt: skip
     per = f" ({sql / invoices:.1f} per invoice)" if invoices else ""
     print(f"  SQL statements: {sql:,}{per}; by step: statements, SQL time, time in the step")
     for label in sorted(set(r["queries"]) | set(r["wall"]), key=step_order):
@@ -589,6 +604,25 @@ def summary(state: dict, results: dict, checks: dict) -> None:
               f"{r['seconds']:.1f}s{ratio}, {rate}, {per} SQL/invoice, peak RSS "
               f"{r['rss_peak_mb']:.0f} MB; {c['invoices']:,} invoices, {c['duplicates']} "
               f"duplicates, {c['stored_pages_wrong']} PDFs with wrong pages")  # fmt: skip
+
+
+def figures(state: dict, results: dict, checks: dict) -> dict:
+    """The last line: the first import against its floor; checks summed over every phase."""
+    r, f = results["import"], results["import-floor"]
+    sql, invoices = sum(r["queries"].values()), handled(r)
+    return {
+        "invoices": state["invoices"],
+        "attachments": state["invoices"] * state["attachments"],
+        "requests": sum(r["requests"].values()),
+        "min_requests": minimum(state, "import", r),
+        "import_s": round(r["seconds"], 2),
+        "floor_s": round(f["seconds"], 2),
+        "ratio": round(r["seconds"] / f["seconds"], 2),
+        "sql_per_invoice": round(sql / invoices, 2) if invoices else None,
+        "concurrency": state["concurrency"],
+        "duplicates": sum(c["duplicates"] for c in checks.values()),
+        "missing": sum(c["missing"] for c in checks.values()),
+    }
 
 
 if __name__ == "__main__":

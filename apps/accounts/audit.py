@@ -26,7 +26,29 @@ def audit_record(
     detail: dict[str, Any] | None = None,
     ip_address: str | None = None,
 ) -> AuditEntry:
-    return AuditEntry.objects.create(
+    entry = audit_entry(
+        account=account,
+        actor=actor,
+        action=action,
+        target=target,
+        detail=detail,
+        ip_address=ip_address,
+    )
+    entry.save(force_insert=True)
+    return entry
+
+
+def audit_entry(
+    *,
+    account: Account,
+    actor: User | None,
+    action: str,
+    target: models.Model | None = None,
+    detail: dict[str, Any] | None = None,
+    ip_address: str | None = None,
+) -> AuditEntry:
+    """An entry not saved yet, for a service that writes many at once (`bulk_create`)."""
+    return AuditEntry(
         account=account,
         actor=actor if actor is not None and actor.is_authenticated else None,
         action=action,

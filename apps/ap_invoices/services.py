@@ -3,14 +3,15 @@
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from apps.accounts.audit import audit_record
-from apps.accounts.models import Membership, Role, User
+from apps.accounts.audit import audit_entry, audit_record
+from apps.accounts.models import AuditEntry, Membership, Role, User
 from apps.core import uploads
 from apps.offices.models import Office
 from apps.projects.models import CostCode
@@ -24,6 +25,8 @@ INVOICE_FIELDS = ("queue", "project", "vendor", "commitment", "invoice_number", 
 INVOICE_FIELDS += ("period_start", "period_end", "due_date")
 # What Procore owns on an imported invoice: everything but the queue it waits in.
 IMPORTED_FIELDS = tuple(f for f in INVOICE_FIELDS if f != "queue")
+# What a new invoice may be given besides: an import knows its document's pages and why it waits.
+CREATE_FIELDS = (*INVOICE_FIELDS, "document_pages", "queue_reason")
 LINE_FIELDS = ["position", "description", "cost_code", "amount", "retainage"]
 # Reviewers read the invoice as one PDF beside its lines (Procore's are combined into one too).
 DOCUMENT = uploads.Accepts(uploads.PDF, "a PDF")
@@ -52,11 +55,14 @@ def _check(office: Office, lines: list[Line], fields: dict) -> None:
             raise ValidationError(f"Line {n}: that cost code belongs to another office.")
 
 
-def _save_lines(invoice: ApInvoice, lines: list[Line]) -> None:
-    """Lines given with the id of one of the invoice's lines update it; the rest are new, and
-    lines not given are deleted. Totals are recomputed from the lines."""
-    existing = set(invoice.lines.values_list("pk", flat=True))
-    rows = [
+def _set_totals(invoice: ApInvoice, lines: list[Line]) -> None:
+    """Totals from the lines, set before the invoice's one save (no UPDATE of its own)."""
+    totals = invoice_totals((line.amount, line.retainage) for line in lines)
+    invoice.subtotal, invoice.retainage, invoice.total = totals
+
+
+def _line_rows(invoice: ApInvoice, lines: list[Line], existing: set[int]) -> list[ApInvoiceLine]:
+    return [
         ApInvoiceLine(
             pk=line.id if line.id in existing else None,
             invoice=invoice,
@@ -68,12 +74,20 @@ def _save_lines(invoice: ApInvoice, lines: list[Line]) -> None:
         )
         for n, line in enumerate(lines, start=1)
     ]
-    invoice.lines.exclude(pk__in=[r.pk for r in rows if r.pk]).delete()
-    ApInvoiceLine.objects.bulk_update([r for r in rows if r.pk], LINE_FIELDS)
+
+
+def _save_lines(invoice: ApInvoice, lines: list[Line], *, new: bool = False) -> None:
+    """Lines given with the id of one of the invoice's lines update it; the rest are new, and
+    lines not given are deleted (a new invoice has none to read or delete). The caller sets
+    the totals (`_set_totals`) and saves the invoice."""
+    with_ids = not new and any(line.id for line in lines)
+    existing = set(invoice.lines.values_list("pk", flat=True)) if with_ids else set()
+    rows = _line_rows(invoice, lines, existing)
+    if not new:
+        invoice.lines.exclude(pk__in=[r.pk for r in rows if r.pk]).delete()
+    if existing:
+        ApInvoiceLine.objects.bulk_update([r for r in rows if r.pk], LINE_FIELDS)
     ApInvoiceLine.objects.bulk_create([r for r in rows if not r.pk])
-    totals = invoice_totals((line.amount, line.retainage) for line in lines)
-    invoice.subtotal, invoice.retainage, invoice.total = totals
-    invoice.save(update_fields=["subtotal", "retainage", "total", "updated_at"])
 
 
 @dataclass(frozen=True)
@@ -94,28 +108,76 @@ def _imported_already(office: Office, requisition_id: int) -> ValidationError:
     )
 
 
-def _insert(office: Office, procore: ProcoreKey | None, **values) -> ApInvoice:
+def _requisition_taken(exc: IntegrityError) -> bool:
+    return getattr(getattr(exc.__cause__, "diag", None), "constraint_name", "") == (
+        "one_invoice_per_requisition"
+    )
+
+
+def _procore_values(procore: ProcoreKey | None) -> dict:
     if procore is None:
-        return ApInvoice.objects.create(office=office, **values)
-    key = procore.requisition_id
-    if ApInvoice.objects.filter(office=office, procore_requisition_id=key).exists():
-        raise _imported_already(office, key)
-    values |= {
-        "procore_requisition_id": key,
+        return {}
+    return {
+        "procore_requisition_id": procore.requisition_id,
         "procore_status": procore.status,
         "procore_updated_at": procore.updated_at,
     }
-    try:
-        with transaction.atomic():  # a savepoint: when a concurrent save wins, this one is refused
-            return ApInvoice.objects.create(office=office, **values)
-    except IntegrityError:
-        raise _imported_already(office, key) from None
+
+
+def _new_invoice(office, user, lines, procore, fields) -> ApInvoice:
+    """Checked, with its totals; not saved yet, its document not stored yet."""
+    _check(office, lines, fields)
+    invoice = ApInvoice(
+        office=office,
+        created_by=user,
+        **_procore_values(procore),
+        **{k: fields[k] for k in CREATE_FIELDS if k in fields},
+    )
+    _set_totals(invoice, lines)
+    return invoice
+
+
+@dataclass
+class NewImported:
+    """One new invoice of Procore's for `invoices_create_imported`."""
+
+    procore: ProcoreKey
+    lines: list[Line]
+    document: Any
+    fields: dict
 
 
 def _store_document(files: uploads.FileChanges, document: File) -> str:
     """The upload checked by the upload policy and stored; its storage name."""
     uploads.upload_check(document, accepts=DOCUMENT, what="The invoice document")
     return files.store(ApInvoice._meta.get_field("document"), document, document.name or "")
+
+
+def invoices_create_imported(
+    *, office: Office, user: User | None, invoices: list[NewImported]
+) -> list[ApInvoice]:
+    """New invoices of Procore's requisitions written together, not routed: one transaction,
+    one INSERT of the invoices, one of their lines, one of their audit entries. All or none: a
+    ValidationError or IntegrityError (a requisition the office has) writes nothing and keeps
+    no document, and the caller creates them one by one with `invoice_create`, which refuses
+    only the bad one."""
+    rows = [_new_invoice(office, user, new.lines, new.procore, new.fields) for new in invoices]
+    with uploads.kept_on_commit() as files:
+        for row, new in zip(rows, invoices, strict=True):
+            if new.document:
+                row.document = _store_document(files, new.document)
+        ApInvoice.objects.bulk_create(rows)
+        lines = [_line_rows(row, new.lines, set()) for row, new in zip(rows, invoices, strict=True)]
+        ApInvoiceLine.objects.bulk_create([line for group in lines for line in group])
+        AuditEntry.objects.bulk_create(
+            [
+                audit_entry(
+                    account=office.account, actor=user, action="ap_invoice.created", target=row
+                )
+                for row in rows
+            ]
+        )
+    return rows
 
 
 def invoice_create(
@@ -130,17 +192,25 @@ def invoice_create(
 ) -> ApInvoice:
     """A new invoice with its lines; then routed, or left in the queue with the reasons.
     With `procore` it is that Procore requisition's invoice: refused if the office has it.
+    `document_pages` and `queue_reason` may be given too (an import knows them).
     The document is kept only if the invoice is."""
-    _check(office, lines, fields)
+    try:
+        return _create(office, user, lines, document, route, procore, fields)
+    except IntegrityError as exc:
+        # The unique constraint is the guard (no look-up first): when another save of the
+        # requisition won, _create's transaction or savepoint is rolled back and this is refused.
+        if procore is None or not _requisition_taken(exc):
+            raise
+        raise _imported_already(office, procore.requisition_id) from None
+
+
+def _create(office, user, lines, document, route, procore, fields) -> ApInvoice:
+    invoice = _new_invoice(office, user, lines, procore, fields)
     with uploads.kept_on_commit() as files:
-        invoice = _insert(
-            office,
-            procore,
-            created_by=user,
-            document=_store_document(files, document) if document else "",
-            **{k: fields[k] for k in INVOICE_FIELDS if k in fields},
-        )
-        _save_lines(invoice, lines)
+        if document:
+            invoice.document = _store_document(files, document)
+        invoice.save(force_insert=True)
+        _save_lines(invoice, lines, new=True)
         audit_record(
             account=office.account, actor=user, action="ap_invoice.created", target=invoice
         )
@@ -201,6 +271,8 @@ def invoice_update(
                 setattr(invoice, name, fields[name])
         if document:
             invoice.document = _store_document(files, document)
+        if lines is not None:
+            _set_totals(invoice, lines)
         invoice.save()
         files.replace(invoice.document, previous)
         if lines is not None:
@@ -217,7 +289,9 @@ def invoice_refresh_imported(
 ) -> ApInvoice:
     """Procore's newer fields, lines and document ("" for none) for an imported invoice nobody
     processed yet. Its queue, status and reviews stay: an office that only queues imports is
-    not routed. The import loaded `invoice` unchanged, so its document is the stored one."""
+    not routed. The import loaded `invoice` unchanged, so its document is the stored one; the
+    import's own state (`procore_status`, `document_pages`...) may be set on `invoice` before:
+    it is written in the same save."""
     _check(invoice.office, lines, fields)
     with uploads.kept_on_commit() as files:
         previous = invoice.document.name or ""
@@ -225,6 +299,7 @@ def invoice_refresh_imported(
             if name in fields:
                 setattr(invoice, name, fields[name])
         invoice.document = _store_document(files, document) if document else ""
+        _set_totals(invoice, lines)
         invoice.save()
         files.replace(invoice.document, previous)
         _save_lines(invoice, lines)

@@ -256,6 +256,9 @@ PROCORE_CLIENT_ID = env("PROCORE_CLIENT_ID", default="trestle-local-client")
 PROCORE_CLIENT_SECRET = env("PROCORE_CLIENT_SECRET", default=DEV_PROCORE_CLIENT_SECRET)
 PROCORE_REDIRECT_URI = env("PROCORE_REDIRECT_URI", default=f"{SITE_URL}/procore/callback/")
 PROCORE_TIMEOUT_SECONDS = env.float("PROCORE_TIMEOUT_SECONDS", default=30)
+# Attachments the AP import downloads at once (threads; each request still takes a slot of the
+# connection's shared rate budget).
+AP_IMPORT_DOWNLOADS = env.int("AP_IMPORT_DOWNLOADS", default=4)
 # How long a run's lease outlives its worker's last heartbeat: a killed worker's run is ended
 # and its undone work queued again about this long (plus one 30 s sweep) after the kill.
 PROCORE_SYNC_LEASE_SECONDS = env.int("PROCORE_SYNC_LEASE_SECONDS", default=60)

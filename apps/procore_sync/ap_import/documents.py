@@ -49,8 +49,10 @@ def combine(files: list[tuple[str, bytes]]) -> tuple[bytes, int]:
     return buffer.getvalue(), len(writer.pages)
 
 
-def invoice_pdf(client: ProcoreClient, attachments: list[dict]) -> tuple[bytes, int]:
-    return combine([(_name(a), download(client, a)) for a in readable(attachments)])
+def attachment_files(client: ProcoreClient, attachments: list[dict]) -> list[tuple[str, bytes]]:
+    """(filename, bytes) of each attachment, in Procore's order: HTTP only (no database), so
+    it may run in a download thread (`downloads.py`)."""
+    return [(_name(a), download(client, a)) for a in readable(attachments)]
 
 
 def readable(attachments: Any) -> list[dict]:

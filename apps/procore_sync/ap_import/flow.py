@@ -4,6 +4,7 @@ that fails is recorded with the reason and the others go on. A run given `requis
 ({Procore project id: ids}, the report's re-import) reads those only, whatever their status."""
 
 from collections import Counter
+from concurrent.futures import Future
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 
@@ -24,11 +25,13 @@ from ..live import live_connection
 from ..mapping.common import MappingError, is_procore_id
 from ..runs import RunRecorder, sync_settings_for
 from .commitments import commitments_import
-from .documents import DocumentError, attachments_print, invoice_pdf
+from .documents import DocumentError, attachments_print, combine
+from .downloads import Downloads, Files
 from .invoices import (
     WAITING,
     WAITING_FIX,
     Document,
+    NewInvoices,
     Target,
     existing_invoices,
     invoice_import,
@@ -65,27 +68,51 @@ def ap_import_flow(run: SyncRun, recorder: RunRecorder) -> None:
         projects = [(p, pid) for p, pid in projects if str(pid) in chosen]
     run.progress_total = len(projects)
     run.save(update_fields=["progress_total"])
-    for project, procore_project_id in projects:
-        recorder.add(*commitments_import(client, project, procore_project_id))
-        target = _target(settings, project, run)
-        records = (
-            requisitions_by_id(client, procore_project_id, chosen[str(procore_project_id)])
-            if chosen is not None
-            else approved_requisitions(client, procore_project_id, since, started)
-        )
-        while chunk := list(islice(records, CHUNK)):
-            counts, items, readable = _readable(chunk)
-            known = existing_invoices(target, [data.requisition_id for _, data in readable])
-            try:
-                for record, data in readable:
-                    one_counts, one_items = _one(client, target, record, data, known)
-                    counts, items = counts + one_counts, items + one_items
-            finally:  # what was imported is recorded even when the run stops mid-chunk
-                recorder.add(counts, items)
-        recorder.add(Counter(), [], done=1)
+    with Downloads(client) as downloads:
+        for project, procore_project_id in projects:
+            recorder.add(*commitments_import(client, project, procore_project_id))
+            target = _target(settings, project, run)
+            records = (
+                requisitions_by_id(client, procore_project_id, chosen[str(procore_project_id)])
+                if chosen is not None
+                else approved_requisitions(client, procore_project_id, since, started)
+            )
+            while chunk := list(islice(records, CHUNK)):
+                _chunk_import(downloads, target, chunk, recorder)
+            recorder.add(Counter(), [], done=1)
     if chosen is None and not recorder.counts.get("failed"):  # a failed one is read again
         settings.cursors = {**settings.cursors, CURSOR: started.isoformat()}
         settings.save(update_fields=["cursors"])
+
+
+def _chunk_import(
+    downloads: Downloads, target: Target, chunk: list[dict], recorder: RunRecorder
+) -> None:
+    """Up to CHUNK listed invoices: looked up together, their attachments fetched ahead in the
+    pool while each invoice is handled in turn here (new ones written in batches), their run
+    items written together."""
+    items, readable = _readable(chunk)
+    known = existing_invoices(target, [data.requisition_id for _, data in readable])
+    batch = NewInvoices(target)
+    try:
+        for (record, data), files in downloads.ahead(readable, _to_fetch(known)):
+            items.append(_one(target, record, data, known, files, batch))
+        batch.flush()
+    finally:  # what was imported is recorded even when the run stops mid-chunk; invoices
+        # still in the batch were not written, have no item, and the next run imports them
+        done = [item for item in items if item.outcome]
+        recorder.add(Counter(item.outcome for item in done), done)
+
+
+def _to_fetch(known: dict[int, ApInvoice]):
+    """The attachments to download for a listed invoice; None when its document stays."""
+
+    def attachments(pair: tuple[dict, RequisitionData]) -> list[dict] | None:
+        record, data = pair
+        found = record.get("attachments") or []
+        return found if found and needs_document(known.get(data.requisition_id), data) else None
+
+    return attachments
 
 
 def _cursor(settings) -> datetime | None:
@@ -130,19 +157,16 @@ def _utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _readable(
-    chunk: list[dict],
-) -> tuple[Counter, list[SyncItem], list[tuple[dict, RequisitionData]]]:
+def _readable(chunk: list[dict]) -> tuple[list[SyncItem], list[tuple[dict, RequisitionData]]]:
     """The chunk's records with their mapped data; one that cannot be read becomes a failed
     item naming the field (its invoice is read again by the next run: the cursor stays)."""
-    counts, items, readable = Counter(), [], []
+    items, readable = [], []
     for record in chunk:
         try:
             readable.append((record, requisition_data(record)))
         except MappingError as exc:
-            counts[Outcome.FAILED] += 1
             items.append(_unreadable(record, str(exc)))
-    return counts, items, readable
+    return items, readable
 
 
 def _unreadable(record: dict, reason: str) -> SyncItem:
@@ -159,24 +183,26 @@ def _unreadable(record: dict, reason: str) -> SyncItem:
 
 
 def _one(
-    client: ProcoreClient,
     target: Target,
     record: dict,
     data: RequisitionData,
     known: dict[int, ApInvoice],
-) -> tuple[Counter, list[SyncItem]]:
+    files: "Future[Files] | None",
+    batch: NewInvoices,
+) -> SyncItem:
     item = SyncItem(
         entity="ap_invoices",
         direction="in",
         procore_id=data.requisition_id,
         label=f"Invoice {data.invoice_number} ({data.procore_status})"[:200],
     )
-    invoice = known.get(data.requisition_id)
-    attachments = record.get("attachments") or []
-    fetch = needs_document(invoice, data) and bool(attachments)
-    try:
-        pdf = invoice_pdf(client, attachments) if fetch else None
+    invoice, attachments = known.get(data.requisition_id), record.get("attachments")
+    try:  # a download's error is raised here, by result(), and fails this invoice alone
+        pdf = combine(files.result()) if files is not None else None
         document = Document(*pdf, source=attachments_print(attachments)) if pdf else None
+        if invoice is None and batch.takes(data, document):
+            batch.add(data, document, item)  # the batch completes the item when written
+            return item
         outcome, message, invoice = invoice_import(target, data, invoice, document)
         item.outcome, item.message, item.object_id = outcome, message, invoice.pk
         item.fix = WAITING_FIX if message == WAITING else ""
@@ -190,4 +216,4 @@ def _one(
     except ProcoreError as exc:
         item.outcome, item.message = Outcome.FAILED, f"Downloading the attachments: {exc.message}"
         item.fix = "Retry failed (or the next run) downloads them again."
-    return Counter({item.outcome: 1}), [item]
+    return item

@@ -7,6 +7,7 @@ capped exponential backoff and full jitter; reads every 2xx body (answers.py), r
 cannot be read; and turns every other answer into a typed error.
 """
 
+import copy
 import logging
 import random
 import time
@@ -147,16 +148,25 @@ class ProcoreClient:
     def delete(self, path: str, params: dict[str, Any] | None = None) -> Any:
         return self.request("DELETE", path, params=params).body
 
+    def for_thread(self) -> "ProcoreClient":
+        """A twin for another thread: the same connection, retry rules and shared budget, with
+        a session of its own (requests.Session is not documented as thread-safe)."""
+        twin = copy.copy(self)
+        twin.session = requests.Session()
+        return twin
+
     def download(self, url: str, *, max_bytes: int = 50 * 2**20) -> bytes:
         """An attachment's bytes. Procore's file links are pre-signed, so the token is never sent
-        along (the link may point at another host); retried like any GET."""
+        along (the link may point at another host); retried like any GET. Each attempt takes a
+        slot of the shared rate budget, so downloads in parallel never outrun it."""
         path = urlsplit(url).path  # the query holds the link's signature: never logged
         for attempt in range(self.retry.max_attempts):
-            sent = time.monotonic()
+            sent, slot, headers = time.monotonic(), self.budget.reserve(), None
             try:
                 with self.session.get(
                     url, stream=True, timeout=settings.PROCORE_TIMEOUT_SECONDS
                 ) as response:
+                    headers = response.headers
                     _log("GET", path, response.status_code, sent, attempt, self.connection.pk)
                     if response.ok:
                         return _read_capped(response, max_bytes)
@@ -164,6 +174,8 @@ class ProcoreClient:
                         raise error_for_response(response)
             except LOST_ANSWER as exc:
                 _log("GET", path, type(exc).__name__, sent, attempt, self.connection.pk)
+            finally:  # counted in its windows; no longer in flight
+                self.budget.settle(slot, headers)
             if attempt + 1 < self.retry.max_attempts:
                 self.sleep(self.retry.backoff(attempt, self.jitter))
         raise ProcoreUnavailable("Procore did not deliver the attachment.")

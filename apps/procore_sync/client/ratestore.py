@@ -92,6 +92,12 @@ return 1
 )
 
 
+def in_redis() -> bool:
+    """True when the windows live in Redis: reserving then needs no database connection, so
+    threads other than the request's may reserve too."""
+    return isinstance(caches["default"], RedisCache)
+
+
 def reserve(key: str, token: str, *, now: float, expires: float) -> float | None:
     """Take one request from both windows, or return when the fuller one resets (taking none)."""
     cache = caches["default"]
