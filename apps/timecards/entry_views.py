@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,6 +19,7 @@ from apps.accounts import policy
 from apps.accounts.policy import permission_required
 from apps.accounts.tenancy import get_for_account_or_404
 from apps.core.csv_export import csv_response
+from apps.core.keyset import keyset_page
 
 from . import services
 from .forms import EntryFilterForm, EntryForm, add_service_error
@@ -27,7 +27,9 @@ from .models import EntryStatus, TimeCardEntry
 from .selectors import entry_list, live_entries
 
 PAGE_SIZE = 50
+APPROVALS_PAGE_SIZE = 200
 LIST_ORDER = ("-date", "employee__last_name", "employee__first_name", "pk")
+APPROVALS_ORDER = ("date", "employee__last_name", "employee__first_name", "pk")
 ENTRY_FIELDS = ("employee", "date", "hours", "sub_job", "cost_code", "time_type")
 ENTRY_FIELDS += ("work_classification", "crew", "billable", "description")
 
@@ -37,8 +39,10 @@ def _can_approve(request: HttpRequest) -> bool:
 
 
 def _query_without_page(request: HttpRequest) -> str:
+    """The filters alone, for the CSV export's link."""
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("cursor", None)
     return query.urlencode()
 
 
@@ -46,10 +50,11 @@ def _query_without_page(request: HttpRequest) -> str:
 @permission_required("time.view")
 def timecard_list(request):
     form = EntryFilterForm(request.GET or None, account=request.account)
-    entries = entry_list(account=request.account, **form.filters()).order_by(*LIST_ORDER)
+    entries = entry_list(account=request.account, **form.filters())
+    cursor = request.GET.get("cursor", "")
     context = {
         "form": form,
-        "page": Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page")),
+        "page": keyset_page(entries, order=LIST_ORDER, cursor=cursor, size=PAGE_SIZE),
         "query": _query_without_page(request),
     }
     return render(request, "timecards/entry_list.html", context)
@@ -63,10 +68,12 @@ def timecard_approvals(request):
     data.setdefault("status", EntryStatus.SUBMITTED)
     form = EntryFilterForm(data, account=request.account)
     entries = entry_list(account=request.account, **form.filters())
-    entries = entries.order_by("date", "employee__last_name", "employee__first_name", "pk")
+    cursor = request.GET.get("cursor", "")
     context = {
         "form": form,
-        "page": Paginator(entries, 200).get_page(request.GET.get("page")),
+        "page": keyset_page(
+            entries, order=APPROVALS_ORDER, cursor=cursor, size=APPROVALS_PAGE_SIZE
+        ),
         "query": _query_without_page(request),
     }
     return render(request, "timecards/approvals.html", context)
@@ -105,9 +112,7 @@ def _csv_rows(entries) -> Iterator[list[str]]:
 def timecard_export_csv(request):
     """The filtered entries as CSV, streamed row by row however many there are."""
     form = EntryFilterForm(request.GET or None, account=request.account)
-    entries = entry_list(account=request.account, **form.filters()).order_by(
-        "date", "employee__last_name", "employee__first_name", "pk"
-    )
+    entries = entry_list(account=request.account, **form.filters()).order_by(*APPROVALS_ORDER)
     return csv_response(filename="time-entries.csv", header=CSV_HEADER, rows=_csv_rows(entries))
 
 
