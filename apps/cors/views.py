@@ -32,6 +32,7 @@ def cor_log(request):
         q=(filters.get("q") or "").strip(),
         date_from=filters.get("date_from"),
         date_to=filters.get("date_to"),
+        sort=sort,
         change_event_status=filters.get("change_event_status") or "",
         push_state=filters.get("push_state") or "",
     )
