@@ -208,3 +208,15 @@ def test_the_log_pages_rows_with_equal_sort_keys_once_each(project, tenant, owne
     outsider_client = owner_client.__class__()
     outsider_client.force_login(outsider.owner)
     assert list(outsider_client.get(pages[1][0]).context["page"]) == []
+
+
+@pytest.mark.django_db
+def test_an_edited_or_foreign_cursor_starts_the_log_again(project, tenant, owner_client):
+    for n in range(3):
+        cor_create(project=project, user=tenant.owner, title=f"Door {n}", lines=[labor("1")])
+    first = [c.pk for c in owner_client.get("/cors/").context["page"]]
+    # not base64 JSON; [] ; ["a", [1, 2, 3]] (another sort's keys) ; ["a", ["x", "y"]] (not a time)
+    for cursor in ("garbage", "W10", "WyJhIixbMSwyLDNdXQ", "WyJhIixbIngiLCJ5Il1d"):
+        response = owner_client.get("/cors/", {"cursor": cursor})
+        assert response.status_code == 200
+        assert [c.pk for c in response.context["page"]] == first
