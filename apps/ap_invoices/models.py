@@ -143,7 +143,10 @@ class ApInvoice(models.Model):
                 name="one_invoice_per_requisition",
             )
         ]
-        indexes = [models.Index(fields=["office", "status"])]
+        indexes = [
+            models.Index(fields=["office", "status"]),
+            models.Index(fields=["created_at", "id"]),  # the queue's keyset order, newest first
+        ]
 
     def __str__(self) -> str:
         return f"Invoice {self.invoice_number}"

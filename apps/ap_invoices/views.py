@@ -17,6 +17,7 @@ from apps.accounts.audit import audit_record
 from apps.accounts.policy import permission_required
 from apps.accounts.tenancy import get_for_account_or_404
 from apps.core import uploads
+from apps.core.keyset import keyset_page
 from apps.offices.record_views import RecordCreateView, RecordListView, RecordUpdateView
 from apps.projects.models import Project
 
@@ -49,6 +50,9 @@ def _invoice(request, invoice_id: int) -> ApInvoice:
     return get_for_account_or_404(queryset, request.account, pk=invoice_id)
 
 
+QUEUE_ORDER = ("-created_at", "-pk")  # newest first; an index on (created_at, id) serves it
+
+
 @login_required
 @permission_required("ap.view")
 def queue(request):
@@ -64,7 +68,9 @@ def queue(request):
     )
     context = {
         "form": form,
-        "page": Paginator(invoices, 50).get_page(request.GET.get("page")),
+        "page": keyset_page(
+            invoices, order=QUEUE_ORDER, cursor=request.GET.get("cursor", ""), size=50
+        ),
         "queues": ApQueue.objects.for_account(request.account),
         "vendors": Vendor.objects.for_account(request.account).filter(active=True),
         "projects": Project.objects.for_account(request.account).filter(active=True),

@@ -61,7 +61,10 @@ class ChangeOrderRequest(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["project", "number"], name="cor_number_per_project")
         ]
-        indexes = [models.Index(fields=["status", "created_at"])]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["created_at", "id"]),  # the log's default keyset order
+        ]
 
     def __str__(self) -> str:
         return f"COR {self.number} {self.title}"

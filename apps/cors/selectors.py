@@ -64,7 +64,14 @@ def cor_list(
         cors = cors.filter(created_at__date__gte=date_from)
     if date_to:
         cors = cors.filter(created_at__date__lte=date_to)
-    return cors.order_by(*SORTS.get(sort, SORTS["-created"]))
+    return cors.order_by(*cor_log_order(sort))
+
+
+def cor_log_order(sort: str) -> tuple[str, ...]:
+    """The log's order for `sort`, ended by the id in the last key's direction so rows with equal
+    keys keep one order from page to page (and an index on (created_at, id) serves the default)."""
+    fields = SORTS.get(sort, SORTS["-created"])
+    return (*fields, "-pk" if fields[-1].startswith("-") else "pk")
 
 
 def change_event_statuses(account) -> list[str]:

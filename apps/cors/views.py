@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -9,13 +8,14 @@ from django.views.decorators.http import require_POST
 
 from apps.accounts.policy import permission_required
 from apps.accounts.tenancy import get_for_account_or_404
+from apps.core.keyset import keyset_page
 from apps.projects.models import Project
 
 from . import notifications, services
 from .attachment_views import AttachmentForm
 from .forms import CorForm, LogFilterForm, line_formset
 from .models import ChangeNotification, ChangeOrderRequest, CorStatus
-from .selectors import change_event_statuses, cor_list, statuses_checked
+from .selectors import change_event_statuses, cor_list, cor_log_order, statuses_checked
 from .signals import cor_log_opened
 
 
@@ -24,6 +24,7 @@ from .signals import cor_log_opened
 def cor_log(request):
     form = LogFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
+    sort = filters.get("sort") or "-created"
     cors = cor_list(
         account=request.account,
         project_id=filters.get("project"),
@@ -31,7 +32,7 @@ def cor_log(request):
         q=(filters.get("q") or "").strip(),
         date_from=filters.get("date_from"),
         date_to=filters.get("date_to"),
-        sort=filters.get("sort") or "-created",
+        sort=sort,
         change_event_status=filters.get("change_event_status") or "",
         push_state=filters.get("push_state") or "",
     )
@@ -54,7 +55,9 @@ def cor_log(request):
         "statuses_checking": any(answer for _, answer in answers),
         "log_version": version,
         "form": form,
-        "page": Paginator(cors, 50).get_page(request.GET.get("page")),
+        "page": keyset_page(
+            cors, order=cor_log_order(sort), cursor=request.GET.get("cursor", ""), size=50
+        ),
         "projects": Project.objects.for_account(request.account).filter(active=True),
         "statuses": CorStatus.choices,
     }

@@ -200,7 +200,11 @@ class SyncItem(models.Model):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["run", "outcome"])]
+        # A run's items page by id (apps/core/keyset.py), with or without the outcome filter.
+        indexes = [
+            models.Index(fields=["run", "outcome", "id"]),
+            models.Index(fields=["run", "id"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.entity} {self.label}: {self.outcome}"

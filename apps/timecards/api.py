@@ -18,6 +18,7 @@ from rest_framework.response import Response
 
 from apps.accounts import policy
 from apps.core.api import AccountRecordField, optional_record, require_api, service_call, validated
+from apps.core.api_keyset import KeysetPagination
 from apps.core.limits import validate_entered_date
 from apps.projects.models import CostCode, Project, SubJob
 
@@ -225,6 +226,8 @@ class TimeEntryViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
 
     serializer_class = TimeEntrySerializer
     lookup_value_regex = "[0-9]+"
+    pagination_class = KeysetPagination  # page 50 costs what page 1 costs
+    keyset_order = ("date", "pk")  # served by the (date) index
 
     def initial(self, request, *args, **kwargs) -> None:
         super().initial(request, *args, **kwargs)
@@ -243,7 +246,7 @@ class TimeEntryViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
 
     def list(self, request, *args, **kwargs) -> Response:
         filters = validated(TimeEntryFilterSerializer(data=request.query_params))
-        entries = entry_list(account=request.account, **filters).order_by("date", "pk")
+        entries = entry_list(account=request.account, **filters)
         page = self.paginate_queryset(entries.select_related(*RELATED))
         return self.get_paginated_response(_entries(page))
 

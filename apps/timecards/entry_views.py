@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
@@ -21,6 +20,7 @@ from apps.accounts import policy
 from apps.accounts.policy import permission_required
 from apps.accounts.tenancy import get_for_account_or_404
 from apps.core.csv_export import csv_response
+from apps.core.keyset import keyset_page
 
 from . import services
 from .forms import EntryFilterForm, EntryForm, add_service_error
@@ -28,7 +28,9 @@ from .models import EntryStatus, TimeCardEntry
 from .selectors import entry_list, live_entries
 
 PAGE_SIZE = 50
+APPROVALS_PAGE_SIZE = 200
 LIST_ORDER = ("-date", "employee__last_name", "employee__first_name", "pk")
+APPROVALS_ORDER = ("date", "employee__last_name", "employee__first_name", "pk")
 ENTRY_FIELDS = ("employee", "date", "hours", "sub_job", "cost_code", "time_type")
 ENTRY_FIELDS += ("work_classification", "crew", "billable", "description")
 
@@ -38,8 +40,10 @@ def _can_approve(request: HttpRequest) -> bool:
 
 
 def _query_without_page(request: HttpRequest) -> str:
+    """The filters alone, for the CSV export's link."""
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("cursor", None)
     return query.urlencode()
 
 
@@ -57,11 +61,10 @@ def _filtered(request: HttpRequest, form: EntryFilterForm) -> tuple[QuerySet, in
 def timecard_list(request):
     form = EntryFilterForm(request.GET or None, account=request.account)
     entries, status = _filtered(request, form)
+    cursor = request.GET.get("cursor", "")
     context = {
         "form": form,
-        "page": Paginator(entries.order_by(*LIST_ORDER), PAGE_SIZE).get_page(
-            request.GET.get("page")
-        ),
+        "page": keyset_page(entries, order=LIST_ORDER, cursor=cursor, size=PAGE_SIZE),
         "query": _query_without_page(request),
     }
     return render(request, "timecards/entry_list.html", context, status=status)
@@ -75,10 +78,12 @@ def timecard_approvals(request):
     data.setdefault("status", EntryStatus.SUBMITTED)
     form = EntryFilterForm(data, account=request.account)
     entries, status = _filtered(request, form)
-    entries = entries.order_by("date", "employee__last_name", "employee__first_name", "pk")
+    cursor = request.GET.get("cursor", "")
     context = {
         "form": form,
-        "page": Paginator(entries, 200).get_page(request.GET.get("page")),
+        "page": keyset_page(
+            entries, order=APPROVALS_ORDER, cursor=cursor, size=APPROVALS_PAGE_SIZE
+        ),
         "query": _query_without_page(request),
     }
     return render(request, "timecards/approvals.html", context, status=status)
@@ -120,9 +125,7 @@ def timecard_export_csv(request):
     filters = form.filters()
     if filters is None:
         return HttpResponseBadRequest(form.error_summary(), content_type="text/plain")
-    entries = entry_list(account=request.account, **filters).order_by(
-        "date", "employee__last_name", "employee__first_name", "pk"
-    )
+    entries = entry_list(account=request.account, **filters).order_by(*APPROVALS_ORDER)
     return csv_response(filename="time-entries.csv", header=CSV_HEADER, rows=_csv_rows(entries))
 
 

@@ -132,6 +132,9 @@ class TimeCardEntry(models.Model):
             models.Index(fields=["project", "date"]),
             models.Index(fields=["employee", "date"]),
             models.Index(fields=["status", "date"]),
+            # The entries list pages by date (apps/core/keyset.py); names within a day are
+            # sorted a day at a time, never over the whole table.
+            models.Index(fields=["date"]),
         ]
         constraints = [
             models.CheckConstraint(

@@ -144,3 +144,36 @@ def test_routing_rules_are_added_and_deleted_by_a_clerk(client_as, ap):
     client.post(f"/ap-invoices/routing-rules/{rule.pk}/delete/")
     assert not RoutingRule.objects.filter(pk=rule.pk).exists()
     assert client_as("project_manager").get("/ap-invoices/routing-rules/new/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_queue_pages_by_cursor_newest_first_without_gaps_or_repeats(
+    client_as, ap, tenant, outsider
+):
+    from datetime import UTC, datetime, timedelta
+
+    from tests.keyset_walking import pks, walks_both_ways
+
+    start = datetime(2025, 3, 1, tzinfo=UTC)
+    invoices = ApInvoice.objects.bulk_create(  # 13 at each moment: only the id orders those
+        ApInvoice(
+            office=ap.office,
+            vendor=ap.vendor,
+            project=ap.project,
+            invoice_number=f"N-{n}",
+            status="queued" if n % 2 else "in_review",
+            created_at=start + timedelta(minutes=n % 10),
+        )
+        for n in range(130)
+    )
+    client = client_as("ap_clerk")
+    pages = walks_both_ways(client, "/ap-invoices/")
+    newest_first = sorted(invoices, key=lambda i: (i.created_at, i.pk), reverse=True)
+    assert pks(pages) == [i.pk for i in newest_first]
+    assert [len(rows) for _, rows in pages] == [50, 50, 30]
+    queued = walks_both_ways(client, "/ap-invoices/?status=queued")
+    assert all("status=queued" in url for url, _ in queued)
+    assert pks(queued) == [i.pk for i in newest_first if i.status == "queued"]
+    outsiders = client.__class__()
+    outsiders.force_login(outsider.owner)
+    assert list(outsiders.get(pages[1][0]).context["page"]) == []

@@ -241,3 +241,32 @@ def test_the_schema_documents_the_time_endpoints(client):
         "/api/v1/production-quantities/{id}/",
     ):
         assert path in paths
+
+
+def test_the_list_pages_by_cursor_in_date_order_without_gaps_or_repeats(api, site, outsider):
+    from datetime import timedelta
+
+    people = [site.ana, site.ben, site.cal]
+    entries = TimeCardEntry.objects.bulk_create(  # 30 a day: only the id orders those
+        TimeCardEntry(
+            project=site.project, employee=people[n % 3], hours=1, date=MONDAY + timedelta(n % 4)
+        )
+        for n in range(120)
+    )
+    seen, url, previous = [], f"{URL}?project={site.project.pk}", None
+    while url:
+        page = api.get(url).json()
+        assert "count" not in page and (page["previous"] is None) == (not seen)
+        seen.append([row["id"] for row in page["results"]])
+        url, previous = page["next"], url
+        assert url is None or f"project={site.project.pk}" in url
+    expected = [e.pk for e in sorted(entries, key=lambda e: (e.date, e.pk))]
+    assert [len(ids) for ids in seen] == [50, 50, 20]
+    assert [pk for ids in seen for pk in ids] == expected
+    back = api.get(api.get(previous).json()["previous"]).json()  # from the last page
+    assert [row["id"] for row in back["results"]] == seen[1]
+    from apps.accounts.services import api_token_create
+
+    _, key = api_token_create(account=outsider.account, user=outsider.owner, name="theirs")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert api.get(previous).json()["results"] == []

@@ -363,3 +363,64 @@ def test_the_csv_export_refuses_a_bad_date_filter(owner_client, enter):
     response = owner_client.get("/timecards/export.csv", {"date_to": "yesterday"})
     assert response.status_code == 400
     assert response.content.decode() == "To: Enter a valid date."
+
+
+# Keyset pages ------------------------------------------------------------------------------------
+
+
+def many_entries(site, tenant, status: str) -> list[TimeCardEntry]:
+    """450 entries over 5 days; a second "Ana Alvarez" and two entries per person and day give
+    rows whose date and name are equal, which only the id orders."""
+    from apps.timecards.models import Employee
+
+    twin = Employee.objects.create(
+        office=tenant.office, first_name="Ana", last_name="Alvarez", employee_id="E9"
+    )
+    people = [site.ana, site.ben, site.cal, twin]
+    rows = [
+        TimeCardEntry(
+            project=site.project,
+            employee=people[n % 4],
+            date=MONDAY + timedelta(days=n % 5),
+            hours=1,
+            status=status,
+            cost_code=site.framing,
+            time_type=site.regular,
+        )
+        for n in range(450)
+    ]
+    return TimeCardEntry.objects.bulk_create(rows)
+
+
+def by_name(entry: TimeCardEntry) -> tuple:
+    return (entry.employee.last_name, entry.employee.first_name, entry.pk)
+
+
+def test_the_list_pages_by_cursor_in_its_order_without_gaps_or_repeats(
+    client_as, site, tenant, outsider
+):
+    from tests.keyset_walking import pks, walks_both_ways
+
+    entries = many_entries(site, tenant, EntryStatus.DRAFT)
+    client = client_as(Role.FIELD)
+    pages = walks_both_ways(client, "/timecards/")
+    newest_first = sorted(entries, key=lambda e: (-e.date.toordinal(), *by_name(e)))
+    assert pks(pages) == [e.pk for e in newest_first]
+    assert [len(rows) for _, rows in pages] == [50] * 9
+    filtered = walks_both_ways(client, f"/timecards/?employee={site.ben.pk}")
+    assert len(filtered) == 3 and all(f"employee={site.ben.pk}" in url for url, _ in filtered)
+    assert pks(filtered) == [e.pk for e in newest_first if e.employee_id == site.ben.pk]
+    outsiders = client.__class__()
+    outsiders.force_login(outsider.owner)
+    assert list(outsiders.get(pages[3][0]).context["page"]) == []
+
+
+def test_the_queue_pages_by_cursor_in_its_order_without_gaps_or_repeats(client_as, site, tenant):
+    from tests.keyset_walking import pks, walks_both_ways
+
+    entries = many_entries(site, tenant, EntryStatus.SUBMITTED)
+    pages = walks_both_ways(client_as(Role.PROJECT_MANAGER), "/timecards/approvals/")
+    oldest_first = sorted(entries, key=lambda e: (e.date, *by_name(e)))
+    assert pks(pages) == [e.pk for e in oldest_first]
+    assert [len(rows) for _, rows in pages] == [200, 200, 50]
+    assert "?cursor=" in pages[1][0]

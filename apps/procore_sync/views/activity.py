@@ -14,6 +14,7 @@ from apps.accounts.audit import audit_record
 from apps.accounts.policy import permission_required
 from apps.accounts.tenancy import get_for_account_or_404
 from apps.core.csv_export import csv_response
+from apps.core.keyset import keyset_page
 from apps.offices.models import Office
 
 from .. import selectors
@@ -76,9 +77,10 @@ def sync_run_detail(request, run_id: int):
     )
     outcome = request.GET.get("outcome", "")
     items = selectors.sync_item_list(run=run, outcome=outcome)
+    cursor = request.GET.get("cursor", "")
     context = {
         "run": run,
-        "items": Paginator(items, 100).get_page(request.GET.get("page")),
+        "items": keyset_page(items, order=("pk",), cursor=cursor, size=100),
         "outcome": outcome,
         "outcomes": Outcome.choices,
     }
