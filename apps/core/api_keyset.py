@@ -1,11 +1,12 @@
 """Keyset pages for the REST API (apps/core/keyset.py): `?cursor=` in, `next` and `previous`
 links out. No `count`: counting every row over a list's joins would cost more than the page."""
 
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from .keyset import KeysetPage, keyset_page
+from .keyset import CURSOR_MAX_LENGTH, InvalidCursor, KeysetPage, keyset_page
 
 
 class KeysetPagination(BasePagination):
@@ -17,9 +18,18 @@ class KeysetPagination(BasePagination):
     def paginate_queryset(self, queryset, request, view=None) -> list:
         self.request = request
         cursor = request.query_params.get(self.cursor_query_param, "")
-        self.page: KeysetPage = keyset_page(
-            queryset, order=view.keyset_order, cursor=cursor, size=self.page_size
-        )
+        try:
+            self.page: KeysetPage = keyset_page(
+                queryset, order=view.keyset_order, cursor=cursor, size=self.page_size, strict=True
+            )
+        except InvalidCursor:
+            raise ValidationError(
+                {
+                    self.cursor_query_param: [
+                        "Not a cursor of this list: use a next or previous link."
+                    ]
+                }
+            ) from None
         return self.page.object_list
 
     def _link(self, cursor: str) -> str | None:
@@ -50,6 +60,6 @@ class KeysetPagination(BasePagination):
                 "required": False,
                 "in": "query",
                 "description": "The page after (or before) another: a `next` or `previous` link's.",
-                "schema": {"type": "string"},
+                "schema": {"type": "string", "maxLength": CURSOR_MAX_LENGTH},
             }
         ]

@@ -20,6 +20,11 @@ from django.core.exceptions import ValidationError
 from django.db.models import Field, Model, Q, QuerySet
 
 AFTER, BEFORE = "a", "b"
+CURSOR_MAX_LENGTH = 500  # a few sort values, base64: longer is not one of ours
+
+
+class InvalidCursor(ValueError):
+    """A cursor this list did not make (edited, truncated, or for another sort order)."""
 
 
 @dataclass(frozen=True)
@@ -47,12 +52,20 @@ class _Key:
     descending: bool
 
 
-def keyset_page(queryset: QuerySet, *, order: Sequence[str], cursor: str, size: int) -> KeysetPage:
-    """The page of `queryset` that `cursor` points at (the first page for "" or a cursor that
-    does not fit `order`). `order` must end with a unique field such as "pk", so rows with equal
-    sort keys are neither repeated nor skipped, and its fields must not be null."""
+def keyset_page(
+    queryset: QuerySet, *, order: Sequence[str], cursor: str, size: int, strict: bool = False
+) -> KeysetPage:
+    """The page of `queryset` that `cursor` points at: the first page for "", and for a cursor
+    that does not fit `order` too, unless `strict` (the API), which raises InvalidCursor.
+    `order` must end with a unique field such as "pk", so rows with equal sort keys are neither
+    repeated nor skipped, and its fields must not be null."""
     keys = [_Key(name.lstrip("-"), name.startswith("-")) for name in order]
-    direction, values = _decode(cursor, queryset.model, keys)
+    try:
+        direction, values = _decode(cursor, queryset.model, keys)
+    except InvalidCursor:
+        if strict:
+            raise
+        direction, values = AFTER, None
     backwards = direction == BEFORE
     if values is not None:
         queryset = queryset.filter(_seek(keys, values, backwards))
@@ -97,9 +110,13 @@ def _encode(direction: str, keys: Sequence[_Key], row: Model) -> str:
 
 
 def _decode(cursor: str, model: type[Model], keys: Sequence[_Key]) -> tuple[str, list | None]:
-    """(direction, typed values), or (AFTER, None) for the first page: a cursor that was
-    edited, truncated or made for another sort order starts the list again."""
+    """(direction, typed values), or (AFTER, None) for the first page; InvalidCursor for a
+    cursor that was edited, truncated or made for another sort order."""
+    if not cursor:
+        return AFTER, None
     try:
+        if len(cursor) > CURSOR_MAX_LENGTH:
+            raise ValueError("longer than any cursor of ours")
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         direction, values = json.loads(raw)
         if direction not in (AFTER, BEFORE) or len(values) != len(keys):
@@ -107,8 +124,8 @@ def _decode(cursor: str, model: type[Model], keys: Sequence[_Key]) -> tuple[str,
         return direction, [
             _field(model, k.path).to_python(v) for k, v in zip(keys, values, strict=True)
         ]
-    except (ValueError, TypeError, binascii.Error, ValidationError):
-        return AFTER, None
+    except (ValueError, TypeError, binascii.Error, ValidationError) as exc:
+        raise InvalidCursor(str(exc)) from None
 
 
 def _value_of(row: Model, path: str) -> Any:

@@ -270,3 +270,12 @@ def test_the_list_pages_by_cursor_in_date_order_without_gaps_or_repeats(api, sit
     _, key = api_token_create(account=outsider.account, user=outsider.owner, name="theirs")
     api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert api.get(previous).json()["results"] == []
+
+
+def test_a_cursor_the_list_did_not_make_is_a_400_naming_it(api, site):
+    TimeCardEntry.objects.create(project=site.project, employee=site.ana, hours=1, date=MONDAY)
+    for cursor in ("not-a-cursor", "WyJhIixbXV0", "x" * 501):  # garbage, ["a",[]], too long
+        response = api.get(URL, {"cursor": cursor})
+        assert response.status_code == 400
+        assert "cursor" in response.json()
+    assert api.get(URL, {"cursor": ""}).status_code == 200
