@@ -292,7 +292,9 @@ def instrument(counter: meters.QueryCounter) -> None:
     from apps.procore_sync import runs
     from apps.procore_sync.time_export import timesheets
 
-    timesheets.plan = counter.wrap(timesheets.plan, "cards and links (plan)")
+    timesheets.outline = counter.wrap(timesheets.outline, "card ids and days (outline)")
+    timesheets.cards_of = counter.wrap(timesheets.cards_of, "cards, a chunk at a time")
+    timesheets.plan = counter.wrap(timesheets.plan, "links of each chunk (plan)")
     timesheets.refs_save = counter.wrap(timesheets.refs_save, "links (ExternalRef upserts)")
     runs.RunRecorder.add = counter.wrap(runs.RunRecorder.add, "run items and row (RunRecorder)")
 
