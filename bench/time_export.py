@@ -18,10 +18,18 @@ Procore requests (by method and path) and the minimum (the people list, the cost
 timesheets of each project, and ceil(cards / 25) bulk creates per project, or one write per
 changed card), cards/s, SQL statements, peak RSS. Figures are printed as measured.
 
+`--cards 10000,50000` runs only phase 1, once per size, each on a stack of its own (employees =
+cards / days), and reports the export's memory per size: `rss_growth_mb`, the child's peak RSS
+(sampled every 5 ms) minus its RSS just before the run, and `peak_mb`, the tracemalloc peak of
+Python allocations during the run (`--no-tracemalloc` leaves tracemalloc off and `peak_mb` null).
+The last line is one JSON object, in both modes.
+
     .venv/bin/python bench/time_export.py [--employees 200] [--days 50] [--projects 4]
+    .venv/bin/python bench/time_export.py --cards 10000,50000 [--days 50] [--projects 4]
 """
 
 import argparse
+import contextlib
 import json
 import math
 import time
@@ -45,32 +53,65 @@ def main() -> None:
     parser.add_argument("--employees", type=int, default=200)
     parser.add_argument("--days", type=int, default=50)
     parser.add_argument("--projects", type=int, default=4)
+    parser.add_argument("--cards", help="sizes, e.g. 10000,50000: phase 1 only, once per size")
+    parser.add_argument("--no-tracemalloc", dest="trace", action="store_false")
     parser.add_argument("--phase", help=argparse.SUPPRESS)  # child mode
     parser.add_argument("--state", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
         return child(args.phase, Path(args.state))
-    seed = ["--employees", str(args.employees), "--projects", str(args.projects)]
-    seed += ["--vendors", "2", "--sub-jobs", "1"]
+    if args.cards:
+        return sizes_main(args, [int(n) for n in args.cards.split(",")])
     started = time.monotonic()
-    with stack.bench_stack(*seed) as bench:
+    with stack.bench_stack(*seed_args(args.employees, args.projects)) as bench:
         stack.django_setup()
         with meters.Stopwatch() as setup:
-            state = prepare(args)
-        state["setup_seconds"] = setup.seconds
+            state = prepare(args, args.employees)
+        state["setup_seconds"], state["trace"] = setup.seconds, args.trace
         results, checks = {}, {}
         for phase in PHASES:
             if phase == "edit":
                 state["edits"] = edit_cards(state)
-            stack.analyze()
-            state_file = bench.run_dir / "state.json"
-            state_file.write_text(json.dumps(state, default=str))
-            results[phase] = stack.run_phase(bench, __file__, phase, state_file, PHASE_TIMEOUT)
+            results[phase] = run_child(bench, state, phase)
             checks[phase] = check_sandbox(state)
         report(bench, args, state, results, checks, time.monotonic() - started)
+    print(json.dumps({phase: summary(state, phase, results[phase]) for phase in PHASES}))
 
 
-def prepare(args) -> dict:
+def sizes_main(args, sizes: list[int]) -> None:
+    """Phase 1 once per size, each on a fresh stack, and how the export's memory grows."""
+    started, summaries = time.monotonic(), {}
+    for cards in sizes:
+        employees = math.ceil(cards / args.days)
+        with stack.bench_stack(*seed_args(employees, args.projects)) as bench:
+            stack.django_setup()
+            from django.contrib.contenttypes.models import ContentType
+
+            ContentType.objects.clear_cache()  # a new database: its ids may differ
+            state = prepare(args, employees)
+            state["trace"] = args.trace
+            result = run_child(bench, state, "export")
+            check = check_sandbox(state)
+        summaries[str(state["cards"])] = summary(state, "export", result)
+        size_report(state, result, check)
+    print(f"\ntotal wall time {time.monotonic() - started:.0f}s")
+    print(json.dumps({"sizes": summaries, **growth(summaries)}))
+
+
+def seed_args(employees: int, projects: int) -> list[str]:
+    seed = ["--employees", str(employees), "--projects", str(projects)]
+    return [*seed, "--vendors", "2", "--sub-jobs", "1"]
+
+
+def run_child(bench, state: dict, phase: str) -> dict:
+    stack.analyze()
+    state_file = bench.run_dir / "state.json"
+    state_file.write_text(json.dumps(state, default=str))
+    timeout = PHASE_TIMEOUT + state["cards"] // 20  # a busy machine: ~0.8 s per bulk create
+    return stack.run_phase(bench, __file__, phase, state_file, timeout)
+
+
+def prepare(args, employee_count: int) -> dict:
     """Trestle's side, linked to the seeded company, and the approved cards."""
     from benchkit.office import connected_office, demo_company, link, owner_create
 
@@ -99,7 +140,7 @@ def prepare(args) -> dict:
         )
         projects.append(project)
     users = list(records.filter(resource="users", data__is_employee=True).order_by("id"))
-    users = users[: args.employees]
+    users = users[:employee_count]
     employees = Employee.objects.bulk_create(
         Employee(
             office=office,
@@ -251,7 +292,9 @@ def instrument(counter: meters.QueryCounter) -> None:
     from apps.procore_sync import runs
     from apps.procore_sync.time_export import timesheets
 
-    timesheets.plan = counter.wrap(timesheets.plan, "cards and links (plan)")
+    timesheets.outline = counter.wrap(timesheets.outline, "card ids and days (outline)")
+    timesheets.cards_of = counter.wrap(timesheets.cards_of, "cards, a chunk at a time")
+    timesheets.plan = counter.wrap(timesheets.plan, "links of each chunk (plan)")
     timesheets.refs_save = counter.wrap(timesheets.refs_save, "links (ExternalRef upserts)")
     runs.RunRecorder.add = counter.wrap(runs.RunRecorder.add, "run items and row (RunRecorder)")
 
@@ -272,8 +315,10 @@ def run_export(phase: str, state: dict) -> dict:
     user = User.objects.get(pk=state["user"])
     start = date.fromisoformat(FIRST_DAY)
     end = start + timedelta(days=state["days"] - 1)
+    traced = meters.traced_peak() if state.get("trace") else contextlib.nullcontext(None)
     with (
         meters.RssPeak() as rss,
+        traced as heap_peak,
         connection.execute_wrapper(counter),
         meters.Stopwatch() as watch,
         meters.labelled(phase),
@@ -293,6 +338,7 @@ def run_export(phase: str, state: dict) -> dict:
         "query_seconds": dict(counter.seconds),
         "rss_growth_mb": rss.growth_mb,
         "rss_peak_mb": rss.peak / 2**20,
+        "heap_peak_mb": heap_peak() if heap_peak else None,
     }
 
 
@@ -370,6 +416,54 @@ def report(bench, args, state: dict, results: dict, checks: dict, elapsed: float
             "person-days differ"
         )
     print(f"\ntotal wall time {elapsed:.0f}s")
+
+
+def summary(state: dict, phase: str, result: dict) -> dict:
+    """One phase's figures for the last line."""
+    heap = result.get("heap_peak_mb")
+    return {
+        "peak_mb": round(heap, 1) if heap is not None else None,
+        "rss_growth_mb": round(result["rss_growth_mb"], 1),
+        "requests": sum(result["requests"].values()),
+        "min_requests": minimum(state, phase),
+        "seconds": round(result["seconds"], 1),
+    }
+
+
+def growth(summaries: dict) -> dict:
+    """MB more per 10,000 cards between the smallest and the largest size (null with one)."""
+    if len(summaries) < 2:
+        return {"growth_mb_per_10000": None, "rss_growth_mb_per_10000": None}
+    low, high = min(summaries, key=int), max(summaries, key=int)
+    scale = (int(high) - int(low)) / 10_000
+    peaks = summaries[low]["peak_mb"], summaries[high]["peak_mb"]
+    rss = summaries[low]["rss_growth_mb"], summaries[high]["rss_growth_mb"]
+    return {
+        "growth_mb_per_10000": None if None in peaks else round((peaks[1] - peaks[0]) / scale, 2),
+        "rss_growth_mb_per_10000": round((rss[1] - rss[0]) / scale, 2),
+    }
+
+
+def size_report(state: dict, result: dict, check: dict) -> None:
+    """One size of `--cards`: the export's requests, time and memory, and the sandbox check."""
+    total, least = sum(result["requests"].values()), minimum(state, "export")
+    run, heap = result["run"], result["heap_peak_mb"]
+    traced = f", tracemalloc peak {heap:.1f} MB" if heap is not None else ""
+    print(
+        f"\n== export of {state['cards']:,} new cards ({state['employees']} employees x "
+        f"{state['days']} days, {len(state['projects'])} projects)"
+    )
+    print(f"  run: {run['status']} {json.dumps(run['counts'], sort_keys=True)}")
+    print(
+        f"  {result['seconds']:.1f}s; Procore requests {total:,} (minimum {least:,}); peak RSS "
+        f"{result['rss_peak_mb']:.0f} MB (+{result['rss_growth_mb']:.1f} MB over the start)"
+        f"{traced}"
+    )
+    print(
+        f"  sandbox check: {check['live']:,} live entries for {check['approved']:,} approved "
+        f"cards, {check['duplicates']} duplicate origin_ids, {check['person_days_wrong']} of "
+        f"{check['person_days']:,} person-days differ"
+    )
 
 
 if __name__ == "__main__":

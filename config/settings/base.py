@@ -262,6 +262,9 @@ AP_IMPORT_DOWNLOADS = env.int("AP_IMPORT_DOWNLOADS", default=4)
 # How long a run's lease outlives its worker's last heartbeat: a killed worker's run is ended
 # and its undone work queued again about this long (plus one 30 s sweep) after the kill.
 PROCORE_SYNC_LEASE_SECONDS = env.int("PROCORE_SYNC_LEASE_SECONDS", default=60)
+# Time cards a time export reads and sends at a time: its memory depends on this, not on how
+# many cards the export covers.
+PROCORE_TIME_EXPORT_CHUNK_SIZE = env.int("PROCORE_TIME_EXPORT_CHUNK_SIZE", default=1000)
 # Our app's id in Procore: webhook events caused by our own writes carry it and are dropped
 # (empty: PROCORE_CLIENT_ID is compared instead, see procore_sync.webhooks).
 PROCORE_APP_ID = env("PROCORE_APP_ID", default="")

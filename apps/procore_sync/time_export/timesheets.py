@@ -11,6 +11,9 @@ rejected or deleted card's entry is deleted. Procore keeps a deleted record's or
 the company, so a card sent again after a removal goes as "trestle-time-<id>-2", "-3", ...
 A day the daily log's timecards still hold (before a switch of destination) is withdrawn from
 there first, and not sent while it cannot be (switch.py).
+The run plans its cards by id, then reads, checks and sends them a chunk at a time
+(PROCORE_TIME_EXPORT_CHUNK_SIZE), recording each batch's items as it goes: memory stays flat in
+the number of cards, and a chunk's failure ends only its own cards as failed items.
 """
 
 from collections import Counter, defaultdict
@@ -18,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
 
+from django.conf import settings
 from django.db.models import F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date
@@ -52,6 +56,8 @@ ORIGIN = "trestle-time-"
 ENTITY = "time_card"  # the items of this flow, one per time card
 RETRY_FIX = "Retry failed (or the next export) looks it up first, so it is never sent twice."
 CREATE, UPDATE, REMOVE, SKIP = "create", "update", "remove", "skip"
+CARD_RELATED = ("project", "employee", "sub_job", "cost_code", "time_type", "crew")
+SEND_ORDER = ("project_id", "date", "pk")  # a project's cards together: full bulk creates
 
 
 @dataclass
@@ -71,6 +77,8 @@ class Work:
 
 
 def time_export_flow(run: SyncRun, recorder: RunRecorder) -> None:
+    """Plans every card by id, then reads and sends them a chunk at a time, so memory stays
+    flat however many cards the run covers (only their ids and project days are held)."""
     options = TimeOptions.of(sync_settings_for(run.office))
     if options.mode != TIMESHEETS:
         raise RunError(
@@ -78,30 +86,19 @@ def time_export_flow(run: SyncRun, recorder: RunRecorder) -> None:
             "instead (or change the time mode in Settings > Procore)."
         )
     connection = live_connection(run.office)
-    entries = list(entries_for(run.office, run.params, options))
+    ids, days = outline(entries_for(run.office, run.params, options))
     withdraw = frozenset(run.params.get("withdraw_ids") or ())
-    works = plan(run.office, entries, options, withdraw=withdraw)
-    recorder.plan(ENTITY, [w.entry.pk for w in works])
-    run.progress_total = len(works)
+    recorder.plan(ENTITY, ids)
+    run.progress_total = len(ids)
     run.save(update_fields=["progress_total"])
     targets, client = Targets(run.office, connection), ProcoreClient(connection)
     exporter = Exporter(recorder, targets, client, options)
     withdrawal = Withdrawal(recorder, targets, client, run.office, DAILY_LOGS)
-    blocked = withdrawal.clear({(w.entry.project_id, w.entry.date) for w in works})
-    works = [w for w in works if not exporter.held_back(w, blocked)]
-    skipped = [w for w in works if w.action == SKIP]
-    if skipped:
-        items = [_item(w.entry, Outcome.SKIPPED, w.reason, ref=w.ref) for w in skipped]
-        recorder.add(Counter(skipped=len(skipped)), items, done=len(skipped))
-    todo = [w for w in works if w.action != SKIP]
-    if not todo:
-        return
-    targets.load(w.entry for w in todo)
-    by_project: dict[int, list[Work]] = defaultdict(list)
-    for work in todo:
-        by_project[work.entry.project_id].append(work)
-    for works_of_project in by_project.values():
-        exporter.project(works_of_project)
+    blocked = withdrawal.clear(days)
+    chunks = iter(ids)
+    while chunk := list(islice(chunks, settings.PROCORE_TIME_EXPORT_CHUNK_SIZE)):
+        exporter.chunk(plan(run.office, cards_of(chunk), options, withdraw=withdraw), blocked)
+    exporter.flush()
 
 
 # --- which time cards, and what each needs ---------------------------------------------------
@@ -109,15 +106,30 @@ def time_export_flow(run: SyncRun, recorder: RunRecorder) -> None:
 
 def entries_for(office: Office, params: dict, options: TimeOptions) -> QuerySet[TimeCardEntry]:
     """By id (a signal, Retry failed), by date range (Export now), else every pending one."""
-    entries = TimeCardEntry.objects.filter(project__office=office).select_related(
-        "project", "employee", "sub_job", "cost_code", "time_type", "crew"
-    )
+    entries = TimeCardEntry.objects.filter(project__office=office)
     if params.get("entry_ids") is not None:
-        return entries.filter(pk__in=params["entry_ids"]).order_by("project_id", "date", "pk")
+        return entries.filter(pk__in=params["entry_ids"]).order_by(*SEND_ORDER)
     if params.get("start"):
         start, end = parse_date(params["start"]), parse_date(params.get("end") or params["start"])
-        return entries.filter(date__range=(start, end)).order_by("project_id", "date", "pk")
-    return pending(entries, office, options).order_by("project_id", "date", "pk")
+        return entries.filter(date__range=(start, end)).order_by(*SEND_ORDER)
+    return pending(entries, office, options).order_by(*SEND_ORDER)
+
+
+def outline(entries: QuerySet[TimeCardEntry]) -> tuple[list[int], set[tuple[int, date]]]:
+    """The cards' ids in send order (the run's plan) and their (project, day) pairs, streamed:
+    no card is held, so the plan of a large export costs a few bytes per card."""
+    ids, days = [], set()
+    rows = entries.values_list("pk", "project_id", "date")
+    for pk, project_pk, day in rows.iterator(chunk_size=settings.PROCORE_TIME_EXPORT_CHUNK_SIZE):
+        ids.append(pk)
+        days.add((project_pk, day))
+    return ids, days
+
+
+def cards_of(ids: list[int]) -> list[TimeCardEntry]:
+    """One chunk of planned cards, with what their Procore fields need, in send order."""
+    cards = TimeCardEntry.objects.filter(pk__in=ids).select_related(*CARD_RELATED)
+    return list(cards.order_by(*SEND_ORDER))
 
 
 def pending(entries: QuerySet, office: Office, options: TimeOptions) -> QuerySet:
@@ -207,6 +219,24 @@ class Exporter:
     client: ProcoreClient
     options: TimeOptions
     renumbered: set[int] = field(default_factory=set)  # cards given a new origin_id this run
+    creates: list[Work] = field(default_factory=list)  # one project's, fewer than BULK_SIZE
+
+    def chunk(self, works: list[Work], blocked: dict[tuple, Problem]) -> None:
+        """One chunk of planned cards (in send order): skipped ones recorded, the rest sent."""
+        works = [w for w in works if not self.held_back(w, blocked)]
+        skipped = [w for w in works if w.action == SKIP]
+        if skipped:
+            items = [_item(w.entry, Outcome.SKIPPED, w.reason, ref=w.ref) for w in skipped]
+            self.recorder.add(Counter(skipped=len(skipped)), items, done=len(skipped))
+        todo = [w for w in works if w.action != SKIP]
+        if not todo:
+            return
+        self.targets.load(w.entry for w in todo)
+        by_project: dict[int, list[Work]] = defaultdict(list)
+        for work in todo:
+            by_project[work.entry.project_id].append(work)
+        for works_of_project in by_project.values():
+            self.project(works_of_project)
 
     def project(self, works: list[Work]) -> None:
         ready = [w for w in works if not self._refused(w)]
@@ -217,8 +247,22 @@ class Exporter:
         for work in [w for w in ready if w.action == UPDATE]:
             if self._update(work):
                 creates.append(work)  # gone from Procore: send it again
-        batches = iter(creates)
-        while batch := list(islice(batches, BULK_SIZE)):
+        for work in creates:
+            self._queue_create(work)
+
+    def _queue_create(self, work: Work) -> None:
+        """Creates wait for a full bulk create, across chunks, so a project split over chunks
+        takes no more calls than ceil(its creates / BULK_SIZE)."""
+        if self.creates and self.creates[0].entry.project_id != work.entry.project_id:
+            self.flush()
+        self.creates.append(work)
+        if len(self.creates) == BULK_SIZE:
+            self.flush()
+
+    def flush(self) -> None:
+        """Sends the creates still waiting (the end of a project, or of the run)."""
+        batch, self.creates = self.creates, []
+        if batch:
             self._create(batch)
 
     def held_back(self, work: Work, blocked: dict[tuple, Problem]) -> bool:
