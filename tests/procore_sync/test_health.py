@@ -76,7 +76,8 @@ def test_a_failed_run_offers_retry_in_the_list(owner_client, connection, tenant)
 
 def test_the_page_polls_its_runs_and_cards(owner_client, connection):
     html = page(owner_client)
-    assert 'hx-trigger="every 5s" data-pause-when-hidden' in html and 'hx-select="#sync-runs"' in html
+    assert 'hx-trigger="every 5s" data-pause-when-hidden' in html
+    assert 'hx-select="#sync-runs"' in html
     assert f'hx-select-oob="#health-{connection.pk}"' in html
 
 
