@@ -229,13 +229,9 @@ def export_preview(*, office: Office, start: date, end: date) -> Preview:
     targets = Targets(office, connection, fresh=False)
     try:
         targets.load(wanted + gone)
-        for entry in wanted + gone:
-            if entry in gone:
-                problems = removal_problems(targets, entry)
-            else:
-                problems = entry_problems(targets, entry, time_type=mode == TIMESHEETS)
-            if problems:
-                preview.refused.append((entry, *problems_text(problems)))
+        checks = [(e, entry_problems(targets, e, time_type=mode == TIMESHEETS)) for e in wanted]
+        checks += [(e, removal_problems(targets, e)) for e in gone]
+        preview.refused += [(e, *problems_text(p)) for e, p in checks if p]
     except ProcoreError as exc:
         preview.problem = Problem(exc.message, "Check the connection's health, then try again.")
     return preview
