@@ -2,15 +2,10 @@
 the same office is still running on the bulk queue (issue 18, point 6)."""
 
 import os
-import signal
 import socket
 import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -23,11 +18,12 @@ from apps.procore_sync.runs import run_queue
 from apps.procore_sync.tasks import enqueue_run
 from apps.timecards.models import Employee
 from config.celery import app
+from tests import celery_workers
+from tests.celery_workers import kill, wait_for
 
 from .conftest import line, make_cor
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
-ROOT = Path(__file__).resolve().parents[2]
 EMPLOYEES = 4_000  # two pages of Procore's 2,000
 PAGE_SECONDS = 4  # each page of company users answers this late: the import lasts > 8 s
 
@@ -37,35 +33,7 @@ def worker_name(queue: str) -> str:
 
 
 def start_worker(live_server, queue: str) -> subprocess.Popen:
-    database = settings.DATABASES["default"]
-    url = f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
-    environ = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": url,  # the test database itself, as the live server sees it
-        "PROCORE_API_URL": f"{live_server.url}/procore-sandbox",
-        "PROCORE_LOGIN_URL": f"{live_server.url}/procore-sandbox",
-        "SITE_URL": live_server.url,
-    }
-    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue]
-    command += ["-n", worker_name(queue), "--concurrency", "1", "--loglevel", "WARNING"]
-    return subprocess.Popen(
-        command, cwd=ROOT, env=environ, start_new_session=True, stdout=subprocess.DEVNULL
-    )
-
-
-def stop(worker: subprocess.Popen) -> None:
-    os.killpg(worker.pid, signal.SIGKILL)
-    worker.wait(timeout=10)
-
-
-def wait_for(condition, seconds: float, what: str):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if result := condition():
-            return result
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+    return celery_workers.start_worker(live_server, "-Q", queue, "-n", worker_name(queue))
 
 
 def seed_employees(company, count: int) -> None:
@@ -124,7 +92,7 @@ def test_a_push_finishes_while_a_large_import_runs_on_the_other_queue(
         wait_for(lambda: SyncRun.objects.get(pk=imported.pk).is_finished, 90, "the import")
     finally:
         for worker in workers:
-            stop(worker)
+            kill(worker)
         faults.reset_faults()
     assert status(pushed) == RunStatus.SUCCEEDED
     assert import_at_push_end == RunStatus.RUNNING

@@ -2,16 +2,11 @@
 dead run and queues what it left undone, a restarted worker finishes it into the same Change
 Event, and no COR or line lands twice."""
 
-import os
-import signal
 import subprocess
-import sys
 import time
 from collections import Counter
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from apps.procore_sandbox import faults
@@ -22,45 +17,23 @@ from apps.procore_sync.engine_models import RunStatus, SyncRun, Trigger
 from apps.procore_sync.push_models import CorPush
 from apps.procore_sync.tasks import enqueue_run
 from config.celery import app
+from tests import celery_workers
+from tests.celery_workers import kill, wait_for
 
 from .conftest import line, make_cor
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
-ROOT = Path(__file__).resolve().parents[2]
 LEASE_SECONDS = 3
 
 
 def start_worker(live_server) -> subprocess.Popen:
-    database = settings.DATABASES["default"]
-    url = f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
-    environ = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": url,  # the test database itself, as the live server sees it
-        "PROCORE_API_URL": f"{live_server.url}/procore-sandbox",
-        "PROCORE_LOGIN_URL": f"{live_server.url}/procore-sandbox",
-        "SITE_URL": live_server.url,
-        "PROCORE_SYNC_LEASE_SECONDS": str(LEASE_SECONDS),
-    }
-    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "prefork"]
-    command += ["--concurrency", "1", "--loglevel", "WARNING", "--without-heartbeat"]
-    return subprocess.Popen(
-        command, cwd=ROOT, env=environ, start_new_session=True, stdout=subprocess.DEVNULL
+    return celery_workers.start_worker(
+        live_server,
+        "--pool",
+        "prefork",
+        "--without-heartbeat",
+        env={"PROCORE_SYNC_LEASE_SECONDS": str(LEASE_SECONDS)},
     )
-
-
-def kill(worker: subprocess.Popen) -> None:
-    os.killpg(worker.pid, signal.SIGKILL)
-    worker.wait(timeout=10)
-
-
-def wait_for(condition, seconds: float, what: str):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if result := condition():
-            return result
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_a_killed_worker_s_push_is_finished_by_recovery_without_duplicates(
