@@ -21,7 +21,11 @@ LABELS: dict[str, str] = {
     "not_linked": "Not linked",
     "exported_created": "Created in Procore",
     "exported_updated": "Updated in Procore",
-    # Fields (wizard columns, overwritten values)
+    # Subjects of audit actions ("cor.status_changed")
+    "cor": "COR",
+    "ap_invoice": "AP invoice",
+    "api_token": "API token",
+    # Fields (wizard columns, overwritten values, audit details)
     "employee_id": "Employee ID",
     "procore_id": "Procore ID",
     "origin_id": "Origin ID",
@@ -41,6 +45,12 @@ def humanize(key: str) -> str:
 
 
 def label(key: object) -> str:
-    """The human name of a key; never the raw key."""
+    """The human name of a key; never the raw key. A dotted key ("cor.status_changed", an audit
+    action) reads as its subject and what happened to it: "COR: status changed"."""
     key = str(key)
-    return LABELS.get(key) or humanize(key)
+    if key in LABELS:
+        return LABELS[key]
+    subject, dot, rest = key.partition(".")
+    if dot and subject and rest:
+        return f"{label(subject)}: {humanize(rest).lower()}"
+    return humanize(key)

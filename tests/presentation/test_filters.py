@@ -83,6 +83,8 @@ def test_a_moment_filter_takes_the_zone_from_the_page():
         ("first_name", "First name"),
         ("some_new_count", "Some new count"),
         ("created", "Created"),
+        ("cor.status_changed", "COR: status changed"),
+        ("office.created", "Office: created"),
     ],
 )
 def test_every_key_has_a_human_name(key, shown):
