@@ -118,7 +118,7 @@ def test_the_switch_is_refused_while_a_day_is_closed_by_an_approved_timesheet(si
     with pytest.raises(ValidationError) as refused:
         _switch(site, "daily_logs", queued)
     message = " ".join(refused.value.messages)
-    assert "D-1 2026-11-16" in message and "timesheet is approved" in message
+    assert "D-1 Nov 16, 2026" in message and "timesheet is approved" in message
     assert "set the day's timesheet back to pending" in message and "Nothing was saved" in message
     settings = SyncSettings.objects.get(pk=site.procore.settings.pk)
     assert settings.options["time_export"] == "timesheets" and queued == []
