@@ -7,7 +7,7 @@ key is never shown raw; list it here when the humanized form reads badly.
 LABELS: dict[str, str] = {
     # Sync flows (SyncRun.flow)
     "entities": "Entities",
-    "webhook": "Changes Procore announced",
+    "webhook": "Changes Procore announced (webhooks)",
     "cor_push": "Change orders pushed",
     "change_event_statuses": "Change Event statuses",
     "time_export": "Time cards to timesheets",
