@@ -21,6 +21,10 @@ LABELS: dict[str, str] = {
     "not_linked": "Not linked",
     "exported_created": "Created in Procore",
     "exported_updated": "Updated in Procore",
+    # Procore record types (ExternalRef.procore_type)
+    "company_user": "Procore user",
+    "standard_cost_code": "Standard cost code",
+    "timecard_time_type": "Time type",
     # Subjects of audit actions ("cor.status_changed")
     "cor": "COR",
     "ap_invoice": "AP invoice",

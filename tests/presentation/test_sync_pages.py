@@ -3,9 +3,11 @@
 import re
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
-from apps.procore_sync.engine_models import Outcome, SyncItem, SyncRun
+from apps.procore_sync.engine_models import ExternalRef, Outcome, SyncItem, SyncRun
+from apps.projects.models import CostCode
 
 SNAKE = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
 COUNTS = {"exported_created": 3, "skipped_inactive": 2, "conflicts_kept_trestle": 1, "new_kind": 4}
@@ -47,3 +49,16 @@ def test_a_run_page_shows_no_snake_case_key(owner_client, run):
 def test_a_run_of_another_account_is_not_found(client, outsider, run):
     client.force_login(outsider.owner)
     assert client.get(reverse("sync_run_detail", args=[run.pk])).status_code == 404
+
+
+def test_the_links_page_names_record_types_in_words(owner_client, tenant):
+    code = CostCode.objects.create(
+        office=tenant.office, code="01-100", name="General", division_code="01"
+    )
+    ExternalRef.objects.create(
+        office=tenant.office, content_type=ContentType.objects.get_for_model(CostCode),
+        object_id=code.pk, procore_type="standard_cost_code", procore_id=77,
+    )  # fmt: skip
+    text = visible_text(owner_client.get(reverse("procore_links")).content.decode())
+    assert SNAKE.findall(text) == []
+    assert "Standard cost code #77" in text
