@@ -9,6 +9,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.core.present import full_stop
+
 from .audit import audit_record
 from .models import Account, ApiToken, Invitation, Membership, Role, User
 
@@ -27,7 +29,7 @@ def invitation_create(*, account: Account, email: str, role: str, invited_by: Us
     if role not in Role.values:
         raise ValidationError({"role": "Choose a role."})
     if Membership.objects.filter(account=account, user__email=email).exists():
-        raise ValidationError({"email": f"{email} is already a member of {account}."})
+        raise ValidationError({"email": f"{email} is already a member of {full_stop(account)}"})
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
         invitation = Invitation.objects.create(

@@ -6,6 +6,8 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from apps.core.present import full_stop
+
 from . import services
 from .forms import AcceptInvitationForm, ApiTokenForm, AuditFilterForm, InvitationForm
 from .middleware import SESSION_KEY
@@ -22,7 +24,7 @@ def account_switch(request, account_id: int):
         Membership.objects.select_related("account"), user=request.user, account_id=account_id
     )
     request.session[SESSION_KEY] = membership.account_id
-    messages.success(request, f"Switched to {membership.account}.")
+    messages.success(request, f"Switched to {full_stop(membership.account)}")
     return redirect("dashboard")
 
 
@@ -106,7 +108,7 @@ def invitation_accept(request, token: str):
         if not request.user.is_authenticated:
             login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
         request.session[SESSION_KEY] = membership.account_id
-        messages.success(request, f"Welcome to {membership.account}.")
+        messages.success(request, f"Welcome to {full_stop(membership.account)}")
         return redirect("dashboard")
     context = {"invitation": invitation, "form": form, "has_login": has_login}
     return render(request, "accounts/invitation_accept.html", context)

@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 
 from apps.accounts.tenancy import TenantQuerySet
+from apps.core.present import day, money
 from apps.offices.records import OfficeRecord
 
 ZERO = Decimal("0.00")
@@ -252,4 +253,4 @@ class ApPayment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.amount} on {self.date}"
+        return f"{money(self.amount)} on {day(self.date)}"

@@ -1,5 +1,7 @@
 """Whether an invoice is ready for review: vendor, commitment, billing period, totals."""
 
+from apps.core.present import money
+
 from .models import ApInvoice
 from .totals import invoice_totals
 
@@ -31,8 +33,8 @@ def _totals_reasons(invoice: ApInvoice) -> list[str]:
     stored = (invoice.subtotal, invoice.retainage, invoice.total)
     if stored != tuple(totals):
         return [
-            f"Totals do not add up: the lines give subtotal {totals.subtotal}, retainage "
-            f"{totals.retainage}, total {totals.total}; the invoice says {stored[0]}, "
-            f"{stored[1]}, {stored[2]}."
+            f"Totals do not add up: the lines give subtotal {money(totals.subtotal)}, retainage "
+            f"{money(totals.retainage)}, total {money(totals.total)}; the invoice says "
+            f"{', '.join(money(amount) for amount in stored)}."
         ]
     return []

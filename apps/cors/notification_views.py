@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from apps.accounts.policy import permission_required
 from apps.accounts.tenancy import get_for_account_or_404
+from apps.core.present import full_stop
 
 from . import notifications
 from .attachment_views import attachment_response
@@ -69,7 +70,8 @@ def notification_create(request):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, f"{notification} sent to {notification.contractor}.")
+            sent_to = full_stop(notification.contractor)
+            messages.success(request, f"{notification} sent to {sent_to}")
             return redirect("change_notification_detail", notification_id=notification.pk)
     context = {"form": form, "has_partners": form.fields["contractor"].queryset.exists()}
     status = 400 if request.method == "POST" else 200

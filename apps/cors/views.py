@@ -124,7 +124,7 @@ def cor_edit(request, cor_id: int | None = None):
 @permission_required("cors.view")
 def cor_detail(request, cor_id: int):
     cor = get_for_account_or_404(
-        ChangeOrderRequest.objects.select_related("project", "created_by"),
+        ChangeOrderRequest.objects.select_related("project__office", "created_by"),
         request.account,
         pk=cor_id,
     )

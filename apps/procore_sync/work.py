@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from apps.ap_invoices.models import ApPayment
+from apps.core.labels import label as human_label
+from apps.core.present import money
 from apps.cors.models import ChangeOrderRequest
 from apps.timecards.models import TimeCardEntry
 
@@ -132,7 +134,9 @@ def _entry_labels(ids: list[int]) -> dict[int, str]:
 
 def _payment_labels(ids: list[int]) -> dict[int, str]:
     payments = ApPayment.objects.filter(pk__in=ids).select_related("invoice")
-    return {p.pk: f"Payment {p.amount:,.2f}, invoice {p.invoice.invoice_number}" for p in payments}
+    return {
+        p.pk: f"Payment {money(p.amount)}, invoice {p.invoice.invoice_number}" for p in payments
+    }
 
 
 def _change_labels(ids: list[int]) -> dict[int, str]:
@@ -141,7 +145,7 @@ def _change_labels(ids: list[int]) -> dict[int, str]:
 
 
 def _kind_labels(kinds: Iterable[str]) -> dict[str, str]:
-    return {k: k.replace("_", " ").capitalize() for k in kinds}
+    return {k: human_label(k) for k in kinds}
 
 
 LABELS: dict[str, Callable[[list[int]], dict[int, str]]] = {

@@ -3,6 +3,7 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 
+from apps.core.labels import label
 from apps.core.limits import validate_entered_date
 from apps.projects.models import CostCode, Project, SubJob
 
@@ -72,7 +73,7 @@ class EntryFilterForm(forms.Form):
     def error_summary(self) -> str:
         """One line naming each malformed filter, e.g. "From: Enter a valid date."."""
         return " ".join(
-            f"{self.fields[name].label or name.title()}: {' '.join(errors)}"
+            f"{self.fields[name].label or label(name)}: {' '.join(errors)}"
             for name, errors in self.errors.items()
         )
 

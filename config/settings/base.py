@@ -104,6 +104,8 @@ TEMPLATES = [
                 "apps.accounts.context_processors.current_account",
                 "apps.core.navigation.navigation",
             ],
+            # money, day, moment, label and full_stop on every page without a {% load %} in each
+            "builtins": ["apps.core.templatetags.present"],
         },
     },
 ]
@@ -142,6 +144,7 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+FORMAT_MODULE_PATH = ["config.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")

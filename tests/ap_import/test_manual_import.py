@@ -79,8 +79,8 @@ def test_it_lists_approved_and_approved_as_noted_invoices_only(clerk, books):
     assert response.status_code == 200, page
     assert "INV-1" in page and "INV-2" in page and "INV-3" not in page
     assert ">Approved<" in page and ">Approved as noted<" in page
-    assert "Rocky Drywall SC" in page and "2026-10-01 &ndash; 2026-10-31" in page
-    assert "$10000.00" in page and "$2500.50" in page
+    assert "Rocky Drywall SC" in page and "Oct 1, 2026 &ndash; Oct 31, 2026" in page
+    assert "$10,000.00" in page and "$2,500.50" in page
     assert page.count(">Import</button>") == 2
 
 

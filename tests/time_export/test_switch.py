@@ -118,7 +118,7 @@ def test_the_switch_is_refused_while_a_day_is_closed_by_an_approved_timesheet(si
     with pytest.raises(ValidationError) as refused:
         _switch(site, "daily_logs", queued)
     message = " ".join(refused.value.messages)
-    assert "D-1 2026-11-16" in message and "timesheet is approved" in message
+    assert "D-1 Nov 16, 2026" in message and "timesheet is approved" in message
     assert "set the day's timesheet back to pending" in message and "Nothing was saved" in message
     settings = SyncSettings.objects.get(pk=site.procore.settings.pk)
     assert settings.options["time_export"] == "timesheets" and queued == []
@@ -176,7 +176,7 @@ def test_the_settings_page_says_what_a_switch_withdraws_before_saving(
     assert "Retry failed" in page and "time-switch-refused" not in page
     _close(site, TUESDAY)
     page = client.get(settings_url).content.decode()
-    assert 'id="time-switch-refused"' in page and "D-1 2026-11-17" in page
+    assert 'id="time-switch-refused"' in page and "D-1 Nov 17, 2026" in page
 
 
 def test_saving_a_switch_on_the_settings_page_queues_the_move(

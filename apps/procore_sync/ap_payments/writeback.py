@@ -19,6 +19,7 @@ from django.db.models import F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from apps.ap_invoices.models import ApPayment, Commitment
+from apps.core.present import day, money
 from apps.offices.models import Office
 from apps.projects.models import Project
 
@@ -378,4 +379,4 @@ def _record_id(record: Any) -> int:
 
 
 def payment_label(payment: ApPayment) -> str:
-    return f"Payment {payment.amount} on {payment.date:%Y-%m-%d} · invoice {payment.invoice}"
+    return f"Payment {money(payment.amount)} on {day(payment.date)} · invoice {payment.invoice}"

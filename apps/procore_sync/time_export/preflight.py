@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 
+from apps.core import present
 from apps.offices.models import Office
 from apps.projects.models import CostCode, Project, SubJob
 from apps.timecards.models import Crew, Employee, TimeCardEntry, TimeType, WorkClassification
@@ -168,7 +169,7 @@ def closed_problem(catalog: ProjectCatalog, day) -> Problem | None:
     if day.isoformat() not in catalog.closed_days:
         return None
     return Problem(
-        f"{day:%b %d, %Y} is closed in Procore: that day's timesheet is approved.",
+        f"{present.day(day)} is closed in Procore: that day's timesheet is approved.",
         "Ask a Procore admin to set the day's timesheet back to pending, then export again.",
     )
 

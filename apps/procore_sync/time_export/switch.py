@@ -25,6 +25,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from apps.accounts.models import User
+from apps.core import present
 from apps.offices.models import Office
 from apps.projects.models import Project
 from apps.timecards.models import TimeCardEntry
@@ -154,7 +155,7 @@ def switch_refusal(office: Office, mode: str) -> str:
         )
     if not preview.blocked:
         return ""
-    days = "; ".join(f"{p.number} {d:%Y-%m-%d}: {x.message}" for p, d, x in preview.blocked)
+    days = "; ".join(f"{p.number} {present.day(d)}: {x.message}" for p, d, x in preview.blocked)
     return (
         f"Time cannot move to {preview.other_label} yet: Procore refuses to withdraw what "
         f"{preview.mode_label} hold on these days ({days}) and the hours would count twice. "

@@ -15,6 +15,7 @@ from apps.accounts.policy import permission_required
 from apps.accounts.tenancy import get_for_account_or_404
 from apps.core.csv_export import csv_response
 from apps.core.keyset import keyset_page
+from apps.core.labels import label
 from apps.offices.models import Office
 
 from .. import selectors
@@ -23,18 +24,19 @@ from ..runs import run_queue, run_retry_failed
 from ..tasks import enqueue_run
 from ..work import NothingLeft
 
-FLOW_CHOICES = [
-    ("", "All flows"),
-    ("entities", "Entities"),
-    ("webhook", "Changes Procore announced (webhooks)"),
-    ("cor_push", "Change orders pushed"),
-    ("change_event_statuses", "Change Event statuses"),
-    ("time_export", "Time cards to timesheets"),
-    ("daily_logs", "Daily logs"),
-    ("ap_import", "AP invoices imported"),
-    ("ap_payments", "Payments written to Procore"),
-    ("reconcile", "Procore vs Trestle report"),
-]
+FLOWS = (
+    "entities",
+    "webhook",
+    "cor_push",
+    "change_event_statuses",
+    "time_export",
+    "daily_logs",
+    "ap_import",
+    "ap_payments",
+    "reconcile",
+)
+# The filter names flows as the runs table does: both read apps.core.labels.
+FLOW_CHOICES = [("", "All flows"), *((flow, label(flow)) for flow in FLOWS)]
 
 
 class RunFilterForm(forms.Form):

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from apps.accounts import policy
 from apps.accounts.policy import permission_required
 from apps.accounts.tenancy import get_for_account_or_404
+from apps.core.present import full_stop
 from apps.offices.models import Office
 
 from ..client import oauth, resources
@@ -45,7 +46,7 @@ def procore_toggle(request, office_id: int):
     office = _office(request, office_id)
     enabled = request.POST.get("enabled") == "on"
     procore_enable(office=office, enabled=enabled, user=request.user)
-    messages.success(request, f"Procore is {'on' if enabled else 'off'} for {office}.")
+    messages.success(request, f"Procore is {'on' if enabled else 'off'} for {full_stop(office)}")
     return redirect("office_integrations", office_id=office.pk)
 
 
@@ -107,7 +108,8 @@ def procore_company(request, office_id: int):
         else:
             _register_webhooks(request, connection)
             sync_settings_for(office)
-            messages.success(request, f"{office} is connected to {connection.company_name}.")
+            company = full_stop(connection.company_name)
+            messages.success(request, f"{office} is connected to {company}")
             return redirect("procore_wizard", office_id=office.pk)
     try:
         companies = [

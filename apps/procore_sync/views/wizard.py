@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from apps.accounts.policy import permission_required
 from apps.accounts.tenancy import get_for_account_or_404
 from apps.ap_invoices.models import ApQueue
+from apps.core.labels import label
 from apps.offices.models import Office
 
 from .. import wizard as w
@@ -54,7 +55,7 @@ def _render(request, wizard, ctx, extra: dict, status: int = 200):
     context = {
         "office": wizard.office,
         "wizard": wizard,
-        "steps": [(n + 1, s.replace("_", " ").title()) for n, s in enumerate(w.STEPS)],
+        "steps": [(n + 1, label(s)) for n, s in enumerate(w.STEPS)],
         "connection": ctx.connection,
         "settings": ctx.settings,
         **extra,
