@@ -12,6 +12,8 @@ from django.utils.dateparse import parse_datetime
 from apps.accounts.tenancy import TenantQuerySet
 from apps.offices.models import Office
 
+from .flows import flow_name
+
 
 class Direction(models.TextChoices):
     IN = "in", "Procore to Trestle"
@@ -155,6 +157,10 @@ class SyncRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.flow} run {self.pk} of {self.office} ({self.status})"
+
+    @property
+    def flow_name(self) -> str:
+        return flow_name(self.flow)
 
     @property
     def is_finished(self) -> bool:

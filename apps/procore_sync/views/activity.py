@@ -18,23 +18,14 @@ from apps.core.keyset import keyset_page
 from apps.offices.models import Office
 
 from .. import selectors
+from ..engine import FLOWS
 from ..engine_models import Outcome, RunStatus, SyncRun, Trigger
+from ..flows import flow_choices
 from ..runs import run_queue, run_retry_failed
 from ..tasks import enqueue_run
 from ..work import NothingLeft
 
-FLOW_CHOICES = [
-    ("", "All flows"),
-    ("entities", "Entities"),
-    ("webhook", "Changes Procore announced (webhooks)"),
-    ("cor_push", "Change orders pushed"),
-    ("change_event_statuses", "Change Event statuses"),
-    ("time_export", "Time cards to timesheets"),
-    ("daily_logs", "Daily logs"),
-    ("ap_import", "AP invoices imported"),
-    ("ap_payments", "Payments written to Procore"),
-    ("reconcile", "Procore vs Trestle report"),
-]
+FLOW_CHOICES = [("", "All flows"), *flow_choices(FLOWS)]
 
 
 class RunFilterForm(forms.Form):
