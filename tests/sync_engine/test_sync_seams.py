@@ -9,6 +9,7 @@ from apps.offices.models import Office
 from apps.procore_sandbox import registry
 from apps.procore_sandbox.models import SandboxUser
 from apps.procore_sync.engine import FLOWS
+from apps.procore_sync.engine_models import SyncRun
 from apps.procore_sync.flows import FLOW_NAMES, flow_name
 from apps.procore_sync.models import ConnectionStatus, ProcoreConnection
 from apps.procore_sync.project_mapping import project_map, project_mapping
@@ -131,3 +132,12 @@ def test_procore_projects_mapped_elsewhere_are_marked_and_not_offered(
     owner_client.post(f"/projects/{second.pk}/procore/", {"procore_project": tower.id})
     assert project_mapping(second) is None  # a forged choice is still refused
     assert project_mapping(first).procore_id == tower.id
+
+
+def test_runs_show_their_flow_by_name(owner_client, tenant):
+    run = SyncRun.objects.create(office=tenant.office, flow="daily_logs", trigger="user")
+    listed = owner_client.get("/sync/").content.decode()
+    row = listed[listed.index(f'id="run-{run.pk}"') :].split("</tr>")[0]
+    detail = owner_client.get(f"/sync/runs/{run.pk}/").content.decode()
+    for text in (row, detail.split("</h1>")[0]):
+        assert FLOW_NAMES["daily_logs"] in text and "daily_logs" not in text
