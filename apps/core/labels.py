@@ -6,12 +6,12 @@ key is never shown raw; list it here when the humanized form reads badly.
 
 LABELS: dict[str, str] = {
     # Sync flows (SyncRun.flow)
-    "entities": "Entities",
+    "entities": "Employees, projects, cost codes, vendors",
     "webhook": "Changes Procore announced (webhooks)",
     "cor_push": "Change orders pushed",
     "change_event_statuses": "Change Event statuses",
     "time_export": "Time cards to timesheets",
-    "daily_logs": "Daily logs",
+    "daily_logs": "Time cards to daily logs",
     "ap_import": "AP invoices imported",
     "ap_payments": "Payments written to Procore",
     "reconcile": "Procore vs Trestle report",

@@ -78,6 +78,11 @@ class ProcoreConnection(models.Model):
     def __str__(self) -> str:
         return f"{self.office} → Procore {self.company_name or self.company_id or '(no company)'}"
 
+    @property
+    def awaiting_company(self) -> bool:
+        """Signed in to Procore but no company chosen yet: nothing syncs until one is."""
+        return self.status == ConnectionStatus.CONNECTED and self.company_id is None
+
     def token_is_stale(self) -> bool:
         return self.expires_at is None or timezone.now() >= self.expires_at - self.expiry_margin()
 

@@ -32,6 +32,23 @@ def procore_projects(connection: ProcoreConnection, query: str = "") -> list[dic
     return [p for p in projects if all(w in f"{p['number']} {p['name']}".lower() for w in words)]
 
 
+def procore_project_options(
+    connection: ProcoreConnection, project: Project, query: str = ""
+) -> list[dict]:
+    """The Procore projects offered to `project`, each with `mapped_to`: the other Trestle
+    project that holds it (it cannot be chosen, see `_take`), or None."""
+    options = procore_projects(connection, query)
+    held = dict(
+        _project_links()
+        .filter(office=project.office, procore_id__in=[p["id"] for p in options])
+        .exclude(state=LinkState.UNLINKED)
+        .exclude(object_id=project.pk)
+        .values_list("procore_id", "object_id")
+    )
+    names = Project.objects.in_bulk(held.values())
+    return [{**p, "mapped_to": names.get(held.get(p["id"]))} for p in options]
+
+
 def _project_links():
     return ExternalRef.objects.filter(
         procore_type="project", content_type=ContentType.objects.get_for_model(Project)

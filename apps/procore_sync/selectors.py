@@ -91,3 +91,31 @@ def connection_health_list(*, account) -> list[ConnectionHealth]:
         )
         for connection in connections
     ]
+
+
+@dataclass(frozen=True)
+class CompanyChoice:
+    id: int
+    name: str
+    taken_by: str  # why it cannot be chosen ("connected to North"), "" when it can
+
+
+def company_choice_list(
+    *, connection: ProcoreConnection, companies: list[dict]
+) -> list[CompanyChoice]:
+    """The companies the picker offers, each marked when another office already holds it (one
+    query). Another account's office is never named: that would tell who uses Trestle."""
+    others = (
+        ProcoreConnection.objects.exclude(status=ConnectionStatus.DISCONNECTED)
+        .exclude(pk=connection.pk)
+        .filter(company_id__in=[c["id"] for c in companies])
+        .select_related("office")
+    )
+    account_id = connection.office.account_id
+    taken = {
+        other.company_id: f"connected to {other.office}"
+        if other.office.account_id == account_id
+        else "connected to Trestle elsewhere"
+        for other in others
+    }
+    return [CompanyChoice(c["id"], c["name"], taken.get(c["id"], "")) for c in companies]

@@ -51,10 +51,15 @@ def connection_choose_company(
     company = next((c for c in companies if c["id"] == company_id), None)
     if company is None:
         raise PermissionDenied("The connected Procore user has no access to that company.")
-    with transaction.atomic():
-        _check_company_free(connection, company)
-        connection.company_id, connection.company_name = company["id"], company["name"]
-        connection.save(update_fields=["company_id", "company_name"])
+    try:
+        with transaction.atomic():
+            _check_company_free(connection, company)
+            connection.company_id, connection.company_name = company["id"], company["name"]
+            connection.status_reason = ""
+            connection.save(update_fields=["company_id", "company_name", "status_reason"])
+    except CompanyTaken as exc:
+        _note_refusal(connection, exc)
+        raise
     audit_record(
         account=connection.office.account,
         actor=user,
@@ -67,6 +72,14 @@ def connection_choose_company(
 
 class CompanyTaken(ProcoreError):
     """A Procore company is kept in step with one Trestle office only."""
+
+
+def _note_refusal(connection: ProcoreConnection, exc: CompanyTaken) -> None:
+    """An office still waiting for its company says why, so its page never reads as connected;
+    one that keeps an earlier company keeps working and says nothing."""
+    if connection.company_id is None:
+        connection.status_reason = f"No company chosen: {exc.message}"
+        connection.save(update_fields=["status_reason"])
 
 
 def _check_company_free(connection: ProcoreConnection, company: dict) -> None:

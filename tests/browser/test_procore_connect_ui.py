@@ -115,9 +115,12 @@ def test_a_second_office_cannot_take_the_same_company(page, tenant, sandbox, scr
     connect(page, tenant.office)
     page.get_by_role("button", name="Use this company").click()
     connect(page, north)
-    page.get_by_role("button", name="Use this company").click()
-    page.get_by_text(f"already connected to your office {tenant.office.name}").wait_for()
+    page.get_by_text(f"(connected to {tenant.office.name})").wait_for()
+    assert page.get_by_role("radio").is_disabled()
+    assert page.get_by_role("button", name="Use this company").count() == 0
     screenshot(page, "taken")
+    page.get_by_role("link", name="Cancel").click()
+    page.locator("#connection").get_by_text("Company not chosen").wait_for()
 
 
 def test_a_reload_in_the_middle_of_the_wizard_keeps_the_step(page, tenant, sandbox, screenshot):

@@ -44,3 +44,20 @@ def test_the_page_shows_a_new_failed_run_and_new_answers_without_a_reload(
     page.get_by_text("2xx: 2 · 4xx: 1 · 5xx: 0 · no answer: 0").first.wait_for()
     assert page.evaluate("window.notReloaded") is True
     screenshot(page, "live")
+
+
+def test_a_health_card_wraps_long_names_and_messages_inside_its_border(page, tenant, screenshot):
+    long_word = "Procore-" + "x" * 120
+    ProcoreConnection.objects.create(
+        office=tenant.office, company_id=78, company_name=long_word, access_token="a",
+        refresh_token="r", expires_at=timezone.now() + timedelta(hours=1),
+        status_reason=f"See https://example.test/{'a' * 150} for {long_word}",
+    )  # fmt: skip
+    log_in(page, tenant.owner.email)
+    for width in (1280, 390):
+        page.set_viewport_size({"width": width, "height": 860})
+        page.goto("/sync/")
+        card = page.locator("section.card.health").first
+        overflow = card.evaluate("el => el.scrollWidth - el.clientWidth")
+        assert overflow <= 0, f"the card overflows by {overflow}px at {width}px"
+        screenshot(page, f"card-{width}")

@@ -19,22 +19,12 @@ from apps.core.labels import label
 from apps.offices.models import Office
 
 from .. import selectors
+from ..engine import FLOWS
 from ..engine_models import Outcome, RunStatus, SyncRun, Trigger
 from ..runs import run_queue, run_retry_failed
 from ..tasks import enqueue_run
 from ..work import NothingLeft
 
-FLOWS = (
-    "entities",
-    "webhook",
-    "cor_push",
-    "change_event_statuses",
-    "time_export",
-    "daily_logs",
-    "ap_import",
-    "ap_payments",
-    "reconcile",
-)
 # The filter names flows as the runs table does: both read apps.core.labels.
 FLOW_CHOICES = [("", "All flows"), *((flow, label(flow)) for flow in FLOWS)]
 

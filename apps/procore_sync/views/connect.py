@@ -13,6 +13,7 @@ from apps.accounts.tenancy import get_for_account_or_404
 from apps.core.present import full_stop
 from apps.offices.models import Office
 
+from .. import selectors
 from ..client import oauth, resources
 from ..client.errors import OAuthStateError, ProcoreError
 from ..client.http import ProcoreClient
@@ -117,7 +118,14 @@ def procore_company(request, office_id: int):
         ]
     except ProcoreError as exc:
         companies, error = [], exc.message
-    context = {"office": office, "connection": connection, "companies": companies, "error": error}
+    choices = selectors.company_choice_list(connection=connection, companies=companies)
+    context = {
+        "office": office,
+        "connection": connection,
+        "companies": choices,
+        "free": [c for c in choices if not c.taken_by],
+        "error": error,
+    }
     return render(request, "procore_sync/company.html", context, status=400 if error else 200)
 
 

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 
 from apps.accounts.policy import permission_required
 from apps.accounts.tenancy import get_for_account_or_404
+from apps.core.navigation import in_section
 from apps.projects.models import Project
 
 from ..cor_push.options import PushOptions
@@ -21,6 +22,7 @@ from ..push_models import CorPush, PushMode
 from ..tasks import enqueue_run
 
 
+@in_section("cor_log")
 @login_required
 @permission_required("cors.manage")
 def cor_push(request):

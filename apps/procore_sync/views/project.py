@@ -12,7 +12,13 @@ from apps.projects.models import Project
 from ..client.errors import ProcoreError
 from ..integration import connection_of
 from ..models import ConnectionStatus
-from ..project_mapping import procore_projects, project_map, project_mapping, project_unmap
+from ..project_mapping import (
+    procore_project_options,
+    procore_projects,
+    project_map,
+    project_mapping,
+    project_unmap,
+)
 
 
 @login_required
@@ -40,7 +46,7 @@ def project_procore(request, record_id: int):
         return _save(request, project, connection)
     if context["editing"]:
         try:
-            context["options"] = procore_projects(connection, context["query"])
+            context["options"] = procore_project_options(connection, project, context["query"])
         except ProcoreError as exc:
             context["editing"], context["error"] = False, exc.message
     template = "procore_sync/project_options.html" if request.htmx else "procore_sync/project.html"
