@@ -19,6 +19,7 @@ install: $(VENV)/.installed
 run: export TRESTLE_PORT = $(PORT)
 run: install
 	@mkdir -p .run
+	@mkdir -p $${TRESTLE_RUN_DIR:-.run} && echo $(PORT) > $${TRESTLE_RUN_DIR:-.run}/port
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createcachetable
 	$(PY) manage.py demo_setup

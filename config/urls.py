@@ -15,6 +15,7 @@ from apps.timecards.urls import employee_urlpatterns
 urlpatterns = [
     path("", core_views.dashboard, name="dashboard"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("accounts/", include("apps.accounts.urls")),
     path("settings/", core_views.settings_home, name="settings_home"),
     path("settings/", include(account_settings_urls)),

@@ -328,11 +328,17 @@ def _settings_view(settings: SyncSettings) -> dict:
     }
 
 
-def wizard_finish(*, wizard: ImportWizard, user: User, enqueue) -> SyncRun:
-    """Mark the wizard done and start the first full sync of what was set up."""
-    wizard.completed_at = timezone.now()
-    wizard.step = len(STEPS)
-    wizard.save(update_fields=["completed_at", "step", "updated_at"])
+def wizard_finish(*, wizard: ImportWizard, user: User, enqueue) -> SyncRun | None:
+    """Mark the wizard done and start the first full sync of what was set up. Saving the
+    settings again later starts none (None): the schedules read the new settings, and a second
+    full import would only re-read everything. The conditional update lets one save win."""
+    now = timezone.now()
+    first = ImportWizard.objects.filter(pk=wizard.pk, completed_at__isnull=True).update(
+        completed_at=now, step=len(STEPS), updated_at=now
+    )
+    wizard.refresh_from_db()
+    if not first:
+        return None
     return run_queue(
         office=wizard.office,
         flow="entities",

@@ -27,6 +27,31 @@ class EmployeeForm(forms.ModelForm):
 
 # Time cards --------------------------------------------------------------------------------------
 
+
+class EmployeeChoiceField(forms.ModelChoiceField):
+    """Every employee select: "Eli Berg (E0012)", since names repeat across a company."""
+
+    def label_from_instance(self, obj: Employee) -> str:
+        return obj.choice_label
+
+
+class SubJobSelect(forms.Select):
+    """Each option names its project (`data-for`), so trestle.js offers only the sub-jobs of
+    the project chosen in the field named by `data-follow`."""
+
+    def create_option(self, name, value, *args, **kwargs) -> dict:
+        option = super().create_option(name, value, *args, **kwargs)
+        if instance := getattr(value, "instance", None):
+            option["attrs"]["data-for"] = instance.project_id
+        return option
+
+
+class SubJobChoiceField(forms.ModelChoiceField):
+    """A sub-job select that follows the form's project field."""
+
+    widget = SubJobSelect(attrs={"data-follow": "project"})
+
+
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
 
 
@@ -38,7 +63,7 @@ class EntryFilterForm(forms.Form):
     """The filters of the entry list, the approval queue and the CSV export (query parameters)."""
 
     project = forms.ModelChoiceField(queryset=Project.objects.none(), required=False)
-    employee = forms.ModelChoiceField(queryset=Employee.objects.none(), required=False)
+    employee = EmployeeChoiceField(queryset=Employee.objects.none(), required=False)
     crew = forms.ModelChoiceField(queryset=Crew.objects.none(), required=False)
     status = forms.ChoiceField(choices=[("", "Any status"), *EntryStatus.choices], required=False)
     date_from = forms.DateField(required=False, label="From", widget=DATE_INPUT)
@@ -80,16 +105,14 @@ class EntryFilterForm(forms.Form):
 
 class EntryForm(forms.Form):
     project = forms.ModelChoiceField(queryset=Project.objects.none())
-    employee = forms.ModelChoiceField(queryset=Employee.objects.none())
+    employee = EmployeeChoiceField(queryset=Employee.objects.none())
     date = forms.DateField(
         widget=DATE_INPUT, help_text="The date at the project.", validators=[validate_entered_date]
     )
     hours = forms.DecimalField(
         max_digits=5, decimal_places=2, min_value=Decimal("0.01"), max_value=Decimal("24")
     )
-    sub_job = forms.ModelChoiceField(
-        queryset=SubJob.objects.none(), required=False, label="Sub-job"
-    )
+    sub_job = SubJobChoiceField(queryset=SubJob.objects.none(), required=False, label="Sub-job")
     cost_code = forms.ModelChoiceField(queryset=CostCode.objects.none(), required=False)
     time_type = forms.ModelChoiceField(queryset=TimeType.objects.none(), required=False)
     work_classification = forms.ModelChoiceField(
@@ -135,9 +158,7 @@ class CrewDayForm(forms.Form):
         label="Hours for each member",
         help_text="A member's own hours, if typed, win.",
     )
-    sub_job = forms.ModelChoiceField(
-        queryset=SubJob.objects.none(), required=False, label="Sub-job"
-    )
+    sub_job = SubJobChoiceField(queryset=SubJob.objects.none(), required=False, label="Sub-job")
     cost_code = forms.ModelChoiceField(queryset=CostCode.objects.none(), required=False)
     time_type = forms.ModelChoiceField(queryset=TimeType.objects.none(), required=False)
     billable = forms.BooleanField(required=False, initial=True)

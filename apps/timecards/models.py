@@ -51,6 +51,11 @@ class Employee(OfficeRecord):
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
 
+    @property
+    def choice_label(self) -> str:
+        """How a select offers the employee: the number tells apart people with the same name."""
+        return f"{self} ({self.employee_id})" if self.employee_id else str(self)
+
 
 class Crew(OfficeRecord):
     """A group of employees a foreman enters time for at once."""

@@ -84,7 +84,13 @@ def _check_office(entry: TimeCardEntry) -> None:
                 {name: f"That {label} belongs to another office than the project."}
             )
     if entry.sub_job is not None and entry.sub_job.project_id != entry.project_id:
-        raise ValidationError({"sub_job": "That sub-job belongs to another project."})
+        sub_job = entry.sub_job
+        raise ValidationError(
+            {
+                "sub_job": f"Sub-job {sub_job.full_code} belongs to another project than "
+                f"{entry.project}: choose one of {entry.project}'s sub-jobs."
+            }
+        )
 
 
 def _check_day_total(entry: TimeCardEntry) -> None:

@@ -33,8 +33,15 @@ if CELERY_BROKER_URL == "filesystem://":
 PROCORE_SANDBOX_ENABLED = env.bool("PROCORE_SANDBOX_ENABLED", default=True)
 if PROCORE_SANDBOX_ENABLED and "apps.procore_sandbox" not in INSTALLED_APPS:  # noqa: F405
     INSTALLED_APPS.append("apps.procore_sandbox")  # noqa: F405
-PROCORE_LOGIN_URL = env("PROCORE_LOGIN_URL", default=f"{SITE_URL}/procore-sandbox")  # noqa: F405
-PROCORE_API_URL = env("PROCORE_API_URL", default=f"{SITE_URL}/procore-sandbox")  # noqa: F405
+
+# `make run PORT=...` records its port: a command run from another shell (`manage.py
+# procore_sync`) has no TRESTLE_PORT, and would otherwise call port 8000 for the sandbox.
+_port = (RUN_DIR / "port").read_text().strip() if (RUN_DIR / "port").is_file() else ""
+if _port.isdigit() and not {"SITE_URL", "TRESTLE_PORT"} & set(env.ENVIRON):
+    SITE_URL = f"http://127.0.0.1:{_port}"
+    PROCORE_REDIRECT_URI = env("PROCORE_REDIRECT_URI", default=f"{SITE_URL}/procore/callback/")
+PROCORE_LOGIN_URL = env("PROCORE_LOGIN_URL", default=f"{SITE_URL}/procore-sandbox")
+PROCORE_API_URL = env("PROCORE_API_URL", default=f"{SITE_URL}/procore-sandbox")
 
 # Without REDIS_URL, processes share the cache through the database (`createcachetable`).
 if "REDIS_URL" not in env.ENVIRON:

@@ -84,6 +84,9 @@ def test_the_reviewer_approves_then_the_clerk_pays_it_in_full(client, ap, rule, 
     invoice.refresh_from_db()
     assert invoice.status == InvoiceStatus.PAID
     paid = ApPayment.objects.get(invoice=invoice)
+    page = client.get(f"/ap-invoices/{invoice.pk}/").content.decode()
+    void_button = page[page.index(f"/payments/{paid.pk}/void/") :].split("</form>")[0]
+    assert 'data-confirm="Void this payment?' in void_button  # trestle.js asks before posting
     client.post(f"/ap-invoices/{invoice.pk}/payments/{paid.pk}/void/")
     invoice.refresh_from_db()
     assert invoice.status == InvoiceStatus.APPROVED

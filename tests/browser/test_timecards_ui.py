@@ -3,6 +3,7 @@ in the queue. (That the approved entries reach Procore is tests/time_export's pa
 
 import pytest
 
+from apps.projects.models import Project, SubJob
 from apps.timecards.dates import project_today
 from apps.timecards.models import EntryStatus, TimeCardEntry
 from tests.timecards.conftest import site  # noqa: F401  (the crew, project and codes)
@@ -68,3 +69,28 @@ def test_a_foreman_enters_and_submits_a_crew_day_that_a_pm_approves(
     page.get_by_label("Employee").select_option(label=f"{site.ben} (E1)")
     page.locator(".week-total", has_text="10.00").wait_for()
     screenshot(page, "timesheet")
+
+
+def test_the_timesheet_offers_only_the_chosen_projects_sub_jobs(
+    page,
+    site,  # noqa: F811  (the fixture imported above)
+    tenant,
+):
+    annex = Project.objects.create(office=site.project.office, number="300", name="Annex")
+    lobby = SubJob.objects.create(office=annex.office, project=annex, code="001", name="Lobby")
+    log_in(page, tenant.member("field").email)
+    page.goto(f"/timecards/timesheet/?employee={site.ana.pk}")
+    sub_jobs = page.get_by_label("New line sub-job")
+
+    def offered() -> list[str]:
+        return sub_jobs.locator("option:not([disabled])").evaluate_all(
+            "options => options.map(o => o.value)"
+        )
+
+    assert offered() == [""]  # no project yet: no sub-job to pick
+    page.get_by_label("New line project").select_option(label=str(site.project))
+    assert offered() == ["", str(site.sub_job.pk)]
+    sub_jobs.select_option(str(site.sub_job.pk))
+    page.get_by_label("New line project").select_option(label=str(annex))
+    assert offered() == ["", str(lobby.pk)]
+    assert sub_jobs.input_value() == ""  # the other project's sub-job is no longer chosen

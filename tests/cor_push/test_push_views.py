@@ -27,12 +27,17 @@ def test_the_wizard_proposes_budget_codes_checks_and_queues_the_push(
 
     step1 = owner_client.get(URL, selection)
     assert step1.status_code == 200 and b"Create a New Change Event" in step1.content
+    assert b"contract" not in step1.content.lower()  # step 1 does not ask for it yet
 
     chosen = {**selection, "project": target.project.pk, "change_event": "new", "title": "CE A"}
     step2 = owner_client.get(URL, chosen)
     page = step2.content.decode()
     assert "Choose the contract" in page and 'id="push" disabled' in page  # no contract yet
-    assert "No contract chosen." in page
+    assert "No contract chosen." not in page  # not an error before Push is pressed: a hint
+    assert '<div class="msg preflight-hint">Choose the prime contract or a commitment.' in page
+    pushed_without = owner_client.post(URL, {**chosen, "mode": "lines"}).content.decode()
+    assert "<strong>No contract chosen.</strong>" in pushed_without
+    assert "preflight-hint" not in pushed_without
     [first_line] = first.lines.all()
     assert f'name="bc:line:{first_line.pk}"' in page
     assert f'<option value="{target.budget["09-200.L"]}" selected>' in page  # proposed

@@ -177,8 +177,41 @@ def test_the_command_accepts_the_malformed_faults(db):
     assert faults.current() | {"seed": 0} == faults.DEFAULTS | {
         "truncated_body": 0.1, "html_200": 0.05, "wrong_type": 0.2, "wrong_type_fields": ["name"]
     }  # fmt: skip
-    with pytest.raises(CommandError):
-        call_command("procore_sandbox_faults", "wrong_type_fields=name", stdout=io.StringIO())
+    call_command("procore_sandbox_faults", "wrong_type_fields=name,title", stdout=io.StringIO())
+    assert faults.current()["wrong_type_fields"] == ["name", "title"]
+
+
+def test_the_faults_command_takes_plain_lists_and_names_what_a_bad_value_needs(db):
+    out = io.StringIO()
+    call_command(
+        "procore_sandbox_faults", "methods=POST, PATCH", "paths=/rest/v1.0/change_events",
+        "error_503=1", "max_faults=null", "latency_paths=", stdout=out,
+    )  # fmt: skip
+    now = faults.current()
+    assert now["methods"] == ["POST", "PATCH"] and now["paths"] == ["/rest/v1.0/change_events"]
+    assert now["error_503"] == 1.0 and now["max_faults"] is None and now["latency_paths"] == []
+    refusals = {
+        "error_503=abc": "error_503 takes a share from 0 to 1, e.g. error_503=0.2; got 'abc'",
+        "error_503=1.5": "error_503 takes a share from 0 to 1",
+        "burst_429=2.5": "burst_429 takes a whole number, e.g. burst_429=3; got '2.5'",
+        "latency_ms=-1": "latency_ms takes a whole number",
+        "paths=[1]": "paths takes a list of words, e.g. paths=a,b",
+        'methods=["POST"': "methods: '[\"POST\"' is not a JSON list",
+        "error_999=0.1": "unknown fault error_999; the names are: seed, error_500",
+        "nonsense": "faults are name=value pairs, e.g. error_503=0.2",
+    }
+    for argument, message in refusals.items():
+        with pytest.raises(CommandError) as refused:
+            call_command("procore_sandbox_faults", argument, stdout=io.StringIO())
+        assert message in str(refused.value), argument
+    assert faults.current() == now  # a refused value changes nothing
+
+
+def test_the_faults_command_help_shows_a_list_example(capsys):
+    from apps.procore_sandbox.management.commands.procore_sandbox_faults import Command
+
+    Command().create_parser("manage.py", "procore_sandbox_faults").print_help()
+    assert "methods=POST,PATCH" in " ".join(capsys.readouterr().out.split())
 
 
 def test_a_truncated_body_arrives_whole_over_http(live_server, transactional_db, client):

@@ -42,7 +42,7 @@ def test_manual_employees_are_imported_edited_or_linked_to_a_suggested_match(
     mine = Employee.objects.create(office=tenant.office, employee_id="E-2", last_name="Ng")
     owner_client.post(url, {"action": "manual"})
     page = owner_client.get(url).content.decode()
-    assert f"Link to {mine} (suggested)" in page
+    assert "Link to Ng (E-2) (suggested)" in page  # the number tells namesakes apart
     maria, joe = (u["id"] for u in procore.records("users"))
     rows = {f"do_{maria}": "import", f"f_{maria}_last_name": "Lopez-Diaz"}
     owner_client.post(url, {"action": "rows", **rows, f"do_{joe}": f"link:{mine.pk}"})
@@ -87,6 +87,23 @@ def test_the_last_step_saves_settings_and_starts_the_first_sync(owner_client, te
                                 "ap_queue_id": queue.pk, "ap_allow_edit": False}  # fmt: skip
     entry = AuditEntry.objects.filter(action="procore.settings_changed").last()
     assert "directions" in entry.detail
+
+
+def test_saving_the_settings_again_says_saved_and_starts_no_second_first_sync(
+    owner_client, tenant, wizard_url
+):
+    url, _ = wizard_url
+    ImportWizard.objects.create(office=tenant.office, step=5)
+    choice = {"flow_entities": "on", "time_mode": "timesheets", "ap_mode": "auto_route"}
+    first = owner_client.post(url, choice, follow=True).content.decode()
+    assert "Sync settings saved. The first sync has started." in first
+    assert "Save settings</button>" in owner_client.get(url).content.decode()
+    again = owner_client.post(url, {**choice, "interval_entities": "30"})
+    assert again["Location"] == url
+    page = owner_client.get(url).content.decode()
+    assert "Sync settings saved." in page and "first sync" not in page
+    assert SyncRun.objects.count() == 1
+    assert SyncSettings.objects.get(office=tenant.office).intervals["entities"] == 30
 
 
 def test_the_settings_step_shows_the_intervals_the_scheduler_uses(owner_client, tenant, wizard_url):

@@ -10,8 +10,9 @@ from django.http import StreamingHttpResponse
 from freezegun import freeze_time
 
 from apps.accounts.models import Role
+from apps.projects.models import Project, SubJob
 from apps.timecards import services
-from apps.timecards.models import EntryStatus, TimeCardEntry
+from apps.timecards.models import Employee, EntryStatus, TimeCardEntry
 from tests.csv_reading import ESCAPED, FORMULAS, PLAIN, streamed_rows
 
 from .conftest import MONDAY
@@ -424,3 +425,53 @@ def test_the_queue_pages_by_cursor_in_its_order_without_gaps_or_repeats(client_a
     assert pks(pages) == [e.pk for e in oldest_first]
     assert [len(rows) for _, rows in pages] == [200, 200, 50]
     assert "?cursor=" in pages[1][0]
+
+
+# What the selects offer --------------------------------------------------------------------------
+
+
+def _other_project_sub_job(site):
+    other = Project.objects.create(office=site.project.office, number="300", name="Annex")
+    return SubJob.objects.create(office=other.office, project=other, code="001", name="Lobby")
+
+
+def test_the_timesheet_ties_each_sub_job_to_its_project_for_the_browser(client_as, site):
+    theirs = _other_project_sub_job(site)
+    url = f"/timecards/timesheet/{WEEK}&employee={site.ana.pk}"
+    page = client_as(Role.FIELD).get(url).content.decode()
+    assert 'name="new-sub_job" aria-label="New line sub-job" data-follow="new-project"' in page
+    assert f'value="{site.sub_job.pk}" data-for="{site.project.pk}"' in page
+    assert f'value="{theirs.pk}" data-for="{theirs.project_id}"' in page
+
+
+def test_the_timesheet_refuses_another_projects_sub_job_and_says_which(client_as, site):
+    theirs = _other_project_sub_job(site)
+    response = client_as(Role.FIELD).post(
+        f"/timecards/timesheet/{WEEK}&employee={site.ana.pk}",
+        {"new-project": site.project.pk, "new-sub_job": theirs.pk, "new-h-2025-01-06": "5"},
+    )
+    assert response.status_code == 400
+    assert "Sub-job 300.001 belongs to another project than 200 Tower" in response.content.decode()
+    assert not TimeCardEntry.objects.exists()
+
+
+def test_the_entry_forms_sub_job_select_follows_its_project(client_as, site):
+    page = client_as(Role.FIELD).get("/timecards/new/").content.decode()
+    assert 'data-follow="project"' in page
+    assert f'value="{site.sub_job.pk}" data-for="{site.project.pk}"' in page
+
+
+def test_every_employee_select_labels_people_with_their_number(client_as, site, enter):
+    twin = Employee.objects.create(
+        office=site.project.office, first_name="Ana", last_name="Alvarez", employee_id="E9"
+    )
+    enter("8")
+    client = client_as(Role.FIELD)
+    timesheet = client.get(f"/timecards/timesheet/{WEEK}&employee={site.ana.pk}")
+    for page in (
+        client.get("/timecards/").content.decode(),
+        client.get("/timecards/new/").content.decode(),
+        timesheet.content.decode(),
+    ):
+        assert f'value="{site.ana.pk}">Ana Alvarez (E0)</option>' in page.replace(" selected", "")
+        assert f'value="{twin.pk}">Ana Alvarez (E9)</option>' in page

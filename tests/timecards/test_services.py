@@ -62,7 +62,7 @@ def test_records_of_another_office_or_project_are_refused(site, enter, tenant):
         enter(cost_code=their_code)
     with pytest.raises(ValidationError, match="employee belongs to another office"):
         enter(employee=their_person)
-    with pytest.raises(ValidationError, match="sub-job belongs to another project"):
+    with pytest.raises(ValidationError, match=r"Sub-job 300\.001 belongs to another project"):
         enter(sub_job=other_sub_job)
     assert not TimeCardEntry.objects.exists()
 

@@ -29,6 +29,7 @@ class Problem:
     fix: str
     cor_id: int | None = None
     line_key: str | None = None
+    awaits_choice: bool = False  # a choice not made yet: a hint until the user pushes without it
 
 
 @dataclass
@@ -122,7 +123,11 @@ def _check_target(plan: Plan) -> None:
         )
     if not options.contract:
         plan.problems.append(
-            Problem("No contract chosen.", "Choose the prime contract or a commitment.")
+            Problem(
+                "No contract chosen.",
+                "Choose the prime contract or a commitment.",
+                awaits_choice=True,
+            )
         )
     else:
         contract = catalog.contract(options.contract)

@@ -15,7 +15,7 @@ from apps.core.navigation import in_section
 from apps.projects.models import Project
 
 from ..cor_push.options import PushOptions
-from ..cor_push.preflight import plan_push
+from ..cor_push.preflight import Problem, plan_push
 from ..cor_push.selectors import pushable_cor_list
 from ..cor_push.services import push_queue
 from ..push_models import CorPush, PushMode
@@ -46,6 +46,8 @@ def cor_push(request):
             messages.success(request, f"Pushing {len(cors)} COR(s) to Procore.")
             return redirect("sync_run_detail", run_id=run.pk)
         messages.error(request, "Fix the problems below first: nothing was sent.")
+    pushed = request.method == "POST" and not data.get("check")
+    errors, hints = _notices(plan, step, pushed=pushed)
     context = {
         "step": step,
         "project": project,
@@ -56,9 +58,10 @@ def cor_push(request):
         "rows": _rows(plan) if step == "options" else [],
         "earlier_event": _earlier_event(plan),
         "modes": PushMode.choices,
+        "errors": errors,
+        "hints": hints,
     }
-    status = 400 if request.method == "POST" and not data.get("check") else 200
-    return render(request, "procore_sync/cor_push.html", context, status=status)
+    return render(request, "procore_sync/cor_push.html", context, status=400 if pushed else 200)
 
 
 def _selection(request, data):
@@ -85,6 +88,17 @@ def _selection(request, data):
     if len(cors) != len(set(ids)):
         return [], None, "Some of the selected CORs cannot be pushed from here."
     return cors, project, ""
+
+
+def _notices(plan, step: str, *, pushed: bool) -> tuple[list[Problem], list[Problem]]:
+    """The push's own problems as errors, and the choices still open as neutral hints: step 1
+    does not ask for them yet, and on step 2 a missing choice is an error only once Push is
+    pressed without it."""
+    whole = [p for p in plan.problems if p.cor_id is None]
+    if pushed:
+        return whole, []
+    hints = [p for p in whole if p.awaits_choice] if step == "options" else []
+    return [p for p in whole if not p.awaits_choice], hints
 
 
 def _title(cors) -> str:

@@ -142,9 +142,12 @@ def _settings(request, wizard, ctx, name):
             messages.error(request, " ".join(exc.messages))
         else:
             run = w.wizard_finish(wizard=wizard, user=request.user, enqueue=enqueue_run)
-            messages.success(request, "Sync settings saved. The first sync has started.")
+            started = " The first sync has started." if run else ""
+            messages.success(request, f"Sync settings saved.{started}")
             if moved := w.time_switch_message(settings, TimeOptions.of(ctx.settings).mode):
                 messages.info(request, moved)
+            if run is None:
+                return redirect("procore_wizard", office_id=wizard.office.pk)
             return redirect("sync_run_detail", run_id=run.pk)
     context = {
         "step": name,

@@ -4,11 +4,13 @@ import sys
 import threading
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections
 
 from apps.offices.models import Office
 
+from ...client.reachability import api_unreachable
 from ...engine import FLOWS, run_execute
 from ...engine_models import SyncRun, Trigger
 from ...runs import run_queue
@@ -27,6 +29,8 @@ class Command(BaseCommand):
         office_obj = Office.objects.filter(pk=office).first()
         if office_obj is None:
             raise CommandError(f"No office with id {office}.")
+        if why := api_unreachable():
+            raise CommandError(f"{why} {_where_hint()}")
         params = {"full": full, **({"entities": entity} if entity else {})}
         run = run_queue(
             office=office_obj,
@@ -61,3 +65,13 @@ class Command(BaseCommand):
         counts = ", ".join(f"{k} {v}" for k, v in sorted(run.counts.items()))
         sys.stdout.write(f"\r[{'#' * filled}{'.' * (20 - filled)}] {run.percent:3d}% {counts}")
         sys.stdout.flush()
+
+
+def _where_hint() -> str:
+    """What to fix: the embedded sandbox is served by Trestle's own web process."""
+    if settings.PROCORE_API_URL.startswith(settings.SITE_URL):
+        return (
+            f"The Procore sandbox is served by Trestle at {settings.SITE_URL}: start `make run`, "
+            "or set SITE_URL (or TRESTLE_PORT) to where it runs."
+        )
+    return "Check PROCORE_API_URL and the network."
