@@ -5,12 +5,12 @@ import re
 
 import pytest
 
+from apps.core.labels import LABELS, label
 from apps.offices.models import Office
 from apps.procore_sandbox import registry
 from apps.procore_sandbox.models import SandboxUser
 from apps.procore_sync.engine import FLOWS
 from apps.procore_sync.engine_models import SyncRun
-from apps.core.labels import LABELS, label
 from apps.procore_sync.models import ConnectionStatus, ProcoreConnection
 from apps.procore_sync.project_mapping import project_map, project_mapping
 from apps.projects.models import Project
