@@ -103,7 +103,8 @@ def test_a_crew_member_enters_a_week_on_the_timesheet_on_a_phone(
     shoot(phone, "timesheet")
     save = phone.get_by_role("button", name="Save week")
     assert_tappable(save)
-    save.tap()
+    with phone.expect_navigation():
+        save.tap()
     phone.locator(".week-total", has_text="7.50").wait_for()
     assert_fits(phone)
     entry = TimeCardEntry.objects.get()
