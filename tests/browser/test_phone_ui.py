@@ -54,6 +54,7 @@ def shoot(page, name: str) -> None:
 
 def assert_fits(page) -> None:
     """The page itself never scrolls sideways (a wide table may scroll inside its own box)."""
+    page.wait_for_load_state("load")  # measured before the stylesheet arrives, every page is wide
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"] + 1, f"{page.url} is {width} px wide"
 
@@ -165,7 +166,9 @@ def test_the_cor_log_detail_and_form_fit_a_phone(phone, tenant, cor):
     phone.locator(f"tr[data-cor='{cor.pk}']").wait_for()
     assert_fits(phone)
     shoot(phone, "cor_log")
-    phone.get_by_role("link", name="7", exact=True).tap()
+    number = phone.get_by_role("link", name="7", exact=True)
+    assert_tappable(number)
+    number.tap()
     phone.get_by_text("Carpenter labour for blocking").wait_for()
     assert_fits(phone)
     shoot(phone, "cor_detail")
