@@ -76,7 +76,7 @@ def test_a_moment_filter_takes_the_zone_from_the_page():
 @pytest.mark.parametrize(
     ("key", "shown"),
     [
-        ("daily_logs", "Daily logs"),
+        ("daily_logs", "Time cards to daily logs"),
         ("exported_created", "Created in Procore"),
         ("skipped_inactive", "Skipped (inactive in Procore)"),
         ("employee_id", "Employee ID"),

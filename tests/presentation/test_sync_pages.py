@@ -35,7 +35,8 @@ def test_sync_activity_shows_no_snake_case_key(owner_client, run):
     page = owner_client.get(reverse("sync_activity")).content.decode()
     text = visible_text(page)
     assert SNAKE.findall(text) == []
-    assert "Daily logs" in text and "Created in Procore 3" in text and "New kind 4" in text
+    assert "Time cards to daily logs" in text
+    assert "Created in Procore 3" in text and "New kind 4" in text
 
 
 def test_a_run_page_shows_no_snake_case_key(owner_client, run):
