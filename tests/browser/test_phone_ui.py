@@ -74,7 +74,7 @@ def assert_on_screen(locator) -> None:
     box = locator.bounding_box()
     scrolled = locator.page.evaluate("window.scrollX")
     assert box is not None and scrolled == 0, f"{locator} is {box}, page scrolled {scrolled}"
-    assert 0 <= box["x"] and box["x"] + box["width"] <= PHONE["width"], f"{locator} is {box}"
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], f"{locator} is {box}"
 
 
 def assert_at_least(locator, size: int) -> None:
@@ -134,8 +134,10 @@ def test_a_crew_member_enters_a_week_on_the_timesheet_on_a_phone(
 def test_a_foreman_opens_the_crew_day_on_a_phone(
     phone,
     site,  # noqa: F811  (the fixture imported above)
+    enter,  # noqa: F811
     tenant,
 ):
+    entry = enter(employee=site.ben, hours="6.5", crew=site.crew)
     log_in(phone, tenant.member("field").email)
     phone.goto(f"/timecards/crew/?crew={site.crew.pk}&project={site.project.pk}&date=2025-01-06")
     phone.get_by_role("heading", name="Framers on 200 Tower").wait_for()
@@ -148,6 +150,14 @@ def test_a_foreman_opens_the_crew_day_on_a_phone(
     assert ben.is_visible()
     assert_tappable(ben)
     assert_tappable(phone.get_by_role("button", name="Enter crew day"))
+    entered = phone.locator(f"tr[data-entry='{entry.pk}']")
+    entered.scroll_into_view_if_needed()
+    assert_on_screen(entered)
+    assert_on_screen(entered.get_by_text("Regular Time"))
+    pick = phone.get_by_label(f"Select {site.ben}")
+    assert_at_least(pick, CHECKBOX)
+    pick.locator("..").click(position={"x": 2, "y": 2})  # the label's corner, beside the box
+    assert not pick.is_checked()
     shoot(phone, "crew_day")
 
 
