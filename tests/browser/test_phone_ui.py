@@ -16,6 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 390, "height": 844}
 TAP = 40  # px: the smallest control a gloved thumb hits reliably (Apple asks 44, Material 48)
+CHECKBOX = 24  # px: WCAG 2.2's minimum target size; its label around it makes the hit area larger
 
 
 @pytest.fixture
@@ -32,7 +33,11 @@ def phone(browser, live_server, settings):
 def cor(site, monkeypatch):  # noqa: F811  (the fixture imported above)
     monkeypatch.setattr("apps.procore_sync.receivers.enqueue_run", lambda run_id: None)
     cor = ChangeOrderRequest.objects.create(
-        project=site.project, number=7, title="Extra blocking at level 3 for the owner's TVs"
+        project=site.project,
+        number=7,
+        title="Extra blocking at level 3 for the owner's TVs",
+        subtotal=Decimal("1360.00"),  # the stored totals, as cor_create would leave them
+        total=Decimal("1360.00"),
     )
     CorLineItem.objects.create(
         cor=cor,
@@ -62,6 +67,19 @@ def assert_fits(page) -> None:
 def assert_tappable(locator) -> None:
     box = locator.bounding_box()
     assert box is not None and box["height"] >= TAP, f"{locator} is {box} (under {TAP} px)"
+
+
+def assert_on_screen(locator) -> None:
+    """Readable without scrolling sideways: the page is not scrolled and the box ends on screen."""
+    box = locator.bounding_box()
+    scrolled = locator.page.evaluate("window.scrollX")
+    assert box is not None and scrolled == 0, f"{locator} is {box}, page scrolled {scrolled}"
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], f"{locator} is {box}"
+
+
+def assert_at_least(locator, size: int) -> None:
+    box = locator.bounding_box()
+    assert box is not None and min(box["width"], box["height"]) >= size, f"{locator} is {box}"
 
 
 def assert_full_width(locator) -> None:
@@ -116,8 +134,10 @@ def test_a_crew_member_enters_a_week_on_the_timesheet_on_a_phone(
 def test_a_foreman_opens_the_crew_day_on_a_phone(
     phone,
     site,  # noqa: F811  (the fixture imported above)
+    enter,  # noqa: F811
     tenant,
 ):
+    entry = enter(employee=site.ben, hours="6.5", crew=site.crew)
     log_in(phone, tenant.member("field").email)
     phone.goto(f"/timecards/crew/?crew={site.crew.pk}&project={site.project.pk}&date=2025-01-06")
     phone.get_by_role("heading", name="Framers on 200 Tower").wait_for()
@@ -130,6 +150,14 @@ def test_a_foreman_opens_the_crew_day_on_a_phone(
     assert ben.is_visible()
     assert_tappable(ben)
     assert_tappable(phone.get_by_role("button", name="Enter crew day"))
+    entered = phone.locator(f"tr[data-entry='{entry.pk}']")
+    entered.scroll_into_view_if_needed()
+    assert_on_screen(entered)
+    assert_on_screen(entered.get_by_text("Regular Time"))
+    pick = phone.get_by_label(f"Select {site.ben}")
+    assert_at_least(pick, CHECKBOX)
+    pick.locator("..").click(position={"x": 2, "y": 2})  # the label's corner, beside the box
+    assert not pick.is_checked()
     shoot(phone, "crew_day")
 
 
@@ -163,14 +191,24 @@ def test_a_pm_approves_one_entry_in_the_queue_on_a_phone(
 def test_the_cor_log_detail_and_form_fit_a_phone(phone, tenant, cor):
     log_in(phone, tenant.owner.email)
     phone.goto("/cors/")
-    phone.locator(f"tr[data-cor='{cor.pk}']").wait_for()
+    row = phone.locator(f"tr[data-cor='{cor.pk}']")
+    row.wait_for()
     assert_fits(phone)
+    assert_on_screen(row)
+    assert_on_screen(row.get_by_text("$1,360.00"))
+    pick = phone.get_by_label(f"Select COR {cor.number}")
+    assert_at_least(pick, CHECKBOX)
     shoot(phone, "cor_log")
     number = phone.get_by_role("link", name="7", exact=True)
     assert_tappable(number)
     number.tap()
     phone.get_by_text("Carpenter labour for blocking").wait_for()
     assert_fits(phone)
+    total = phone.locator("tfoot th.num")
+    assert total.inner_text() == "$1,360.00"
+    assert_on_screen(total)
+    for label in ("Qty", "Unit cost", "Amount"):
+        assert_on_screen(phone.locator(f"td[data-label='{label}']"))
     shoot(phone, "cor_detail")
     phone.get_by_role("link", name="Edit").tap()
     title = phone.get_by_label("Title")
