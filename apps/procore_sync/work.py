@@ -13,7 +13,7 @@ from typing import Any
 
 from apps.ap_invoices.models import ApPayment
 from apps.core.labels import label as human_label
-from apps.core.present import money
+from apps.core.present import day, money
 from apps.cors.models import ChangeOrderRequest
 from apps.timecards.models import TimeCardEntry
 
@@ -129,7 +129,7 @@ def _cor_labels(ids: list[int]) -> dict[int, str]:
 
 def _entry_labels(ids: list[int]) -> dict[int, str]:
     entries = TimeCardEntry.objects.filter(pk__in=ids).select_related("employee", "project")
-    return {e.pk: f"{e.employee} · {e.project.number} · {e.date:%Y-%m-%d}" for e in entries}
+    return {e.pk: f"{e.employee} · {e.project.number} · {day(e.date)}" for e in entries}
 
 
 def _payment_labels(ids: list[int]) -> dict[int, str]:

@@ -3,6 +3,7 @@ from django.db import models
 from django.utils import timezone
 
 from apps.accounts.tenancy import TenantQuerySet
+from apps.core import present
 from apps.offices.records import OfficeRecord
 
 
@@ -148,7 +149,7 @@ class TimeCardEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.employee} {self.date} {self.hours}h"
+        return f"{self.employee} {present.day(self.date)} {self.hours}h"
 
 
 class ProductionQuantity(models.Model):
@@ -176,4 +177,4 @@ class ProductionQuantity(models.Model):
         indexes = [models.Index(fields=["project", "date"])]
 
     def __str__(self) -> str:
-        return f"{self.quantity} {self.unit} on {self.date}"
+        return f"{self.quantity} {self.unit} on {present.day(self.date)}"

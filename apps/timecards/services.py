@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from apps.accounts.audit import audit_record
 from apps.accounts.models import Account, User
+from apps.core import present
 from apps.projects.models import CostCode, Project, SubJob
 
 from .dates import project_today
@@ -102,8 +103,9 @@ def _check_day_total(entry: TimeCardEntry) -> None:
     ).exclude(pk=entry.pk)
     total = (others.aggregate(h=Sum("hours"))["h"] or Decimal("0")) + entry.hours
     if total > DAY_HOURS:
+        on = present.day(entry.date)
         raise ValidationError(
-            {"hours": f"{entry.employee} would have {total} hours on {entry.date}; at most 24."}
+            {"hours": f"{entry.employee} would have {total} hours on {on}; at most 24."}
         )
 
 

@@ -94,7 +94,7 @@ def test_an_amount_changed_in_procore_is_found_and_reimported_in_place(books, im
     difference = run.differences.get(flow="ap_import")
     assert (difference.object_id, difference.procore_id) == (invoice.pk, record.id)
     assert difference.message == (
-        "Procore's total of invoice INV-1 is 11000.00; Trestle imported 9000.00; "
+        "Procore's total of invoice INV-1 is $11,000.00; Trestle imported $9,000.00; "
         "changed in Procore."
     )
 
@@ -117,7 +117,7 @@ def test_an_amount_edited_in_trestle_is_found_on_trestles_side_and_reimported(bo
     run = report(books)
     assert found(run) == [("amount", "trestle", "reimport")]
     assert run.differences.get(flow="ap_import").message == (
-        "Procore's total of invoice INV-1 is 9000.00; Trestle has 8500.00; changed in Trestle."
+        "Procore's total of invoice INV-1 is $9,000.00; Trestle has $8,500.00; changed in Trestle."
     )
 
     [done] = repair(books, run)  # the processed invoice is reopened, then takes Procore's

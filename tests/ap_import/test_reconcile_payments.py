@@ -160,8 +160,8 @@ def test_an_amount_changed_in_procore_is_found_and_sent_again(written, tenant):
     difference = run.differences.get(flow="ap_payments")
     assert difference.object_id == check.pk
     assert difference.message == (
-        f"Procore's amount of payment #{twin(check).id} (invoice INV-1) is 4400.00; "
-        "Trestle sent 4000.00; changed in Procore."
+        f"Procore's amount of payment #{twin(check).id} (invoice INV-1) is $4,400.00; "
+        "Trestle sent $4,000.00; changed in Procore."
     )
 
     assert repair(run, tenant).counts == {"updated": 1}
@@ -199,7 +199,7 @@ def test_an_edit_in_trestle_not_yet_sent_is_on_trestles_side_and_sent_again(
     run = report(tenant)
     assert found(run) == [("amount", "", "trestle", "send_again")]
     assert run.differences.get(flow="ap_payments").message.endswith(
-        "is 4000.00; Trestle has 4200.00; changed in Trestle."
+        "is $4,000.00; Trestle has $4,200.00; changed in Trestle."
     )
     repair(run, tenant)
     assert found(report(tenant)) == []
@@ -249,7 +249,7 @@ def test_a_payment_deleted_in_procore_is_missing_and_created_again(written, tena
     assert found(run) == [("missing_record", "", "procore", "send_again")]
     assert run.differences.get(flow="ap_payments").message == (
         f"Payment #{twin(check).id} (invoice INV-1) is no longer in Procore; "
-        "Trestle sent 4000.00 on 2026-11-20; changed in Procore."
+        "Trestle sent $4,000.00 on Nov 20, 2026; changed in Procore."
     )
 
     repair(run, tenant)
@@ -266,7 +266,7 @@ def test_a_payment_voided_in_trestle_but_left_in_procore_is_withdrawn(books, wri
     switch(books, on=True)
     run = report(tenant)
     assert found(run) == [("extra_record", "", "trestle", "withdraw")]
-    assert "the payment was voided in Trestle; changed in Trestle." in (
+    assert "at $4,000.00; the payment was voided in Trestle; changed in Trestle." in (
         run.differences.get(flow="ap_payments").message
     )
 

@@ -33,8 +33,8 @@ def test_an_owner_finds_a_difference_and_repairs_it(
     work_the_queue()
     page.reload()
     row = page.locator("tr[data-field='amount']")
-    assert "Procore's amount for line 'COR-001: drywall labor' is 935.00" in row.inner_text()
-    assert "Trestle pushed 850.00; changed in Procore." in row.inner_text()
+    assert "Procore's amount for line 'COR-001: drywall labor' is $935.00" in row.inner_text()
+    assert "Trestle pushed $850.00; changed in Procore." in row.inner_text()
     assert page.get_by_role("heading", name="CORs pushed to Change Events").is_visible()
     screenshot(page, "difference")
 

@@ -113,7 +113,7 @@ def test_a_credit_cor_pushes_and_pushes_again(procore, target, tenant):
     assert again.status == RunStatus.SUCCEEDED, again.error
     held = procore_lines(procore)
     assert len(held) == 3 and sum(amount(item) for item in held.values()) == D("-1400.00")
-    assert "-1,620.00 -> -1,400.00" in again.items.get().message
+    assert "-$1,620.00 -> -$1,400.00" in again.items.get().message
 
 
 def test_a_credit_cor_pushes_as_a_lump_sum(procore, target, tenant):

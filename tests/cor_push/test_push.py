@@ -139,7 +139,7 @@ def test_an_edited_cor_is_out_of_date_and_a_repush_updates_the_same_lines(procor
     assert (before.pushed_total, after.pushed_total) == (D("180.00"), D("225.00"))
     assert after.fingerprint == cor.fingerprint
     item = run.items.get()
-    assert item.outcome == "updated" and "180.00 -> 225.00" in item.message
+    assert item.outcome == "updated" and "$180.00 -> $225.00" in item.message
 
 
 def test_preflight_puts_each_problem_on_what_it_concerns(procore, target, tenant):

@@ -1,5 +1,6 @@
 """The "Procore vs Trestle" report for pushed CORs, against the sandbox over real HTTP."""
 
+import re
 from dataclasses import replace
 
 import pytest
@@ -65,7 +66,7 @@ def test_an_amount_changed_in_procore_is_found_with_its_side_and_words(pushed, t
         "amount", "procore", "push_again"
     )  # fmt: skip
     assert difference.message == (
-        "Procore's amount for line 'COR-001: drywall labor' is 935.00; Trestle pushed 850.00; "
+        "Procore's amount for line 'COR-001: drywall labor' is $935.00; Trestle pushed $850.00; "
         "changed in Procore."
     )
 
@@ -131,6 +132,7 @@ def test_a_line_deleted_in_procore_is_missing_and_push_again_clears_it(
     procore_line_change(extra, key, _destroy=True)
     run = report(tenant)
     assert found(run) == [("missing_line", "procore")]
+    assert re.search(r": Trestle \$[\d,]+\.\d\d, Procore none;", run.differences.get().message)
 
     [repair] = differences_repair(
         differences=list(run.differences.all()), user=tenant.owner, enqueue=lambda i: None
@@ -152,6 +154,7 @@ def test_a_line_removed_from_the_cor_but_left_in_procore_is_found_and_repaired(
     )  # fmt: skip
     run = report(tenant)
     assert found(run) == [("extra_line", "trestle")]
+    assert re.search(r"at \$[\d,]+\.\d\d; the COR no longer", run.differences.get().message)
 
     repairs = differences_repair(
         differences=list(run.differences.all()), user=tenant.owner, enqueue=lambda i: None
@@ -196,7 +199,7 @@ def test_the_page_shows_the_difference_with_its_repair_and_the_csv_lists_it(push
     client.force_login(tenant.owner)
     page = client.get(reverse("reconcile_report", args=[tenant.office.pk]))
     assert page.status_code == 200
-    assert "Trestle pushed 850.00; changed in Procore." in page.content.decode()
+    assert "Trestle pushed $850.00; changed in Procore." in page.content.decode()
     assert "Repair all: Amount (1)" in page.content.decode()
 
     answer = client.get(reverse("reconcile_csv", args=[tenant.office.pk]))

@@ -48,7 +48,7 @@ def test_the_nightly_report_mails_the_admins_only_what_is_new(pushed, target, te
     assert sent.subject == (
         f"Trestle: 1 new difference between Procore and Trestle for {tenant.office}"
     )
-    assert "Procore's amount for line 'COR-001: drywall labor' is 935.00" in sent.body
+    assert "Procore's amount for line 'COR-001: drywall labor' is $935.00" in sent.body
     assert reverse("reconcile_report", args=[tenant.office.pk]) in sent.body
     found_at = first.differences.get().first_found_at
 

@@ -211,7 +211,7 @@ def test_the_nightly_mail_names_what_a_webhook_found_since_the_last_report(pushe
 
     nightly(extra)
     [sent] = mail.outbox
-    assert "is 935.00; Trestle pushed 850.00" in sent.body
+    assert "is $935.00; Trestle pushed $850.00" in sent.body
     nightly(extra)
     assert len(mail.outbox) == 1  # the last report had it: not mailed again
 

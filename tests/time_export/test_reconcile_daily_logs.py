@@ -121,7 +121,7 @@ def test_timecard_hours_changed_in_procore_are_sent_again(site, cards):
     run = report(site)
     assert found(run) == [("hours", "procore", "send_again")]
     assert message(run, f"timecards/2026-11-16/{ana(site)}") == (
-        "Procore's timecard of Ana Garcia · 06-100 on 2026-11-16 is 9.50 h; Trestle sent 8.00 h; "
+        "Procore's timecard of Ana Garcia · 06-100 on Nov 16, 2026 is 9.50 h; Trestle sent 8.00 h; "
         "changed in Procore."
     )
     again = report(site)  # the same difference, still found first by the first report
@@ -138,7 +138,7 @@ def test_manpower_changed_in_procore_is_sent_again(site, cards):
     run = report(site)
     assert found(run) == [("hours", "procore", "send_again")]
     assert message(run, "manpower/") == (
-        "Procore's manpower of Crew 1 · 06-100 on 2026-11-16 is 3 x 8.00 h; Trestle sent "
+        "Procore's manpower of Crew 1 · 06-100 on Nov 16, 2026 is 3 x 8.00 h; Trestle sent "
         "2 x 8.00 h; changed in Procore."
     )
     repair(site, run)
@@ -151,7 +151,7 @@ def test_hours_changed_in_trestle_change_the_timecard_and_the_crews_manpower(sit
     run = report(site)
     assert found(run) == [("hours", "trestle", "send_again"), ("hours", "trestle", "send_again")]
     assert message(run, "manpower/") == (
-        "Procore's manpower of Crew 1 · 06-100 on 2026-11-16 is 2 x 8.00 h; Trestle has "
+        "Procore's manpower of Crew 1 · 06-100 on Nov 16, 2026 is 2 x 8.00 h; Trestle has "
         "1 x 8.00 h + 1 x 9.00 h; changed in Trestle."
     )
     repair(site, run)
@@ -165,7 +165,7 @@ def test_a_row_changed_on_both_sides_says_both(site, cards):
     run = report(site)
     assert found(run) == [("hours", "both", "send_again"), ("hours", "trestle", "send_again")]
     assert message(run, "timecards/") == (
-        "Procore's timecard of Ana Garcia · 06-100 on 2026-11-16 is 7.00 h; Trestle has "
+        "Procore's timecard of Ana Garcia · 06-100 on Nov 16, 2026 is 7.00 h; Trestle has "
         "10.00 h; changed on both sides."
     )
     repair(site, run)
@@ -178,7 +178,7 @@ def test_a_log_deleted_in_procore_is_missing_and_created_anew(site, cards):
     run = report(site)
     assert found(run) == [("missing_record", "procore", "send_again")]
     assert message(run, "timecards/") == (
-        "Procore lacks the timecard of Ana Garcia · 06-100 on 2026-11-16; Trestle sent 8.00 h; "
+        "Procore lacks the timecard of Ana Garcia · 06-100 on Nov 16, 2026; Trestle sent 8.00 h; "
         "changed in Procore."
     )
     repair(site, run)
@@ -195,7 +195,7 @@ def test_a_card_deleted_in_trestle_withdraws_its_logs(site, cards):
         ("extra_record", "trestle", "withdraw"),
     ]
     assert message(run, "manpower/") == (
-        "Procore still holds the manpower of No crew · 06-100 on 2026-11-16 at 1 x 6.00 h; "
+        "Procore still holds the manpower of No crew · 06-100 on Nov 16, 2026 at 1 x 6.00 h; "
         "Trestle's cards no longer make it; changed in Trestle."
     )
     repair(site, run)
@@ -239,7 +239,7 @@ def test_a_quantity_changed_in_procore_is_sent_again(site, quantities):
     run = report(site)
     assert found(run) == [("value", "procore", "send_again")]
     assert message(run, "quantities/") == (
-        "Procore's quantity log of 06-100 in LF on 2026-11-16 is 100 LF; Trestle sent 120 LF; "
+        "Procore's quantity log of 06-100 in LF on Nov 16, 2026 is 100 LF; Trestle sent 120 LF; "
         "changed in Procore."
     )
     repair(site, run)

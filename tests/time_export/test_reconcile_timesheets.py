@@ -96,7 +96,7 @@ def test_hours_changed_in_procore_are_found_and_sent_again(site, sent):
     assert found(run) == [("hours", "procore", "send_again")]
     difference = run.differences.get()
     assert difference.message == (
-        "Procore's hours for Ana Garcia on 2026-11-16 (D-1) are 6.50; Trestle sent 8.00; "
+        "Procore's hours for Ana Garcia on Nov 16, 2026 (D-1) are 6.50; Trestle sent 8.00; "
         "changed in Procore."
     )
     assert (difference.object_id, difference.key) == (sent[0].pk, f"2026-11-16/p{site.project.pk}")
@@ -120,7 +120,7 @@ def test_a_card_edited_and_approved_again_without_export_is_trestles(site, sent)
     run = report(site)
     assert found(run) == [("hours", "trestle", "send_again")]
     assert run.differences.get().message == (
-        "Procore's hours for Ben Okafor on 2026-11-16 (D-1) are 8.00; Trestle has 9.25; "
+        "Procore's hours for Ben Okafor on Nov 16, 2026 (D-1) are 8.00; Trestle has 9.25; "
         "changed in Trestle."
     )
     repair(site, run)
@@ -145,7 +145,7 @@ def test_an_entry_deleted_in_procore_is_missing_and_created_anew(site, sent):
     assert found(run) == [("missing_record", "procore", "send_again")]
     difference = run.differences.get()
     assert difference.message == (
-        "Procore no longer holds the timecard entry Trestle sent for Carla Rossi on 2026-11-16 "
+        "Procore no longer holds the timecard entry Trestle sent for Carla Rossi on Nov 16, 2026 "
         "(D-1): Trestle 8.00 h, Procore none; changed in Procore."
     )
     assert difference.procore_project_id == site.procore_project_id
@@ -163,7 +163,7 @@ def test_a_card_deleted_in_trestle_is_withdrawn_from_procore(site, sent):
     run = report(site)
     assert found(run) == [("extra_record", "trestle", "withdraw")]
     assert run.differences.get().message == (
-        "Procore still holds 8.00 h for Ana Garcia on 2026-11-16 (D-1); in Trestle the time "
+        "Procore still holds 8.00 h for Ana Garcia on Nov 16, 2026 (D-1); in Trestle the time "
         "card was deleted; changed in Trestle."
     )
     done = repair(site, run)

@@ -133,7 +133,7 @@ def test_a_day_closed_after_the_switch_fails_visibly_and_retry_finishes_it(site,
     assert run.status == RunStatus.PARTIAL and run.can_retry
     failed = run.items.filter(outcome="failed")
     assert failed.exists() and all("timesheet is approved" in i.message for i in failed)
-    assert {i.label.split(" · ")[1] for i in failed.filter(entity="time_card")} == {"2026-11-16"}
+    assert {i.label.split(" · ")[1] for i in failed.filter(entity="time_card")} == {"Nov 16, 2026"}
     assert site.procore_hours() == site.trestle_hours()  # Monday stays in timesheets only
     assert _origins(site) == {"time": 2, "dl": 1}
 
@@ -248,7 +248,7 @@ def test_a_withdrawal_procore_fails_is_a_failed_item_and_nothing_is_sent_twice(s
     faults.reset_faults()
     assert run.status == RunStatus.PARTIAL and run.can_retry
     [failed] = run.items.filter(entity="daily_log_timecard", outcome="failed")
-    assert failed.label.startswith("D-1 2026-11-16") and failed.fix.startswith("Retry failed")
+    assert failed.label.startswith("D-1 Nov 16, 2026") and failed.fix.startswith("Retry failed")
     held = run.items.filter(entity="time_card", outcome="failed")
     assert sorted(held.values_list("object_id", flat=True)) == [c.pk for c in worked[:2]]
     assert all(i.message.startswith("Not sent: ") for i in held)

@@ -80,10 +80,15 @@ def test_an_employee_has_at_most_24_hours_a_day_across_projects(site, enter, ten
     services.entry_create(
         project=other, employee=site.ana, date=MONDAY, hours=D("8"), user=tenant.owner
     )
-    with pytest.raises(ValidationError, match=r"would have 24\.25 hours"):
+    with pytest.raises(ValidationError, match=r"would have 24\.25 hours on Jan 6, 2025;"):
         enter("0.25")
     enter("0.25", employee=site.ben)  # another person
     enter("10", day=MONDAY + timedelta(days=1))  # another day
+
+
+def test_an_entry_names_its_day_as_pages_do(enter):
+    """Its name reaches pages in "Saved …" messages: the day reads as everywhere else."""
+    assert str(enter("8")) == "Ana Alvarez Jan 6, 2025 8.00h"
 
 
 def test_a_deleted_entry_no_longer_counts_toward_the_day(enter, tenant):

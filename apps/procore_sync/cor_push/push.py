@@ -15,6 +15,7 @@ from itertools import islice
 from django.db import transaction
 from django.utils import timezone
 
+from apps.core.present import money
 from apps.cors.models import ChangeOrderRequest
 from apps.projects.models import Project
 
@@ -317,13 +318,14 @@ class Pusher:
                 )
             )
             outcome = Outcome.CREATED if earlier is None else Outcome.UPDATED
-            message = f"In Change Event {number}: {pushed:,.2f}."
+            message = f"In Change Event {number}: {money(pushed)}."
             if earlier is not None:
                 message = (
-                    f"Change Event {number} updated: {earlier.pushed_total:,.2f} -> {pushed:,.2f}."
+                    f"Change Event {number} updated: {money(earlier.pushed_total)} -> "
+                    f"{money(pushed)}."
                 )
             if pushed != cor.total:
-                message += f" Procore's total differs from the COR's ({cor.total:,.2f})."
+                message += f" Procore's total differs from the COR's ({money(cor.total)})."
             if self.prime_contract_set:
                 message += f" Prime contract {self.plan.contract()['number']} on the Change Event."
             counts[outcome] += 1

@@ -16,6 +16,7 @@ from collections import defaultdict
 from decimal import Decimal, InvalidOperation
 from itertools import islice
 
+from apps.core import present
 from apps.offices.models import Office
 
 from ..client import resources
@@ -246,8 +247,14 @@ def _difference(
         procore_value=procore,
         side=side,
         repair=repair,
-        message=f"Procore's {what} is {procore}; Trestle {verb} {trestle}; {WHERE[side]}.",
+        message=f"Procore's {what} is {_shown(kind, procore)}; Trestle {verb} "
+        f"{_shown(kind, trestle)}; {WHERE[side]}.",
     )
+
+
+def _shown(kind: str, value: str) -> str:
+    """An amount as a person reads it ("$4,000.00"); the stored value stays plain for the CSV."""
+    return present.money(value) if kind == DiffField.AMOUNT else value
 
 
 def _missing(push: CorPush, want: WantedLine) -> Difference:
@@ -260,7 +267,9 @@ def _missing(push: CorPush, want: WantedLine) -> Difference:
         push, DiffField.MISSING_LINE, side, key=want.key, line=None,
         trestle=f"{want.amount:.2f}", procore="missing", what="",
     )  # fmt: skip
-    difference.message = f"{what}: Trestle {want.amount:.2f}, Procore none; {WHERE[side]}."
+    difference.message = (
+        f"{what}: Trestle {present.money(want.amount)}, Procore none; {WHERE[side]}."
+    )
     return difference
 
 
@@ -272,8 +281,8 @@ def _extra(push: CorPush, key: str, line: dict) -> Difference:
         trestle="removed", procore=f"{_amount(line):.2f}", what="",
     )  # fmt: skip
     difference.message = (
-        f"Procore still holds line '{name}' at {_amount(line):.2f}; the COR no longer has it; "
-        f"{WHERE[side]}."
+        f"Procore still holds line '{name}' at {present.money(_amount(line))}; the COR no "
+        f"longer has it; {WHERE[side]}."
     )
     return difference
 

@@ -23,6 +23,7 @@ from itertools import islice
 
 from django.utils.dateparse import parse_datetime
 
+from apps.core import present
 from apps.offices.models import Office
 from apps.projects.models import Project
 from apps.timecards.models import ProductionQuantity, TimeCardEntry
@@ -348,7 +349,7 @@ class _Unit:
 
     @property
     def what(self) -> str:
-        return f"{self.what_row} on {self.day.publish.date:%Y-%m-%d}"
+        return f"{self.what_row} on {present.day(self.day.publish.date)}"
 
     def differs(self, side: str) -> Difference:
         verb = "sent" if side == Side.PROCORE else "has"
@@ -380,7 +381,7 @@ class _Unit:
             office_id=publish.office_id,
             flow=FLOW,
             object_id=publish.pk,
-            label=f"{publish.project.number} {publish.date:%Y-%m-%d} {self.what_row}",
+            label=f"{publish.project.number} {present.day(publish.date)} {self.what_row}",
             procore_project_id=self.day.procore_project_id,
             procore_id=self.present[0]["id"] if self.present else None,
             key=f"{self.day.kind}/{publish.date:%Y-%m-%d}/{self.unit}",

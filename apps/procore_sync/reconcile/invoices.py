@@ -17,6 +17,7 @@ from collections import defaultdict
 
 from apps.ap_invoices.models import ApInvoice
 from apps.ap_invoices.totals import invoice_totals
+from apps.core import present
 from apps.offices.models import Office
 
 from ..ap_import.documents import DocumentError, attachments_print, built_from, readable
@@ -163,8 +164,8 @@ def _difference(
         side=side,
         repair=repair,
         message=(
-            f"Procore's {what} of {_name(invoice)} is {procore}; Trestle {verb} {trestle}; "
-            f"{WHERE[side]}."
+            f"Procore's {what} of {_name(invoice)} is {_shown(kind, procore)}; Trestle {verb} "
+            f"{_shown(kind, trestle)}; {WHERE[side]}."
         ),
     )
 
@@ -180,6 +181,11 @@ def _deleted(invoice: ApInvoice, procore_project_id: int) -> Difference:
         "Procore; Trestle imported it; changed in Procore."
     )
     return difference
+
+
+def _shown(kind: str, value: str) -> str:
+    """An amount as a person reads it ("$4,000.00"); the stored value stays plain for the CSV."""
+    return present.money(value) if kind == DiffField.AMOUNT else value
 
 
 def _name(invoice: ApInvoice) -> str:

@@ -21,6 +21,7 @@ from decimal import Decimal, InvalidOperation
 from itertools import combinations
 
 from apps.ap_invoices.models import ApPayment, PaymentMethod
+from apps.core import present
 from apps.offices.models import Office
 
 from ..ap_payments.payload import ORIGIN, payment_print
@@ -244,9 +245,19 @@ def _print(payment: ApPayment, values: dict) -> str:
     return payment_print(ApPayment(invoice=payment.invoice, **values))  # never saved
 
 
-def _shown(name: str, value) -> str:
+def _raw(name: str, value) -> str:
+    """The value as the report's CSV and API carry it: plain, machine-readable."""
     if name == "amount":
         return f"{value:.2f}"
+    return _shown(name, value)
+
+
+def _shown(name: str, value) -> str:
+    """The value as a person reads it in the message ("$4,000.00", "Nov 20, 2026")."""
+    if name == "amount":
+        return present.money(value)
+    if name == "date" and value is not None:
+        return present.day(value)
     if name == "method":
         return PaymentMethod(value).label.lower()
     return str(value) if value not in ("", None) else "none"
@@ -257,7 +268,8 @@ def _changed(work: Work, name: str, trestle: dict, procore: dict, side: str) -> 
     mine, theirs = _shown(name, trestle[name]), _shown(name, procore[name])
     verb = "sent" if side == Side.PROCORE else "has"
     return _difference(
-        work, kind, side, key=key, trestle=mine, procore=theirs, repair=Repair.SEND_AGAIN,
+        work, kind, side, key=key, trestle=_raw(name, trestle[name]),
+        procore=_raw(name, procore[name]), repair=Repair.SEND_AGAIN,
         message=f"Procore's {name} of {_what(work)} is {theirs}; Trestle {verb} {mine}; "
         f"{WHERE[side]}.",
     )  # fmt: skip
@@ -270,7 +282,7 @@ def _missing(work: Work) -> Difference:
         trestle=f"{payment.amount:.2f} on {payment.date}", procore="missing",
         repair=Repair.SEND_AGAIN,
         message=f"{_what(work, 'Payment')} is no longer in Procore; Trestle sent "
-        f"{payment.amount:.2f} on {payment.date}; changed in Procore.",
+        f"{present.money(payment.amount)} on {present.day(payment.date)}; changed in Procore.",
     )  # fmt: skip
 
 
@@ -278,8 +290,8 @@ def _extra(work: Work, held: Held) -> Difference:
     return _difference(
         work, DiffField.EXTRA_RECORD, Side.TRESTLE, key="",
         trestle="void", procore=f"{held.amount:.2f} on {held.date}", repair=Repair.WITHDRAW,
-        message=f"Procore still holds {_what(work)} at {held.amount:.2f}; the payment was "
-        "voided in Trestle; changed in Trestle.",
+        message=f"Procore still holds {_what(work)} at {present.money(held.amount)}; the "
+        "payment was voided in Trestle; changed in Trestle.",
     )  # fmt: skip
 
 

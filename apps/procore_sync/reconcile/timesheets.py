@@ -26,6 +26,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 from django.utils.dateparse import parse_datetime
 
+from apps.core import present
 from apps.offices.models import Office
 from apps.projects.models import Project
 from apps.timecards.fingerprint import entry_fingerprint
@@ -267,7 +268,7 @@ def _difference(
 
 
 def _who(entry: TimeCardEntry) -> str:
-    return f"{entry.employee} on {entry.date:%Y-%m-%d} ({entry.project.number})"
+    return f"{entry.employee} on {present.day(entry.date)} ({entry.project.number})"
 
 
 def _hours(value) -> Decimal | None:

@@ -33,6 +33,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
+from apps.core import present
 from apps.offices.models import Office
 from apps.projects.models import Project
 from apps.timecards.models import EntryStatus, ProductionQuantity, TimeCardEntry
@@ -766,7 +767,7 @@ class DayContext:
             entity=ENTITY[self.kind],
             direction="out",
             procore_id=procore_id,
-            label=f"{self.project.number} {self.day:%Y-%m-%d} {label}"[:200],
+            label=f"{self.project.number} {present.day(self.day)} {label}"[:200],
             outcome=outcome,
             message=message,
             fix=fix,

@@ -310,7 +310,7 @@ class Withdrawal:
         ]
         blocked = {}
         for publish in sorted(publishes, key=lambda p: (p.date, p.project_id)):
-            label = f"{publish.project.number} {publish.date:%Y-%m-%d} daily-log timecards"
+            label = f"{publish.project.number} {present.day(publish.date)} daily-log timecards"
             try:
                 if problem := self._problem(publish.project, publish.date):
                     self._record([_item("daily_log_timecard", label, Outcome.FAILED, problem)])
@@ -343,7 +343,7 @@ class Withdrawal:
         items, kept, failed = [], set(), None
         for record in ours:
             hours = record.get("hours")
-            label = f"{publish.project.number} {publish.date:%Y-%m-%d} timecard · {hours} h"
+            label = f"{publish.project.number} {present.day(publish.date)} timecard · {hours} h"
             outcome, said = Outcome.DEACTIVATED, self._done
             try:
                 resources.timecard_entry_delete(self.client, record["id"], project_id=project_id)
@@ -397,5 +397,5 @@ def _item(
 def _card_item(
     card: TimeCardEntry, outcome: str, said: Problem, procore_id: int | None
 ) -> SyncItem:
-    label = f"{card.employee} · {card.date:%Y-%m-%d} · {card.hours} h · {card.project.number}"
+    label = f"{card.employee} · {present.day(card.date)} · {card.hours} h · {card.project.number}"
     return _item("time_card", label, outcome, said, procore_id, object_id=card.pk)

@@ -26,6 +26,7 @@ from django.db.models import F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
+from apps.core import present
 from apps.offices.models import Office
 from apps.timecards.models import EntryStatus, TimeCardEntry
 
@@ -484,7 +485,9 @@ class Exporter:
 
 
 def entry_label(entry: TimeCardEntry) -> str:
-    return f"{entry.employee} · {entry.date:%Y-%m-%d} · {entry.hours} h · {entry.project.number}"
+    return (
+        f"{entry.employee} · {present.day(entry.date)} · {entry.hours} h · {entry.project.number}"
+    )
 
 
 def _item(
