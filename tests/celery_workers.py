@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+from celery import Celery
 from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,3 +47,19 @@ def wait_for(condition, seconds: float, what: str):
             return result
         time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+def filesystem_app(run_dir: Path) -> Celery:
+    """A sender as `make run`'s web process is one: same folders, same queues."""
+    return Celery(
+        broker="filesystem://",
+        backend=f"file://{run_dir / 'celery-results'}",
+        broker_transport_options={
+            "data_folder_in": str(run_dir / "broker"),
+            "data_folder_out": str(run_dir / "broker"),
+            "processed_folder": str(run_dir / "broker-processed"),
+            "control_folder": str(run_dir / "broker-control"),
+        },
+        task_queues=settings.CELERY_TASK_QUEUES,
+        task_default_queue=settings.CELERY_TASK_DEFAULT_QUEUE,
+    )

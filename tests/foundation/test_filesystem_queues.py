@@ -9,10 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from celery import Celery
-from django.conf import settings
 
 from apps.procore_sync.queues import BULK, INTERACTIVE
+from tests.celery_workers import filesystem_app
 
 ROOT = Path(__file__).resolve().parents[2]
 OUR_SERVICES = ("DATABASE_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "REDIS_URL")
@@ -27,22 +26,6 @@ def procfile_worker() -> list[str]:
     command = shlex.split(line.removeprefix("worker:"))
     assert command[0] == ".venv/bin/celery"
     return [sys.executable, "-m", "celery", *command[1:]]
-
-
-def filesystem_app(run_dir: Path) -> Celery:
-    """A sender as `make run`'s web process is one: same folders, same queues."""
-    return Celery(
-        broker="filesystem://",
-        backend=f"file://{run_dir / 'celery-results'}",
-        broker_transport_options={
-            "data_folder_in": str(run_dir / "broker"),
-            "data_folder_out": str(run_dir / "broker"),
-            "processed_folder": str(run_dir / "broker-processed"),
-            "control_folder": str(run_dir / "broker-control"),
-        },
-        task_queues=settings.CELERY_TASK_QUEUES,
-        task_default_queue=settings.CELERY_TASK_DEFAULT_QUEUE,
-    )
 
 
 def test_the_make_run_worker_receives_a_task_sent_to_each_queue(tmp_path):

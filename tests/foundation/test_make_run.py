@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 import requests
-from celery import Celery
+
+from tests.celery_workers import filesystem_app
 
 ROOT = Path(__file__).resolve().parents[2]
 OUR_SERVICES = ("DATABASE_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "REDIS_URL")
@@ -66,16 +67,7 @@ def log_in(base: str) -> str:
 
 
 def ping_worker(run_dir: Path) -> list[str]:
-    app = Celery(
-        broker="filesystem://",
-        backend=f"file://{run_dir / 'celery-results'}",
-        broker_transport_options={
-            "data_folder_in": str(run_dir / "broker"),
-            "data_folder_out": str(run_dir / "broker"),
-            "processed_folder": str(run_dir / "broker-processed"),
-            "control_folder": str(run_dir / "broker-control"),
-        },
-    )
+    app = filesystem_app(run_dir)
     # `make run`'s worker consumes both queues (tests/foundation/test_filesystem_queues.py)
     return [app.send_task("core.ping", args=[q], queue=q).get(timeout=60) for q in QUEUES]
 
